@@ -1,0 +1,107 @@
+#pragma once
+// The dashboard API as one `http::service` (DESIGN.md, HTTP API).
+//
+// `dropslot serve` mounts it under `/api`; `dropslot lambda` feeds it API Gateway
+// events with `api_base` from DROPSLOT_API_BASE (default empty). Both call the very
+// same handlers: the service never sees a socket, the environment or the wall clock
+// except through what `make_api` is given.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dropslot/http/server.hpp"
+#include "dropslot/util/result.hpp"
+
+namespace dropslot::api {
+
+/// One content type the API hands out upload URLs for, and the key extension it
+/// implies. The extension comes from here, never from the client's filename.
+struct allowed_type {
+  std::string content_type;  // "image/jpeg"
+  std::string extension;     // "jpg"
+};
+
+/// The default allow-list: JPEG, PNG, HEIC, WebP.
+std::vector<allowed_type> default_allowed_types();
+
+/// Explicit S3 credentials (serve passes its embedded store's key). When absent the
+/// API takes the standard chain: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+/// AWS_SESSION_TOKEN, then the profile file. A known `expires_at` caps every URL's
+/// expiry (no URL outlives the credentials that signed it).
+struct explicit_credentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;  // empty: long-term key
+  std::optional<std::chrono::system_clock::time_point> expires_at;
+};
+
+/// Everything the API is configured with. Plain values; copyable.
+struct app_config {
+  /// Prefix of every API route: "/api" under serve, "" (or DROPSLOT_API_BASE) under
+  /// Lambda. No trailing slash. `/healthz` is served both at the root and under it.
+  std::string api_base;
+
+  // --- S3 ---
+  std::string bucket = "uploads";
+  std::string region = "us-east-1";
+  /// Custom S3 endpoint ("http://127.0.0.1:9000"); empty means real AWS at
+  /// https://<bucket>.s3.<region>.amazonaws.com (virtual-hosted style).
+  std::string s3_endpoint;
+  /// Path-style addressing (http://endpoint/bucket/key). True whenever
+  /// `s3_endpoint` is set, as the AWS CLI does; app_config_from_env sets it so.
+  bool path_style = false;
+  std::optional<explicit_credentials> credentials;
+
+  // --- browser-facing policy ---
+  /// The dashboard's origin ("http://127.0.0.1:8080"): an `Origin` equal to it
+  /// satisfies the CSRF rule for cookie-authenticated state changes. Empty: only
+  /// `X-Requested-With: dropslot` does.
+  std::string dashboard_origin;
+  std::vector<allowed_type> allowed_types = default_allowed_types();
+  std::uint64_t max_upload_bytes = 25ull * 1024 * 1024;  // 413 above
+  std::chrono::seconds url_expiry{900};                  // capped at 604800
+  /// Per-customer token bucket on POST {base}/upload-url: `upload_rate_per_second`
+  /// refill, `upload_burst` capacity. Exhausted -> 429 with Retry-After.
+  double upload_rate_per_second = 10.0;
+  double upload_burst = 60.0;
+  /// Most photos one job may hold (keys allocated); beyond it -> 409 photo_limit.
+  std::uint32_t max_photos_per_job = 500;
+  /// Session lifetime given at login.
+  std::chrono::seconds session_ttl{std::chrono::hours(12)};
+
+  // --- storage ---
+  /// "sqlite:///abs/path.db" or "postgres://...". Required.
+  std::string database_url;
+};
+
+/// Looks up one environment variable; nullopt when unset. (`std::getenv` in
+/// production, a map in tests.)
+using env_lookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+/// The environment as the process sees it (std::getenv).
+env_lookup process_env();
+
+/// Builds a config from the environment (DESIGN.md, CLI: config from env):
+///   DROPSLOT_API_BASE (default ""), DROPSLOT_BUCKET (default "uploads"),
+///   AWS_REGION / AWS_DEFAULT_REGION (default "us-east-1"), AWS_ENDPOINT_URL_S3
+///   (custom endpoint => path style), DROPSLOT_DATABASE_URL, else
+///   sqlite://<DROPSLOT_DATA or ./data>/dropslot.db, DROPSLOT_DASHBOARD_ORIGIN,
+///   DROPSLOT_URL_EXPIRY (seconds), DROPSLOT_MAX_UPLOAD_BYTES,
+///   DROPSLOT_ALLOWED_TYPES ("image/jpeg=jpg,image/png=png").
+/// Fails with api_errc::bad_config on an unparsable value (never ignores one).
+result<app_config> app_config_from_env(const env_lookup& env);
+
+/// Builds the API service from `config`: opens the database at
+/// `config.database_url` (running migrations), resolves S3 credentials and makes
+/// the S3 client. The returned service is thread-safe (`handle` may run on many
+/// threads at once) and owns everything it uses. Fails when the database cannot
+/// be opened or no credentials are found.
+result<std::shared_ptr<http::service>> make_api(const app_config& config);
+
+}  // namespace dropslot::api
