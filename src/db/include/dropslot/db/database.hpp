@@ -1,0 +1,105 @@
+#pragma once
+// dropslot's metadata store: customers, sessions, login codes, jobs, uploads and quote
+// requests behind one interface, with SQLite (default) and PostgreSQL backends
+// (DESIGN.md, Parts: db). Only `cli` picks the backend, through open_database().
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <dropslot/db/error.hpp>
+#include <dropslot/db/keys.hpp>
+#include <dropslot/db/records.hpp>
+#include <dropslot/db/tokens.hpp>
+#include <dropslot/util/result.hpp>
+
+namespace dropslot::db {
+
+/// The operations the API and `dropslot admin` need.
+///
+/// Thread safety: every member may be called from many threads at once on one object.
+/// Failures: `db_errc::unavailable` when the server is unreachable or the connection
+/// broke (the next call reconnects); other codes as documented per call. Time is always
+/// passed in (`now`), never read from the clock. All SQL is parameterized: any string
+/// given here is stored literally.
+class database {
+ public:
+  virtual ~database() = default;
+
+  /// "sqlite" or "postgres".
+  virtual std::string_view backend() const noexcept = 0;
+
+  /// A cheap round trip to the store, for /healthz.
+  virtual result<void> ping() = 0;
+
+  // --- customers -------------------------------------------------------------------
+  /// conflict when the email is taken; invalid_argument when name or email is empty.
+  virtual result<customer> create_customer(const std::string& name, const std::string& email, timestamp now) = 0;
+  virtual result<std::vector<customer>> list_customers() = 0;
+  virtual result<std::optional<customer>> get_customer(customer_id id) = 0;
+
+  // --- login codes -----------------------------------------------------------------
+  /// A fresh one-time code for the customer, valid for `ttl`; only its hash is stored.
+  /// not_found when the customer does not exist.
+  virtual result<login_code> create_login_code(customer_id customer, timestamp now,
+                                               std::chrono::seconds ttl = std::chrono::minutes(15)) = 0;
+  /// Spends a code: the customer id once; nullopt when unknown, expired or already
+  /// used. Of concurrent callers with the same code exactly one gets the id.
+  virtual result<std::optional<customer_id>> consume_login_code(std::string_view code, timestamp now) = 0;
+
+  // --- sessions --------------------------------------------------------------------
+  /// A new 256-bit random session token, stored only as its hash.
+  virtual result<new_session> create_session(customer_id customer, timestamp now, std::chrono::seconds ttl) = 0;
+  /// The session behind a plaintext token when it is neither expired nor revoked, else
+  /// nullopt. The hot path: one indexed lookup (and a short per-process cache that a
+  /// revoke in this process clears at once).
+  virtual result<std::optional<session>> lookup_session(std::string_view token, timestamp now) = 0;
+  /// Revokes one session (logout). Revoking an unknown or revoked token is not an error.
+  virtual result<void> revoke_session(std::string_view token, timestamp now) = 0;
+  /// Revokes every live session of the customer; returns how many.
+  virtual result<std::int64_t> revoke_sessions(customer_id customer, timestamp now) = 0;
+
+  // --- jobs ------------------------------------------------------------------------
+  /// Admin: creates a job (an empty new_job::id picks a random one). invalid_argument
+  /// when the id breaks [A-Za-z0-9_-]{1,64} or the title is empty; conflict when the id
+  /// exists; not_found when the customer does not exist.
+  virtual result<job> create_job(const new_job& j, timestamp now) = 0;
+  /// The customer's jobs, scheduled date then id.
+  virtual result<std::vector<job>> list_jobs(customer_id customer) = 0;
+  /// The job when it exists AND belongs to the customer; nullopt otherwise (the API
+  /// answers 404 for both).
+  virtual result<std::optional<job>> get_job(std::string_view job_id, customer_id customer) = 0;
+  /// Updates the customer's own fields of their job; nullopt when it is not theirs.
+  virtual result<std::optional<job>> update_job(std::string_view job_id, customer_id customer,
+                                                const job_update& update, timestamp now) = 0;
+  /// Admin: every job (or one customer's when `customer` is set).
+  virtual result<std::vector<job>> list_all_jobs(std::optional<customer_id> customer = std::nullopt) = 0;
+
+  // --- uploads ---------------------------------------------------------------------
+  /// Atomically takes the job's next photo number and records the upload. Concurrent
+  /// calls (any threads, any processes) get distinct numbers; numbers are never reused.
+  /// not_found when the job is not the customer's; limit_reached when the number would
+  /// pass `max_photos`; invalid_argument for a bad job id or extension.
+  virtual result<upload_slot> allocate_upload(const upload_request& r, timestamp now) = 0;
+
+  // --- quote requests --------------------------------------------------------------
+  /// not_found when job_id is set and not the customer's; invalid_argument when the
+  /// description is empty.
+  virtual result<quote> create_quote(const new_quote& q, timestamp now) = 0;
+  /// The customer's quote requests, newest first.
+  virtual result<std::vector<quote>> list_quotes(customer_id customer) = 0;
+};
+
+/// Opens (and migrates to the latest schema) `sqlite:///abs/path.db` or
+/// `postgres://…` / `postgresql://…`. SQLite creates the file (not its folder).
+/// invalid_argument for another scheme or a relative SQLite path; unavailable when the
+/// server cannot be reached.
+result<std::unique_ptr<database>> open_database(const std::string& url);
+
+/// The default URL for a data folder: sqlite://<absolute data dir>/dropslot.db.
+std::string default_database_url(const std::string& data_dir);
+
+}  // namespace dropslot::db
