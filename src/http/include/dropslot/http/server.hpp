@@ -5,6 +5,21 @@
 // requests compile without them. One `server` owns one io_context and its worker
 // threads; each `listen` adds a listener with its own handler and limits, so the
 // API (:8080) and the object store (:9000) share one process and one event loop.
+//
+// Timeouts of a buffered connection (`listen`):
+//   - the first request's head must arrive within `header_timeout` of the accept;
+//   - between keep-alive requests the connection may sit idle for `idle_timeout`;
+//     once the first byte of the next request arrives, its head must be complete
+//     within `header_timeout`;
+//   - the body must arrive within `body_timeout` of the end of the head;
+//   - the response must be written within `body_timeout`.
+// A timeout closes the connection without a response (the peer is too slow to read one).
+//
+// Shutdown (`stop()`, SIGINT or SIGTERM under `run()`): the listeners stop accepting,
+// idle connections are closed at once, and a connection in the middle of a request
+// finishes it, answers with `Connection: close` and closes. Whatever is still open
+// after the drain timeout (`set_drain_timeout`, default 10 s) is closed, then `run()`
+// returns.
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -37,6 +52,59 @@ class service {
   /// the body is empty). Larger bodies get 413 before they are read.
   virtual std::size_t body_limit(const request& head) const { return 1024 * 1024; }
   virtual response handle(const request& req) = 0;
+  /// Whether the server writes one access-log line per request of this service
+  /// (access_log.hpp). Read once, when `listen` is called.
+  virtual bool access_log_enabled() const { return true; }
+};
+
+/// The raw-stream handler of `listen_stream`, defined in dropslot/http/stream.hpp
+/// (which includes Asio and Beast; only the object store's .cpp files need it).
+struct stream_handler;
+
+/// The server: listeners, connections, limits, timeouts and graceful shutdown.
+///
+/// Thread safety: `listen*` before `run()`/`start()`, from one thread. `stop()` is
+/// safe from any thread (and from a handler). A `server` runs once: after it has
+/// stopped it does not start again.
+class server {
+ public:
+  /// `threads` worker threads run the event loop (0: hardware concurrency).
+  explicit server(unsigned threads = 0);
+  /// Stops (as `stop()`) and joins the threads started by `start()`.
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Adds a buffered listener on "host:port" (IPv4, IPv6 in brackets, or a name;
+  /// port 0 picks a free port). Returns the bound "host:port", e.g. "127.0.0.1:40213".
+  /// Accepting starts with `run()`/`start()`.
+  result<std::string> listen(const std::string& host_port, std::shared_ptr<service> svc, limits lim = {});
+
+  /// Adds a raw listener: each accepted connection (within `lim.max_connections`)
+  /// is handed to `handler`, which reads and writes the stream itself (stream.hpp
+  /// says who owns timeouts and how shutdown reaches it).
+  result<std::string> listen_stream(const std::string& host_port, stream_handler handler, limits lim = {});
+
+  /// Runs the event loop on the worker threads (the calling thread is one of them)
+  /// until `stop()`, SIGINT or SIGTERM, then drains (see the top of this file).
+  void run();
+  /// Like `run()` but returns at once; the loop runs on background threads and no
+  /// signal handler is installed (tests, embedding). `join()` waits for the end.
+  void start();
+  /// Waits until the threads started by `start()` have drained and ended.
+  void join();
+  /// Begins the graceful shutdown. Thread-safe, idempotent, returns at once.
+  void stop();
+  /// True from `run()`/`start()` until the drain has begun.
+  bool running() const noexcept;
+
+  /// How long in-flight requests get after `stop()` (default 10 s).
+  void set_drain_timeout(std::chrono::milliseconds d);
+
+  class impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
 };
 
 }  // namespace dropslot::http

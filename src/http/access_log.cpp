@@ -1,0 +1,75 @@
+#include "dropslot/http/access_log.hpp"
+
+#include <unistd.h>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <random>
+
+namespace dropslot::http {
+
+namespace {
+
+void write_stdout(std::string_view line) {
+  // One write(2) per line: lines from concurrent requests stay whole without a lock
+  // (atomic up to PIPE_BUF on pipes; regular files opened O_APPEND behave alike).
+  const char* p = line.data();
+  std::size_t left = line.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDOUT_FILENO, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // a log that cannot be written must not take the server down
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+std::function<void(std::string_view)>& sink() {
+  static std::function<void(std::string_view)> s = write_stdout;
+  return s;
+}
+
+}  // namespace
+
+std::string format_access_record(const access_record& r) {
+  boost::json::object o;
+  o.reserve(8);
+  o.emplace("type", "access");
+  o.emplace("method", r.method);
+  o.emplace("path", r.path);
+  o.emplace("status", r.status);
+  o.emplace("bytes", r.bytes);
+  o.emplace("duration_us", r.duration.count());
+  o.emplace("request_id", r.request_id);
+  o.emplace("remote", r.remote_address);
+  return boost::json::serialize(o);
+}
+
+void write_access_log(const access_record& r) {
+  auto& s = sink();
+  if (!s) return;
+  std::string line = format_access_record(r);
+  line.push_back('\n');
+  s(line);
+}
+
+void set_access_log_sink(std::function<void(std::string_view line)> s) { sink() = std::move(s); }
+
+std::string new_request_id() {
+  // Not a secret, so a per-thread PRNG seeded once from the OS is enough and keeps
+  // the hot path free of syscalls and locks.
+  thread_local std::mt19937_64 rng{[] {
+    std::random_device rd;
+    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  }()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::uint64_t v = rng();
+  std::string id(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) id[static_cast<std::size_t>(i)] = hex[v & 0xf];
+  return id;
+}
+
+}  // namespace dropslot::http
