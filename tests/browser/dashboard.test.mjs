@@ -1,0 +1,316 @@
+// The customer dashboard in a real Chromium against a real `dropslot serve`
+// (issue 5): login, the job drawer, direct-to-bucket uploads with progress,
+// thumbnails, expired-URL recovery, refusals, other customers' jobs, and a store
+// that goes away mid-upload.
+//
+//   DROPSLOT_BIN=build/x/src/cli/dropslot node --test tests/browser/
+//
+// Screenshots go to $DROPSLOT_ARTIFACTS (CTest: <build>/artifacts). With
+// DROPSLOT_UPDATE_DOCS_IMAGES=1 the drawer screenshot also refreshes
+// docs/images/dashboard-drawer.png for the README.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { start_serve } from './serve.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const source_dir = process.env.DROPSLOT_SOURCE_DIR || join(here, '..', '..');
+const artifacts = process.env.DROPSLOT_ARTIFACTS || join(tmpdir(), 'dropslot-artifacts');
+mkdirSync(artifacts, { recursive: true });
+
+const fixtures = ['roof.jpg', 'boiler.jpg', 'meter.jpg'].map((name) => join(here, 'fixtures', name));
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+const fixture_hashes = fixtures.map((f) => sha256(readFileSync(f))).sort();
+// A real (tiny) PDF: what a customer would pick by mistake.
+const pdf = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let browser;
+let serve;
+let context;
+let page;
+let jobs = [];
+const page_problems = [];
+
+function launch() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu'],
+  });
+}
+
+// Console errors (CSP violations among them) and uncaught exceptions fail the run.
+function watch(p) {
+  p.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Uncaught/i.test(m.text())) page_problems.push(m.text());
+  });
+  p.on('pageerror', (e) => page_problems.push(String(e)));
+  return p;
+}
+
+async function new_page() {
+  context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  return watch(await context.newPage());
+}
+
+// The page's own API call with its cookie, so the test sees what the user's session sees.
+async function api_get(p, path) {
+  return p.evaluate(async (url) => {
+    const res = await fetch(url, { credentials: 'same-origin' });
+    return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? await res.json() : null };
+  }, `/api${path}`);
+}
+
+// Lists a job's photos through the API and downloads each presigned URL from
+// Node (no CORS involved): the bytes that are really in the bucket.
+async function stored_photos(p, job_id) {
+  const { status, body } = await api_get(p, `/jobs/${encodeURIComponent(job_id)}/photos`);
+  assert.equal(status, 200, `listing photos of ${job_id}`);
+  const out = [];
+  for (const photo of body.photos) {
+    const res = await fetch(photo.url);
+    assert.equal(res.status, 200, `GET ${photo.key} through its presigned URL`);
+    out.push({ key: photo.key, sha: sha256(Buffer.from(await res.arrayBuffer())) });
+  }
+  return out;
+}
+
+async function open_job(p, id) {
+  await p.locator(`#job-list a[data-id="${id}"]`).click();
+  await p.locator('#drawer.open').waitFor();
+  await p.locator('#drawer-content').waitFor();
+}
+
+async function close_drawer(p) {
+  await p.keyboard.press('Escape');
+  await p.waitForFunction(() => !document.getElementById('drawer').classList.contains('open'));
+}
+
+async function thumbnails_loaded(p, count) {
+  await p.waitForFunction(
+    (n) => {
+      const imgs = [...document.querySelectorAll('#photo-grid img')];
+      return imgs.length === n && imgs.every((i) => i.complete && i.naturalWidth > 0);
+    },
+    count,
+    { timeout: 30_000 });
+}
+
+async function shot(p, name) {
+  const file = join(artifacts, name);
+  await p.screenshot({ path: file });
+  return file;
+}
+
+before(async () => {
+  browser = await launch();
+  serve = await start_serve();
+});
+
+after(async () => {
+  await browser?.close();
+  await serve?.stop();
+});
+
+test('1. the printed login link signs in, leaves no code behind, and a job opens in the drawer', async () => {
+  page = await new_page();
+  await page.goto(serve.login_link);
+  await page.locator('#jobs-view').waitFor();
+  await page.locator('#job-list a.job').first().waitFor();
+
+  assert.ok(!page.url().includes('code='), `the code left the address bar: ${page.url()}`);
+  assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0, 'nothing in web storage');
+  const cookie = (await context.cookies()).find((c) => c.name === 'dropslot_session');
+  assert.ok(cookie, 'session cookie set');
+  assert.equal(cookie.httpOnly, true, 'session cookie is HttpOnly');
+  assert.equal(await page.evaluate(() => document.cookie.includes('dropslot_session')), false);
+
+  const listing = await api_get(page, '/jobs');
+  jobs = Array.isArray(listing.body) ? listing.body : listing.body.jobs;
+  assert.ok(jobs.length >= 3, 'the demo customer has three jobs');
+  assert.equal(await page.locator('#job-list a.job').count(), jobs.length);
+  await shot(page, 'job-list.png');
+
+  // Open, check focus moved in, close with Escape, check focus came back.
+  await open_job(page, jobs[0].id);
+  assert.equal(await page.locator('#drawer-title').textContent(), jobs[0].title);
+  assert.equal(page.url().endsWith(`#/jobs/${jobs[0].id}`), true);
+  assert.equal(await page.evaluate(() => document.getElementById('drawer').contains(document.activeElement)), true);
+  await close_drawer(page);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset?.id), jobs[0].id, 'focus returns to the job');
+
+  // Notes and access instructions are saved and come back from the API.
+  await open_job(page, jobs[0].id);
+  await page.fill('#job-notes', 'Side gate sticks, lift it.');
+  await page.fill('#job-access', 'Key under the blue pot.');
+  await page.click('#job-form button[type=submit]');
+  await page.locator('#job-form-status', { hasText: 'Saved.' }).waitFor();
+  const saved = (await api_get(page, `/jobs/${jobs[0].id}`)).body;
+  const job = saved.job ?? saved;
+  assert.equal(job.notes, 'Side gate sticks, lift it.');
+  assert.equal(job.access_instructions, 'Key under the blue pot.');
+});
+
+test('2. three JPEGs upload with progress to 100%, show as loaded thumbnails, and the bucket holds the same bytes', async () => {
+  // Watch the PUTs: they go straight to the bucket, at most three at once.
+  let in_flight = 0;
+  let max_in_flight = 0;
+  const is_put = (r) => r.method() === 'PUT' && r.url().startsWith(serve.s3);
+  page.on('request', (r) => { if (is_put(r)) max_in_flight = Math.max(max_in_flight, ++in_flight); });
+  const done = (r) => { if (is_put(r)) in_flight--; };
+  page.on('requestfinished', done);
+  page.on('requestfailed', done);
+
+  await page.setInputFiles('#add-photos', fixtures);
+  await page.locator('#upload-list li.upload').nth(2).waitFor();
+  await page.waitForFunction(() => document.getElementById('overall-progress').value === 100, null, { timeout: 60_000 });
+  await page.locator('#overall-text', { hasText: '3 of 3 uploaded · 100%' }).waitFor();
+  const bars = await page.$$eval('#upload-list progress', (ps) => ps.map((p) => p.value));
+  assert.deepEqual(bars, [100, 100, 100]);
+  assert.equal(await page.locator('#upload-list .upload-done').count(), 3);
+  assert.match(await page.locator('#upload-status').textContent(), /3 photos uploaded/);
+  assert.ok(max_in_flight >= 1 && max_in_flight <= 3, `PUTs in flight at once: ${max_in_flight}`);
+
+  await thumbnails_loaded(page, 3);
+  const stored = await stored_photos(page, jobs[0].id);
+  assert.equal(stored.length, 3);
+  for (const s of stored) assert.match(s.key, new RegExp(`^jobs/${jobs[0].id}/photo-\\d{3}\\.jpg$`));
+  assert.deepEqual(stored.map((s) => s.sha).sort(), fixture_hashes, 'the bucket holds the very bytes picked');
+
+  const file = await shot(page, 'drawer-thumbnails.png');
+  if (process.env.DROPSLOT_UPDATE_DOCS_IMAGES === '1') {
+    mkdirSync(join(source_dir, 'docs', 'images'), { recursive: true });
+    copyFileSync(file, join(source_dir, 'docs', 'images', 'dashboard-drawer.png'));
+  }
+  // The same drawer on a phone: full width, capture buttons and thumbnails in reach.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, 'drawer-phone.png');
+  await page.setViewportSize({ width: 1100, height: 800 });
+  await close_drawer(page);
+});
+
+test('4. a PDF is refused with "Only photos" and nothing is stored', async () => {
+  await open_job(page, jobs[1].id);
+  await page.setInputFiles('#add-photos', { name: 'invoice.pdf', mimeType: 'application/pdf', buffer: pdf });
+  const row = page.locator('#upload-list li.upload-error');
+  await row.waitFor();
+  assert.equal(await row.locator('.upload-message').textContent(), 'Only photos');
+  assert.equal(await row.locator('.retry').isVisible(), false, 'no Retry for a file the API refuses');
+  assert.match(await page.locator('#upload-status').textContent(), /Only photos/);
+  assert.equal((await stored_photos(page, jobs[1].id)).length, 0, 'nothing stored');
+  assert.equal(await page.locator('#photo-grid img').count(), 0);
+  await shot(page, 'drawer-refused-pdf.png');
+  await close_drawer(page);
+});
+
+test('5. another customer\'s job id typed into the URL shows "not found" and no photos', async () => {
+  const other = await serve.admin('customer', 'add', '--name', 'Other Customer', '--email', 'other@example.com');
+  const other_job = await serve.admin('job', 'add', '--customer', other, '--title', 'Other roof');
+  assert.match(other_job, /^[A-Za-z0-9_-]{1,64}$/);
+
+  // The other customer uploads a photo to their job through their own dashboard.
+  const link = await serve.admin('login-link', '--customer', other);
+  const other_context = await browser.newContext();
+  const other_page = watch(await other_context.newPage());
+  await other_page.goto(`${serve.api}/?code=${encodeURIComponent(serve.code_of(link))}#/jobs/${other_job}`);
+  await other_page.locator('#drawer-content').waitFor();
+  await other_page.setInputFiles('#add-photos', fixtures[0]);
+  await thumbnails_loaded(other_page, 1);
+  await other_context.close();
+
+  // The first customer types that job's id into the address bar.
+  await page.evaluate((id) => { location.hash = `#/jobs/${id}`; }, other_job);
+  await page.locator('#drawer-missing').waitFor();
+  assert.equal(await page.locator('#drawer-title').textContent(), 'Not found');
+  assert.equal(await page.locator('#drawer-content').isVisible(), false);
+  assert.equal(await page.locator('#photo-grid img').count(), 0, 'no photos shown');
+  assert.equal((await api_get(page, `/jobs/${other_job}/photos`)).status, 404);
+  assert.equal((await api_get(page, `/jobs/${other_job}`)).status, 404);
+  // A fresh page load straight onto the URL says the same.
+  await page.reload();
+  await page.locator('#drawer-missing').waitFor();
+  assert.equal(await page.locator('#photo-grid img').count(), 0);
+  await shot(page, 'drawer-not-found.png');
+  await close_drawer(page);
+});
+
+test('6. the store going away mid-upload shows an error with Retry, and Retry succeeds once it is back', async () => {
+  await page.goto(`${serve.api}/#/jobs/${jobs[2].id}`);
+  await page.locator('#drawer-content').waitFor();
+  const before_count = (await stored_photos(page, jobs[2].id)).length;
+
+  // The store is unreachable: every PUT to it is refused at the connection.
+  const store_down = (route) => (route.request().method() === 'PUT' ? route.abort('connectionrefused') : route.fallback());
+  await page.route(`${serve.s3}/**`, store_down);
+  await page.setInputFiles('#add-photos', fixtures[1]);
+  const row = page.locator('#upload-list li.upload-error');
+  await row.waitFor({ timeout: 30_000 });
+  assert.match(await row.locator('.upload-message').textContent(), /storage could not be reached/);
+  assert.equal(await row.locator('.retry').isVisible(), true);
+  await shot(page, 'drawer-upload-error.png');
+
+  // The store is back.
+  await page.unroute(`${serve.s3}/**`, store_down);
+  await row.locator('.retry').click();
+  await page.locator('#upload-list li.upload-done').waitFor({ timeout: 30_000 });
+  await thumbnails_loaded(page, before_count + 1);
+  const stored = await stored_photos(page, jobs[2].id);
+  assert.equal(stored.length, before_count + 1);
+  assert.ok(stored.some((s) => s.sha === sha256(readFileSync(fixtures[1]))));
+
+  // Offline: the banner shows and a picked photo waits, then uploads when back online.
+  await context.setOffline(true);
+  await page.locator('#offline-banner').waitFor();
+  await page.setInputFiles('#add-photos', fixtures[2]);
+  await page.locator('#upload-list li.upload-queued').waitFor();
+  await sleep(500);
+  assert.equal(await page.locator('#upload-list li.upload-queued').count(), 1, 'it waits while offline');
+  await shot(page, 'drawer-offline.png');
+  await context.setOffline(false);
+  await page.locator('#offline-banner').waitFor({ state: 'hidden' });
+  await page.waitForFunction(() => document.querySelectorAll('#upload-list li.upload-done').length === 1, null, { timeout: 30_000 });
+  await thumbnails_loaded(page, before_count + 2);
+});
+
+test('3. an upload URL that expires before the PUT arrives is renewed and the upload succeeds without a word to the user', async () => {
+  // Its own serve with short URLs. X-Amz-Date has one-second granularity, so a
+  // 1 s expiry lasts anywhere from 0 to 1 s and would make the renewed URL itself
+  // race the clock; 3 s with the first PUT held for 5 s is always expired, then
+  // always fresh.
+  const short = await start_serve(['--url-expiry', '3']);
+  const p = watch(await (await browser.newContext()).newPage());
+  try {
+    await p.goto(short.login_link);
+    await p.locator('#job-list a.job').first().waitFor();
+    const id = await p.locator('#job-list a.job').first().getAttribute('data-id');
+    await open_job(p, id);
+
+    let puts = 0;
+    await p.route(`${short.s3}/**`, async (route) => {
+      if (route.request().method() !== 'PUT') return route.fallback();
+      if (++puts === 1) await sleep(5_000); // the URL expires while this PUT is held
+      return route.continue();
+    });
+    await p.setInputFiles('#add-photos', fixtures[0]);
+    await p.locator('#upload-list li.upload-done').waitFor({ timeout: 60_000 });
+    assert.equal(puts, 2, 'one expired PUT, then one retry with a fresh URL');
+    assert.equal(await p.locator('#upload-list .error:not(:empty)').count(), 0, 'no error shown');
+    const stored = await stored_photos(p, id);
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0].sha, sha256(readFileSync(fixtures[0])));
+  } finally {
+    await p.context().close();
+    await short.stop();
+  }
+});
+
+test('the page ran without CSP violations or uncaught errors', () => {
+  assert.deepEqual(page_problems, []);
+});

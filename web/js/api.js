@@ -1,0 +1,206 @@
+// Everything that talks to the dashboard API and to the bucket. No DOM code here:
+// app.js renders, this module only moves requests and turns answers into values
+// or errors the page can show.
+//
+// Auth is the HttpOnly session cookie set by POST /login; the page never sees or
+// stores a token. Every state-changing call carries `X-Requested-With: dropslot`,
+// which the API requires for cookie-authenticated writes (CSRF rule, DESIGN.md).
+
+const base = '/api';
+
+/// An error answered by the API: `status` is the HTTP status, `code` the
+/// snake_case code from `{error: {code, message}}` (or '' when the body had none).
+export class api_error extends Error {
+  constructor(status, code, message) {
+    super(message || `HTTP ${status}`);
+    this.name = 'api_error';
+    this.status = status;
+    this.code = code || '';
+  }
+}
+
+/// A failed PUT to the bucket. `kind` is 'network' (no answer: store down,
+/// connection dropped, CORS refused) or 's3' (an S3 error status); `status` is the
+/// HTTP status (0 for 'network') and `s3_code` S3's <Code> when the body had one.
+export class upload_error extends Error {
+  constructor(kind, status, s3_code, message) {
+    super(message);
+    this.name = 'upload_error';
+    this.kind = kind;
+    this.status = status;
+    this.s3_code = s3_code || '';
+  }
+}
+
+// 401 anywhere means the session is gone; the page decides what to do (login).
+let on_unauthorized = () => {};
+
+/// Registers the callback run whenever the API answers 401.
+export function set_unauthorized_handler(fn) {
+  on_unauthorized = fn;
+}
+
+async function call(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (method !== 'GET') headers['X-Requested-With'] = 'dropslot';
+  const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(base + path, init);
+  } catch (e) {
+    throw new api_error(0, 'network', 'Cannot reach the server. Check your connection.');
+  }
+  let payload = null;
+  const text = await res.text();
+  if (text) {
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      payload = null;
+    }
+  }
+  if (!res.ok) {
+    const err = payload && payload.error ? payload.error : {};
+    if (res.status === 401) on_unauthorized();
+    throw new api_error(res.status, err.code, err.message);
+  }
+  return payload;
+}
+
+const job_path = (id) => `/jobs/${encodeURIComponent(id)}`;
+
+// The API may answer a list either bare or wrapped ({jobs: [...]}); accept both.
+const list_of = (payload, field) => (Array.isArray(payload) ? payload : (payload && payload[field]) || []);
+
+/// Exchanges a one-time login code for the session cookie. Returns the customer.
+export async function login(code) {
+  const answer = await call('POST', '/login', { code });
+  return answer ? answer.customer : null;
+}
+
+export const logout = () => call('POST', '/logout', {});
+
+/// The signed-in customer's jobs.
+export const list_jobs = async () => list_of(await call('GET', '/jobs'), 'jobs');
+
+/// One job; an api_error with status 404 when it does not exist or is not ours.
+export async function get_job(id) {
+  const answer = await call('GET', job_path(id));
+  return answer && answer.job ? answer.job : answer;
+}
+
+/// Saves the customer's own fields (`{notes, access_instructions}`).
+export async function update_job(id, fields) {
+  const answer = await call('PATCH', job_path(id), fields);
+  return answer && answer.job ? answer.job : answer;
+}
+
+/// `{photos: [{key, url, size, last_modified}], expires_in}` for one job.
+export async function list_photos(id) {
+  const answer = (await call('GET', `${job_path(id)}/photos`)) || {};
+  return { photos: answer.photos || [], expires_in: Number(answer.expires_in) || 900 };
+}
+
+/// Files a quote request: `{job_id?, description, preferred_date?}`.
+export const create_quote = (quote) => call('POST', '/quotes', quote);
+
+export const list_quotes = async () => list_of(await call('GET', '/quotes'), 'quotes');
+
+// Browsers send no type for some photo formats (HEIC on desktop); infer it from the
+// name so the API can judge it. The API still decides (415 for anything else).
+const types_by_extension = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', heic: 'image/heic', heif: 'image/heif' };
+
+export function content_type_of(file) {
+  if (file.type) return file.type;
+  const ext = (file.name.split('.').pop() || '').toLowerCase();
+  return types_by_extension[ext] || 'application/octet-stream';
+}
+
+/// Asks for a presigned PUT. The grant gets `deadline_ms`: the local clock time
+/// after which it is expired, from `expires_in` counted from now (immune to clock
+/// skew with the server) or `expires_at`, whichever comes first.
+export async function request_upload_url(job_id, file) {
+  const asked_at = Date.now();
+  const grant = await call('POST', '/upload-url', {
+    job_id,
+    filename: file.name,
+    content_type: content_type_of(file),
+    size: file.size,
+  });
+  grant.deadline_ms = grant_deadline(grant, asked_at);
+  return grant;
+}
+
+function grant_deadline(grant, asked_at) {
+  const candidates = [];
+  if (Number.isFinite(Number(grant.expires_in))) candidates.push(asked_at + Number(grant.expires_in) * 1000);
+  const at = grant.expires_at;
+  if (typeof at === 'number') candidates.push(at < 1e12 ? at * 1000 : at);
+  else if (typeof at === 'string' && !Number.isNaN(Date.parse(at))) candidates.push(Date.parse(at));
+  return candidates.length ? Math.min(...candidates) : Infinity;
+}
+
+// The browser computes these itself and refuses to let a script set them; the
+// value it sends is the file's size, which is what the URL signed.
+const forbidden_headers = new Set(['content-length', 'host', 'connection']);
+
+/// PUTs `file` to a grant's URL with exactly the grant's headers, reporting
+/// upload progress (XHR; fetch has no upload progress). Resolves on 2xx;
+/// rejects with an upload_error otherwise. `signal` aborts the transfer.
+export function put_file(grant, file, on_progress, signal) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(grant.method || 'PUT', grant.url);
+    for (const [name, value] of Object.entries(grant.headers || {})) {
+      if (!forbidden_headers.has(name.toLowerCase())) xhr.setRequestHeader(name, value);
+    }
+    xhr.upload.onprogress = (e) => on_progress(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        on_progress(file.size, file.size);
+        resolve({ status: xhr.status, etag: xhr.getResponseHeader('ETag') });
+        return;
+      }
+      const body = xhr.responseText || '';
+      const code = (body.match(/<Code>([^<]*)<\/Code>/) || [])[1] || '';
+      const message = (body.match(/<Message>([^<]*)<\/Message>/) || [])[1] || '';
+      reject(new upload_error('s3', xhr.status, code, message || `Storage answered ${xhr.status}`));
+    };
+    xhr.onerror = () => reject(new upload_error('network', 0, '', 'The upload could not reach storage.'));
+    xhr.ontimeout = xhr.onerror;
+    if (signal) signal.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.onabort = () => reject(new upload_error('aborted', 0, '', 'Upload cancelled.'));
+    xhr.send(file);
+  });
+}
+
+/// True when a failed PUT means "the URL expired": S3's AccessDenied "Request has
+/// expired", or a 403 (or a refused request whose error body CORS may have hidden)
+/// once the grant's deadline has passed.
+export function is_expired(err, grant, now = Date.now()) {
+  if (!(err instanceof upload_error)) return false;
+  if (err.status === 403 && /expired/i.test(err.message) && err.s3_code === 'AccessDenied') return true;
+  const past_deadline = now >= grant.deadline_ms;
+  return past_deadline && (err.status === 403 || err.kind === 'network');
+}
+
+/// Uploads one file to a job: asks for a URL, PUTs, and when the URL turns out to
+/// be expired asks for a fresh one and retries once without bothering the user.
+/// Resolves with the object key. Rejects with api_error (413, 415, 401, ...) or
+/// upload_error (network/S3) for the caller to show.
+export async function upload_photo(job_id, file, on_progress, signal) {
+  let grant = await request_upload_url(job_id, file);
+  try {
+    await put_file(grant, file, on_progress, signal);
+  } catch (err) {
+    if (!is_expired(err, grant)) throw err;
+    on_progress(0, file.size);
+    grant = await request_upload_url(job_id, file);
+    await put_file(grant, file, on_progress, signal);
+  }
+  return grant.key;
+}

@@ -1,0 +1,471 @@
+// The dashboard's DOM: login, the job list, the job drawer (details, notes, photo
+// grid, capture buttons, upload progress) and the quote form. Talking to the API
+// is api.js's job; the upload queue is uploads.js's.
+//
+// Routes live in the hash so a job can be linked or typed: `#/` is the job list,
+// `#/jobs/<id>` opens that job's drawer over it.
+import * as api from './api.js';
+import { upload_queue } from './uploads.js';
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  signed_in: false,
+  jobs: [],
+  job_id: null,         // the job whose drawer is open
+  opener: null,         // the element focus returns to when the drawer closes
+  photos_seq: 0,        // ignores photo listings that arrive out of order
+  photos_listed_at: 0,
+  photos_expires_in: 900,
+  relists: 0,           // re-lists in a row caused by broken thumbnails
+};
+
+// ---------------------------------------------------------------- helpers
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'class') node.className = v;
+    else if (k === 'dataset') Object.assign(node.dataset, v);
+    else if (k in node) node[k] = v;
+    else node.setAttribute(k, v);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+function show(id, visible) {
+  $(id).hidden = !visible;
+}
+
+// Jobs from the API name some fields differently depending on the backend version;
+// read them in one place.
+const job_title = (j) => j.title || j.name || `Job ${j.id}`;
+const job_date = (j) => j.scheduled_date || j.scheduled_at || j.scheduled_for || j.scheduled || '';
+const job_access = (j) => j.access_instructions ?? j.access ?? '';
+
+function format_date(value) {
+  if (!value) return 'Not scheduled';
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  // A bare date is a calendar day, not midnight UTC: build it in local time.
+  const date = day ? new Date(+day[1], +day[2] - 1, +day[3]) : new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  const opts = { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' };
+  if (!day) Object.assign(opts, { hour: '2-digit', minute: '2-digit' });
+  return date.toLocaleString(undefined, opts);
+}
+
+function format_bytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+const status_label = (s) => String(s || 'unknown').replace(/[_-]+/g, ' ');
+const status_class = (s) => `status status-${String(s || 'unknown').toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+
+// ---------------------------------------------------------------- login
+
+function show_login(message = '') {
+  state.signed_in = false;
+  close_drawer({ restore_focus: false });
+  show('boot', false);
+  show('jobs-view', false);
+  show('login-view', true);
+  show('logout', false);
+  $('who').textContent = '';
+  $('login-error').textContent = message;
+  $('login-title').focus();
+}
+
+// Accepts the whole link or only its code.
+function code_from(input) {
+  const text = input.trim();
+  try {
+    return new URL(text).searchParams.get('code') || '';
+  } catch {
+    return text;
+  }
+}
+
+async function sign_in(code) {
+  try {
+    const customer = await api.login(code);
+    if (customer && customer.name) $('who').textContent = customer.name;
+    return true;
+  } catch (err) {
+    show_login(err.status === 0 ? err.message : 'This sign-in link has expired or was already used. Ask for a new one.');
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------- job list
+
+async function load_jobs() {
+  try {
+    state.jobs = await api.list_jobs();
+  } catch (err) {
+    if (err.status === 401) return false;
+    show('boot', false);
+    show('jobs-view', true);
+    $('jobs-status').textContent = `Could not load your jobs: ${err.message}`;
+    return true;
+  }
+  state.signed_in = true;
+  show('boot', false);
+  show('login-view', false);
+  show('jobs-view', true);
+  show('logout', true);
+  render_jobs();
+  return true;
+}
+
+function render_jobs() {
+  const list = $('job-list');
+  list.replaceChildren(
+    ...state.jobs.map((job) =>
+      el('li', {},
+        el('a', { class: 'job', href: `#/jobs/${encodeURIComponent(job.id)}`, dataset: { id: job.id } },
+          el('span', { class: 'job-title' }, job_title(job)),
+          el('span', { class: status_class(job.status) }, status_label(job.status)),
+          el('span', { class: 'job-date' }, format_date(job_date(job))),
+          job.address ? el('span', { class: 'job-address muted' }, job.address) : null))));
+  $('jobs-status').textContent = state.jobs.length ? '' : 'You have no jobs yet.';
+
+  const select = $('quote-job');
+  select.replaceChildren(
+    el('option', { value: '' }, 'Not about a listed job'),
+    ...state.jobs.map((job) => el('option', { value: job.id }, job_title(job))));
+}
+
+// ---------------------------------------------------------------- drawer
+
+function open_drawer(id) {
+  const drawer = $('drawer');
+  const already_open = drawer.classList.contains('open');
+  if (!already_open) state.opener = document.activeElement;
+  state.job_id = id;
+  drawer.classList.add('open');
+  $('backdrop').classList.add('open');
+  document.body.classList.add('drawer-open');
+  $('drawer-title').textContent = 'Loading…';
+  show('drawer-missing', false);
+  show('drawer-content', false);
+  $('drawer-error').textContent = '';
+  $('photo-grid').replaceChildren();
+  $('photos-status').textContent = '';
+  $('job-form-status').textContent = '';
+  render_uploads();
+  // Focus moves into the dialog once it is visible (visibility changes with the class).
+  requestAnimationFrame(() => $('drawer-title').focus());
+  load_job(id);
+}
+
+async function load_job(id) {
+  let job;
+  try {
+    job = await api.get_job(id);
+  } catch (err) {
+    if (id !== state.job_id) return;
+    if (err.status === 404 || err.status === 400) {
+      $('drawer-title').textContent = 'Not found';
+      show('drawer-missing', true);
+    } else if (err.status !== 401) {
+      $('drawer-title').textContent = 'Job';
+      $('drawer-error').textContent = `Could not load this job: ${err.message}`;
+    }
+    return;
+  }
+  if (id !== state.job_id) return;
+  $('drawer-title').textContent = job_title(job);
+  render_details(job);
+  $('job-notes').value = job.notes || '';
+  $('job-access').value = job_access(job);
+  show('drawer-content', true);
+  load_photos(id);
+}
+
+function render_details(job) {
+  const rows = [
+    ['Status', el('span', { class: status_class(job.status) }, status_label(job.status))],
+    ['Scheduled', format_date(job_date(job))],
+    ['Address', job.address || '—'],
+    ['Reference', job.id],
+  ];
+  $('job-details').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+}
+
+function close_drawer({ restore_focus = true } = {}) {
+  const drawer = $('drawer');
+  if (!drawer.classList.contains('open')) return;
+  drawer.classList.remove('open');
+  $('backdrop').classList.remove('open');
+  document.body.classList.remove('drawer-open');
+  state.job_id = null;
+  const opener = state.opener;
+  state.opener = null;
+  if (!restore_focus) return;
+  // Return focus to the job link that opened the drawer, or to the list when the
+  // drawer was opened from a typed URL.
+  const target = opener && document.contains(opener) && opener !== document.body ? opener : $('jobs-title');
+  target.focus();
+}
+
+function leave_drawer() {
+  if (location.hash.startsWith('#/jobs/')) location.hash = '#/';
+  else close_drawer();
+}
+
+function focusables() {
+  return [...$('drawer').querySelectorAll('a[href], button, textarea, input, select, [tabindex]')].filter(
+    (n) => !n.disabled && n.tabIndex >= 0 && n.getClientRects().length > 0 && !n.closest('[hidden]'));
+}
+
+// Keeps Tab inside the open drawer and lets Escape close it.
+function on_drawer_key(e) {
+  if (!$('drawer').classList.contains('open')) return;
+  if (e.key === 'Escape') {
+    e.preventDefault();
+    leave_drawer();
+    return;
+  }
+  if (e.key !== 'Tab') return;
+  const nodes = focusables();
+  if (!nodes.length) return;
+  const first = nodes[0];
+  const last = nodes[nodes.length - 1];
+  const inside = $('drawer').contains(document.activeElement);
+  if (!inside || (e.shiftKey && document.activeElement === first) || (e.shiftKey && document.activeElement === $('drawer-title'))) {
+    e.preventDefault();
+    (e.shiftKey ? last : first).focus();
+  } else if (!e.shiftKey && document.activeElement === last) {
+    e.preventDefault();
+    first.focus();
+  }
+}
+
+async function save_job(e) {
+  e.preventDefault();
+  const id = state.job_id;
+  const status = $('job-form-status');
+  status.textContent = 'Saving…';
+  try {
+    const job = await api.update_job(id, { notes: $('job-notes').value, access_instructions: $('job-access').value });
+    status.textContent = 'Saved.';
+    const i = state.jobs.findIndex((j) => j.id === id);
+    if (i >= 0 && job && job.id) state.jobs[i] = job;
+  } catch (err) {
+    if (err.status !== 401) status.textContent = `Not saved: ${err.message}`;
+  }
+}
+
+// ---------------------------------------------------------------- photos
+
+async function load_photos(id) {
+  const seq = ++state.photos_seq;
+  let listing;
+  try {
+    listing = await api.list_photos(id);
+  } catch (err) {
+    if (seq === state.photos_seq && err.status !== 401) $('photos-status').textContent = `Could not load photos: ${err.message}`;
+    return;
+  }
+  if (seq !== state.photos_seq || id !== state.job_id) return;
+  state.photos_listed_at = Date.now();
+  state.photos_expires_in = listing.expires_in;
+  render_photos(listing.photos);
+}
+
+function render_photos(photos) {
+  $('photos-status').textContent = photos.length ? `${photos.length} photo${photos.length === 1 ? '' : 's'}` : 'No photos yet.';
+  $('photo-grid').replaceChildren(
+    ...photos.map((p, i) => {
+      const name = p.key.split('/').pop();
+      const img = el('img', { src: p.url, alt: `Photo ${i + 1}, ${name}`, decoding: 'async', loading: i < 12 ? 'eager' : 'lazy' });
+      img.addEventListener('load', () => { state.relists = 0; }, { once: true });
+      img.addEventListener('error', on_thumbnail_error, { once: true });
+      return el('li', {},
+        el('a', { href: p.url, target: '_blank', rel: 'noopener noreferrer', title: `${name}, ${format_bytes(p.size || 0)}` }, img));
+    }));
+}
+
+// A thumbnail that fails after its URL's lifetime has most likely expired: list
+// again for fresh URLs. Bounded, so a store that is down does not cause a loop.
+function on_thumbnail_error() {
+  const age = Date.now() - state.photos_listed_at;
+  if (age < state.photos_expires_in * 1000 || state.relists >= 3 || !state.job_id) return;
+  state.relists++;
+  state.photos_listed_at = Date.now(); // one re-list per listing, not one per image
+  load_photos(state.job_id);
+}
+
+// ---------------------------------------------------------------- uploads
+
+const queue = new upload_queue({
+  on_change: (item) => render_upload(item),
+  on_done: (item) => {
+    if (item.job_id === state.job_id) load_photos(item.job_id);
+  },
+});
+
+function upload_message(err) {
+  if (err.name === 'api_error') {
+    if (err.status === 413) return 'Photos up to 25 MB';
+    if (err.status === 415) return 'Only photos';
+    if (err.status === 404) return 'This job is not available.';
+    if (err.status === 429) return 'Too many uploads right now. Retry in a moment.';
+    if (err.status === 0) return 'Cannot reach the server. Check your connection.';
+    return err.message;
+  }
+  if (err.kind === 'network') return 'Upload failed: storage could not be reached.';
+  return `Upload failed: storage answered ${err.status}${err.s3_code ? ` (${err.s3_code})` : ''}.`;
+}
+
+// The user can fix a refused file only by picking another, so no Retry for those.
+const retryable = (err) => err.name !== 'api_error' || ![400, 404, 413, 415].includes(err.status);
+
+function add_files(input) {
+  const files = [...input.files];
+  input.value = ''; // picking the same file again must fire `change` again
+  if (!files.length || !state.job_id) return;
+  queue.add(state.job_id, files);
+}
+
+function render_uploads() {
+  const items = queue.items().filter((i) => i.job_id === state.job_id);
+  $('upload-list').replaceChildren();
+  items.forEach(render_upload);
+  render_overall();
+}
+
+function render_upload(item) {
+  if (item.job_id !== state.job_id) return;
+  let row = $('upload-list').querySelector(`[data-upload="${item.id}"]`);
+  if (!row) {
+    const retry = el('button', { type: 'button', class: 'retry small' }, 'Retry');
+    retry.addEventListener('click', () => queue.retry(item.id));
+    row = el('li', { class: 'upload', dataset: { upload: item.id } },
+      el('span', { class: 'upload-name' }, item.name),
+      el('progress', { max: 100, value: 0, 'aria-label': `Upload of ${item.name}` }),
+      el('span', { class: 'upload-state' }),
+      el('span', { class: 'upload-message error' }),
+      retry);
+    $('upload-list').append(row);
+  }
+  const pct = item.total ? Math.round((100 * item.loaded) / item.total) : 0;
+  const previous = row.dataset.state;
+  row.dataset.state = item.state;
+  row.className = `upload upload-${item.state}`;
+  row.querySelector('progress').value = item.state === 'done' ? 100 : pct;
+  row.querySelector('.upload-state').textContent =
+    { queued: 'Waiting', uploading: `${pct}%`, done: 'Done', error: 'Failed' }[item.state];
+  row.querySelector('.upload-message').textContent = item.state === 'error' ? upload_message(item.error) : '';
+  row.querySelector('.retry').hidden = !(item.state === 'error' && retryable(item.error));
+  render_overall();
+  if (previous !== item.state) announce(item);
+}
+
+function render_overall() {
+  const { loaded, total, done, count } = queue.overall(state.job_id);
+  show('upload-panel', count > 0);
+  if (!count) return;
+  const pct = done === count ? 100 : total ? Math.round((100 * loaded) / total) : 0;
+  $('overall-progress').value = pct;
+  $('overall-text').textContent = `${done} of ${count} uploaded · ${pct}%`;
+}
+
+// One short sentence per state change for screen readers (not per progress tick).
+function announce(item) {
+  const items = queue.items().filter((i) => i.job_id === item.job_id);
+  const done = items.filter((i) => i.state === 'done').length;
+  let text = '';
+  if (item.state === 'error') text = `${item.name}: ${upload_message(item.error)}`;
+  else if (item.state === 'done') text = done === items.length ? `${done} photo${done === 1 ? '' : 's'} uploaded.` : `${done} of ${items.length} uploaded.`;
+  else if (item.state === 'uploading' && items.filter((i) => i.state === 'uploading').length === 1) text = `Uploading ${items.length} photo${items.length === 1 ? '' : 's'}…`;
+  if (text) $('upload-status').textContent = text;
+}
+
+// ---------------------------------------------------------------- quotes
+
+async function send_quote(e) {
+  e.preventDefault();
+  const status = $('quote-status');
+  const description = $('quote-description').value.trim();
+  if (!description) {
+    status.textContent = 'Please describe what you need.';
+    $('quote-description').focus();
+    return;
+  }
+  const quote = { description };
+  if ($('quote-job').value) quote.job_id = $('quote-job').value;
+  if ($('quote-date').value) quote.preferred_date = $('quote-date').value;
+  status.textContent = 'Sending…';
+  try {
+    await api.create_quote(quote);
+    $('quote-form').reset();
+    status.textContent = 'Thanks. We will get back to you with a quote.';
+  } catch (err) {
+    if (err.status !== 401) status.textContent = `Not sent: ${err.message}`;
+  }
+}
+
+// ---------------------------------------------------------------- routing and start
+
+function route() {
+  if (!state.signed_in) return;
+  const m = /^#\/jobs\/([^/]+)$/.exec(location.hash);
+  if (m) open_drawer(decodeURIComponent(m[1]));
+  else close_drawer();
+}
+
+function on_connectivity() {
+  show('offline-banner', !navigator.onLine);
+  if (navigator.onLine) queue.pump();
+}
+
+async function start() {
+  // 401 anywhere: back to login (with a word of why when a session was running).
+  api.set_unauthorized_handler(() => show_login(state.signed_in ? 'Your session has ended. Please sign in again.' : ''));
+
+  $('login-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const code = code_from($('login-code').value);
+    if (!code) {
+      $('login-error').textContent = 'Paste the sign-in link or its code.';
+      return;
+    }
+    if ((await sign_in(code)) && (await load_jobs())) route();
+  });
+  $('logout').addEventListener('click', async () => {
+    try {
+      await api.logout();
+    } catch { /* the session is gone either way */ }
+    show_login('You are signed out.');
+  });
+  $('drawer-close').addEventListener('click', leave_drawer);
+  $('backdrop').addEventListener('click', leave_drawer);
+  document.addEventListener('keydown', on_drawer_key);
+  $('job-form').addEventListener('submit', save_job);
+  $('quote-form').addEventListener('submit', send_quote);
+  $('take-photo-button').addEventListener('click', () => $('take-photo').click());
+  $('add-photos-button').addEventListener('click', () => $('add-photos').click());
+  $('take-photo').addEventListener('change', (e) => add_files(e.target));
+  $('add-photos').addEventListener('change', (e) => add_files(e.target));
+  window.addEventListener('hashchange', route);
+  window.addEventListener('online', on_connectivity);
+  window.addEventListener('offline', on_connectivity);
+  on_connectivity();
+
+  // A login link carries a one-time code: take it out of the address bar (and so
+  // out of history and bookmarks) before anything else, then exchange it.
+  const url = new URL(location.href);
+  const code = url.searchParams.get('code');
+  if (code) {
+    url.searchParams.delete('code');
+    history.replaceState(null, '', url.pathname + url.search + url.hash);
+    if (!(await sign_in(code))) return;
+  }
+  if (await load_jobs()) route();
+}
+
+start();
