@@ -3,6 +3,7 @@
 // requests behind one interface, with SQLite (default) and PostgreSQL backends
 // (DESIGN.md, Parts: db). Only `cli` picks the backend, through open_database().
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -93,11 +94,22 @@ class database {
   virtual result<std::vector<quote>> list_quotes(customer_id customer) = 0;
 };
 
+/// Tuning for open_database; the defaults suit `dropslot serve` and `dropslot admin`.
+struct open_options {
+  /// How long lookup_session may answer from a per-process cache. Zero (the default)
+  /// asks the database every time. A revoke through this object clears the cache at
+  /// once; a revoke by another process (dropslot admin) takes effect within the TTL.
+  std::chrono::seconds session_cache_ttl{0};
+  /// PostgreSQL: most connections open at once (callers beyond it wait). SQLite: most
+  /// idle reader connections kept.
+  std::size_t max_connections = 8;
+};
+
 /// Opens (and migrates to the latest schema) `sqlite:///abs/path.db` or
 /// `postgres://…` / `postgresql://…`. SQLite creates the file (not its folder).
 /// invalid_argument for another scheme or a relative SQLite path; unavailable when the
 /// server cannot be reached.
-result<std::unique_ptr<database>> open_database(const std::string& url);
+result<std::unique_ptr<database>> open_database(const std::string& url, const open_options& options = {});
 
 /// The default URL for a data folder: sqlite://<absolute data dir>/dropslot.db.
 std::string default_database_url(const std::string& data_dir);

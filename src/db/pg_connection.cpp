@@ -1,0 +1,146 @@
+#include "pg_connection.hpp"
+
+#include <charconv>
+#include <cstring>
+#include <vector>
+
+namespace dropslot::db::detail {
+namespace {
+
+// SQLSTATE classes (PostgreSQL manual, Appendix A) that mean "try again later".
+bool is_unavailable_state(std::string_view state) {
+  return state.starts_with("08")       // connection exception
+         || state.starts_with("57P")   // operator intervention: shutdown, crash, cannot connect now
+         || state.starts_with("53")    // insufficient resources (too many connections)
+         || state == "40001" || state == "40P01";  // serialization failure, deadlock: retryable
+}
+
+}  // namespace
+
+std::int64_t pg_result::affected() const {
+  const char* n = PQcmdTuples(r_);
+  std::int64_t v = 0;
+  std::from_chars(n, n + std::strlen(n), v);
+  return v;
+}
+
+std::int64_t pg_result::int64(int row, int col) const {
+  const char* p = PQgetvalue(r_, row, col);
+  std::int64_t v = 0;
+  std::from_chars(p, p + PQgetlength(r_, row, col), v);
+  return v;
+}
+
+result<std::unique_ptr<pg_connection>> pg_connection::connect(const std::string& url, std::uint64_t generation) {
+  // Defaults first, the URL last: whatever the URL says wins (expand_dbname). A dead
+  // host must not hang a request forever, hence the connect timeout.
+  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"5", "dropslot", url.c_str(), nullptr};
+  PGconn* c = PQconnectdbParams(keys, values, 1);
+  if (c == nullptr) return fail(db_errc::unavailable, "out of memory connecting to PostgreSQL");
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(c);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    PQfinish(c);
+    // The message names host and port, never the password.
+    return fail(db_errc::unavailable, "connect: " + msg);
+  }
+  auto out = std::unique_ptr<pg_connection>(new pg_connection(c, generation));
+  // Quiet NOTICEs (CREATE TABLE IF NOT EXISTS ...) instead of libpq's stderr default.
+  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+  return out;
+}
+
+error pg_connection::failure(PGresult* r, std::string_view what) {
+  std::string detail(what);
+  detail += ": ";
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  detail += primary ? primary : PQerrorMessage(conn_);
+  while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+  std::string_view s = state ? state : "";
+  PQclear(r);
+  db_errc code = db_errc::internal;
+  if (broken() || s.empty() || is_unavailable_state(s)) code = db_errc::unavailable;
+  else if (s == "23505") code = db_errc::conflict;
+  else if (s == "23503") code = db_errc::not_found;
+  else if (s.starts_with("22") || s == "23502" || s == "23514") code = db_errc::invalid_argument;
+  return {make_error_code(code), std::move(detail)};
+}
+
+result<pg_result> pg_connection::run(const pg_statement& st, std::initializer_list<pg_param> params) {
+  if (!prepared_.contains(st.name)) {
+    PGresult* p = PQprepare(conn_, st.name, st.sql, 0, nullptr);
+    if (PQresultStatus(p) != PGRES_COMMAND_OK) return fail(failure(p, std::string("prepare ") + st.name));
+    PQclear(p);
+    prepared_.insert(st.name);
+  }
+  const char* values[16];
+  int n = 0;
+  for (const auto& v : params) {
+    if (n == 16) return fail(db_errc::internal, "too many parameters");
+    values[n++] = v.c_str();
+  }
+  PGresult* r = PQexecPrepared(conn_, st.name, n, values, nullptr, nullptr, 0);
+  auto status = PQresultStatus(r);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return fail(failure(r, st.name));
+  return pg_result(r);
+}
+
+result<void> pg_connection::exec(const char* sql) {
+  PGresult* r = PQexec(conn_, sql);
+  auto status = PQresultStatus(r);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return fail(failure(r, "exec"));
+  PQclear(r);
+  return {};
+}
+
+pg_pool::~pg_pool() { idle_.clear(); }
+
+result<pg_pool::lease> pg_pool::acquire() {
+  std::uint64_t gen = 0;
+  {
+    std::unique_lock lk(mutex_);
+    freed_.wait(lk, [&] { return !idle_.empty() || open_ < max_; });
+    if (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      return lease(this, std::move(c));
+    }
+    ++open_;
+    gen = generation_;
+  }
+  // Connect outside the lock: a slow connect must not stall callers with idle connections.
+  auto c = pg_connection::connect(url_, gen);
+  if (!c) {
+    std::lock_guard lk(mutex_);
+    --open_;
+    freed_.notify_one();
+    return fail(c.error());
+  }
+  return lease(this, std::move(*c));
+}
+
+void pg_pool::release(std::unique_ptr<pg_connection> c) {
+  std::vector<std::unique_ptr<pg_connection>> doomed;
+  {
+    std::lock_guard lk(mutex_);
+    if (c->broken()) {
+      // The server went away: its other connections are as dead as this one, so drop
+      // them all now rather than failing one request per stale connection.
+      ++generation_;
+      open_ -= idle_.size() + 1;
+      doomed.swap(idle_);
+      doomed.push_back(std::move(c));
+    } else if (c->generation() != generation_) {
+      --open_;
+      doomed.push_back(std::move(c));
+    } else {
+      idle_.push_back(std::move(c));
+    }
+  }
+  freed_.notify_all();
+  // PQfinish (in the destructors) outside the lock.
+}
+
+}  // namespace dropslot::db::detail

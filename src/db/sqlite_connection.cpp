@@ -1,0 +1,103 @@
+#include "sqlite_connection.hpp"
+
+#include <string>
+
+namespace dropslot::db::detail {
+
+error sqlite_error(sqlite3* db, int rc, std::string_view what) {
+  std::string detail(what);
+  detail += ": ";
+  detail += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  switch (rc) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      return {make_error_code(db_errc::conflict), std::move(detail)};
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      return {make_error_code(db_errc::not_found), std::move(detail)};
+    case SQLITE_CONSTRAINT_NOTNULL:
+    case SQLITE_CONSTRAINT_CHECK:
+      return {make_error_code(db_errc::invalid_argument), std::move(detail)};
+    default:
+      break;
+  }
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+      return {make_error_code(db_errc::unavailable), std::move(detail)};
+    default:
+      return {make_error_code(db_errc::internal), std::move(detail)};
+  }
+}
+
+result<bool> sqlite_stmt::step() {
+  int rc = sqlite3_step(s_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  // sqlite3_step returns the extended code since sqlite3_extended_result_codes is on.
+  return fail(sqlite_error(db_, rc, "step"));
+}
+
+result<void> sqlite_stmt::run() {
+  for (;;) {
+    auto r = step();
+    if (!r) return fail(r.error());
+    if (!*r) return {};
+  }
+}
+
+result<std::unique_ptr<sqlite_connection>> sqlite_connection::open(const std::string& path) {
+  sqlite3* db = nullptr;
+  // NOMUTEX: a connection is only ever used by one thread at a time (the pool hands it
+  // out), so SQLite's own per-connection mutex is pure overhead.
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    error e = sqlite_error(db, rc, "open " + path);
+    sqlite3_close(db);
+    return fail(std::move(e));
+  }
+  sqlite3_extended_result_codes(db, 1);
+  std::unique_ptr<sqlite_connection> c(new sqlite_connection(db));
+  // busy_timeout covers other processes (dropslot admin beside dropslot serve); within
+  // one process writers are serialized before they reach SQLite (sqlite_database).
+  auto r = c->exec(
+      "PRAGMA busy_timeout = 5000;"
+      "PRAGMA journal_mode = WAL;"
+      "PRAGMA synchronous = NORMAL;"
+      "PRAGMA foreign_keys = ON;");
+  if (!r) return fail(r.error());
+  return c;
+}
+
+sqlite_connection::~sqlite_connection() {
+  for (auto& [sql, s] : stmts_) sqlite3_finalize(s);
+  sqlite3_close(db_);
+}
+
+result<sqlite3_stmt*> sqlite_connection::statement(const char* sql) {
+  auto it = stmts_.find(sql);
+  if (it != stmts_.end()) return it->second;
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+  if (rc != SQLITE_OK) return fail(sqlite_error(db_, rc, "prepare"));
+  stmts_.emplace(sql, s);
+  return s;
+}
+
+result<void> sqlite_connection::exec(const char* sql) {
+  char* msg = nullptr;
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &msg);
+  if (rc != SQLITE_OK) {
+    std::string detail = msg ? msg : sqlite3_errstr(rc);
+    sqlite3_free(msg);
+    error e = sqlite_error(nullptr, sqlite3_extended_errcode(db_), "exec");
+    e.detail = "exec: " + detail;
+    return fail(std::move(e));
+  }
+  return {};
+}
+
+}  // namespace dropslot::db::detail

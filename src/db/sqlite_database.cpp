@@ -1,0 +1,389 @@
+#include "sqlite_database.hpp"
+
+#include <mutex>
+#include <vector>
+
+#include "migrations.hpp"
+#include "session_cache.hpp"
+#include "sqlite_connection.hpp"
+#include "validation.hpp"
+
+namespace dropslot::db::detail {
+namespace {
+
+#define DROPSLOT_JOB_COLUMNS                                                                     \
+  "id, customer_id, title, address, status, scheduled_date, notes, access_instructions, "      \
+  "next_photo_number - 1, created_at, updated_at"
+
+job read_job(const sqlite_stmt& s) {
+  job j;
+  j.id = s.text(0);
+  j.customer = s.int64(1);
+  j.title = s.text(2);
+  j.address = s.text(3);
+  j.status = s.text(4);
+  j.scheduled_date = s.opt_text(5);
+  j.notes = s.text(6);
+  j.access_instructions = s.text(7);
+  j.photo_count = s.int64(8);
+  j.created_at = from_unix(s.int64(9));
+  j.updated_at = from_unix(s.int64(10));
+  return j;
+}
+
+customer read_customer(const sqlite_stmt& s) {
+  return customer{s.int64(0), s.text(1), s.text(2), from_unix(s.int64(3))};
+}
+
+quote read_quote(const sqlite_stmt& s) {
+  return quote{s.int64(0), s.int64(1), s.opt_text(2), s.text(3), s.opt_text(4), from_unix(s.int64(5))};
+}
+
+class sqlite_database final : public database {
+ public:
+  sqlite_database(std::string path, std::unique_ptr<sqlite_connection> writer, const open_options& o)
+      : path_(std::move(path)), writer_(std::move(writer)), max_idle_(o.max_connections), cache_(o.session_cache_ttl) {}
+
+  std::string_view backend() const noexcept override { return "sqlite"; }
+
+  result<void> ping() override {
+    return read([](sqlite_connection& c) -> result<void> {
+      auto r = c.query("SELECT 1", [](const sqlite_stmt&) {});
+      return r;
+    });
+  }
+
+  // --- customers ---------------------------------------------------------------------
+  result<customer> create_customer(const std::string& name, const std::string& email, timestamp now) override {
+    if (auto v = check_new_customer(name, email); !v) return fail(v.error());
+    return write([&](sqlite_connection& c) -> result<customer> {
+      std::optional<customer> out;
+      auto r = c.query("INSERT INTO customers (name, email, created_at) VALUES (?1, ?2, ?3) "
+                       "RETURNING id, name, email, created_at",
+                       [&](const sqlite_stmt& s) { out = read_customer(s); }, name, email, to_unix(now));
+      if (!r) return fail(r.error());
+      return std::move(*out);
+    });
+  }
+
+  result<std::vector<customer>> list_customers() override {
+    return read([](sqlite_connection& c) -> result<std::vector<customer>> {
+      std::vector<customer> out;
+      auto r = c.query("SELECT id, name, email, created_at FROM customers ORDER BY id",
+                       [&](const sqlite_stmt& s) { out.push_back(read_customer(s)); });
+      if (!r) return fail(r.error());
+      return out;
+    });
+  }
+
+  result<std::optional<customer>> get_customer(customer_id id) override {
+    return read([&](sqlite_connection& c) -> result<std::optional<customer>> {
+      std::optional<customer> out;
+      auto r = c.query("SELECT id, name, email, created_at FROM customers WHERE id = ?1",
+                       [&](const sqlite_stmt& s) { out = read_customer(s); }, id);
+      if (!r) return fail(r.error());
+      return out;
+    });
+  }
+
+  // --- login codes -------------------------------------------------------------------
+  result<login_code> create_login_code(customer_id customer, timestamp now, std::chrono::seconds ttl) override {
+    login_code code{random_token(), now + ttl};
+    auto r = write([&](sqlite_connection& c) {
+      return c.execute("INSERT INTO login_codes (code_hash, customer_id, created_at, expires_at) "
+                       "VALUES (?1, ?2, ?3, ?4)",
+                       hash_token(code.code), customer, to_unix(now), to_unix(code.expires_at));
+    });
+    if (!r) return fail(r.error());
+    return code;
+  }
+
+  result<std::optional<customer_id>> consume_login_code(std::string_view code, timestamp now) override {
+    std::string hash = hash_token(code);
+    return write([&](sqlite_connection& c) -> result<std::optional<customer_id>> {
+      // One statement: the row flips from unused to used once, whoever asks first.
+      std::optional<customer_id> out;
+      auto r = c.query("UPDATE login_codes SET used_at = ?2 "
+                       "WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2 RETURNING customer_id",
+                       [&](const sqlite_stmt& s) { out = s.int64(0); }, hash, to_unix(now));
+      if (!r) return fail(r.error());
+      return out;
+    });
+  }
+
+  // --- sessions ----------------------------------------------------------------------
+  result<new_session> create_session(customer_id customer, timestamp now, std::chrono::seconds ttl) override {
+    new_session s;
+    s.token = random_token();
+    s.token_hash = hash_token(s.token);
+    s.expires_at = now + ttl;
+    auto r = write([&](sqlite_connection& c) {
+      return c.execute("INSERT INTO sessions (token_hash, customer_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                       s.token_hash, customer, to_unix(now), to_unix(s.expires_at));
+    });
+    if (!r) return fail(r.error());
+    return s;
+  }
+
+  result<std::optional<session>> lookup_session(std::string_view token, timestamp now) override {
+    std::string hash = hash_token(token);
+    std::uint64_t gen = 0;
+    if (cache_.enabled()) {
+      if (auto hit = cache_.find(hash, now)) return hit;
+      gen = cache_.generation();
+    }
+    auto found = read([&](sqlite_connection& c) -> result<std::optional<session>> {
+      std::optional<session> out;
+      auto r = c.query("SELECT customer_id, expires_at FROM sessions "
+                       "WHERE token_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+                       [&](const sqlite_stmt& s) { out = session{s.int64(0), hash, from_unix(s.int64(1))}; },
+                       hash, to_unix(now));
+      if (!r) return fail(r.error());
+      return out;
+    });
+    if (found && *found && cache_.enabled()) cache_.put(**found, now, gen);
+    return found;
+  }
+
+  result<void> revoke_session(std::string_view token, timestamp now) override {
+    std::string hash = hash_token(token);
+    cache_.erase(hash);
+    auto r = write([&](sqlite_connection& c) {
+      return c.execute("UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL", hash,
+                       to_unix(now));
+    });
+    if (!r) return fail(r.error());
+    return {};
+  }
+
+  result<std::int64_t> revoke_sessions(customer_id customer, timestamp now) override {
+    cache_.erase_customer(customer);
+    return write([&](sqlite_connection& c) {
+      return c.execute("UPDATE sessions SET revoked_at = ?2 "
+                       "WHERE customer_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+                       customer, to_unix(now));
+    });
+  }
+
+  // --- jobs --------------------------------------------------------------------------
+  result<job> create_job(const new_job& j, timestamp now) override {
+    if (auto v = check_new_job(j); !v) return fail(v.error());
+    std::string id = j.id.empty() ? random_job_id() : j.id;
+    return write([&](sqlite_connection& c) -> result<job> {
+      std::optional<job> out;
+      auto r = c.query("INSERT INTO jobs (id, customer_id, title, address, status, scheduled_date, notes, "
+                       "access_instructions, created_at, updated_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) RETURNING " DROPSLOT_JOB_COLUMNS,
+                       [&](const sqlite_stmt& s) { out = read_job(s); }, id, j.customer, j.title, j.address, j.status,
+                       j.scheduled_date, j.notes, j.access_instructions, to_unix(now));
+      if (!r) return fail(r.error());
+      return std::move(*out);
+    });
+  }
+
+  result<std::vector<job>> list_jobs(customer_id customer) override { return list_all_jobs(customer); }
+
+  result<std::optional<job>> get_job(std::string_view job_id, customer_id customer) override {
+    if (!valid_job_id(job_id)) return std::optional<job>{};
+    return read([&](sqlite_connection& c) -> result<std::optional<job>> {
+      std::optional<job> out;
+      auto r = c.query("SELECT " DROPSLOT_JOB_COLUMNS " FROM jobs WHERE id = ?1 AND customer_id = ?2",
+                       [&](const sqlite_stmt& s) { out = read_job(s); }, job_id, customer);
+      if (!r) return fail(r.error());
+      return out;
+    });
+  }
+
+  result<std::optional<job>> update_job(std::string_view job_id, customer_id customer, const job_update& u,
+                                        timestamp now) override {
+    if (!valid_job_id(job_id)) return std::optional<job>{};
+    if (auto v = check_job_update(u); !v) return fail(v.error());
+    return write([&](sqlite_connection& c) -> result<std::optional<job>> {
+      std::optional<job> out;
+      auto r = c.query("UPDATE jobs SET notes = COALESCE(?3, notes), "
+                       "access_instructions = COALESCE(?4, access_instructions), updated_at = ?5 "
+                       "WHERE id = ?1 AND customer_id = ?2 RETURNING " DROPSLOT_JOB_COLUMNS,
+                       [&](const sqlite_stmt& s) { out = read_job(s); }, job_id, customer, u.notes,
+                       u.access_instructions, to_unix(now));
+      if (!r) return fail(r.error());
+      return out;
+    });
+  }
+
+  result<std::vector<job>> list_all_jobs(std::optional<customer_id> customer) override {
+    return read([&](sqlite_connection& c) -> result<std::vector<job>> {
+      std::vector<job> out;
+      auto add = [&](const sqlite_stmt& s) { out.push_back(read_job(s)); };
+      auto r = customer ? c.query("SELECT " DROPSLOT_JOB_COLUMNS " FROM jobs WHERE customer_id = ?1 "
+                                  "ORDER BY scheduled_date IS NULL, scheduled_date, id",
+                                  add, *customer)
+                        : c.query("SELECT " DROPSLOT_JOB_COLUMNS " FROM jobs "
+                                  "ORDER BY customer_id, scheduled_date IS NULL, scheduled_date, id",
+                                  add);
+      if (!r) return fail(r.error());
+      return out;
+    });
+  }
+
+  // --- uploads -----------------------------------------------------------------------
+  result<upload_slot> allocate_upload(const upload_request& req, timestamp now) override {
+    if (auto v = check_upload_request(req); !v) return fail(v.error());
+    return write_transaction([&](sqlite_connection& c) -> result<upload_slot> {
+      // The number and the ownership check are one statement inside the write
+      // transaction: no other writer can take the same number (BEGIN IMMEDIATE plus
+      // the in-process writer lock).
+      std::optional<std::int64_t> number;
+      auto r = c.query("UPDATE jobs SET next_photo_number = next_photo_number + 1 "
+                       "WHERE id = ?1 AND customer_id = ?2 AND (?3 IS NULL OR next_photo_number <= ?3) "
+                       "RETURNING next_photo_number - 1",
+                       [&](const sqlite_stmt& s) { number = s.int64(0); }, req.job_id, req.customer, req.max_photos);
+      if (!r) return fail(r.error());
+      if (!number) return missing_or_full(c, req);
+      upload_slot slot{*number, photo_key(req.job_id, *number, req.ext)};
+      auto ins = c.execute(
+          "INSERT INTO uploads (key, job_id, customer_id, photo_number, content_type, size, checksum_sha256, "
+          "expires_at, session_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+          slot.key, req.job_id, req.customer, slot.number, req.content_type, static_cast<std::int64_t>(req.size),
+          req.checksum_sha256, to_unix(req.expires_at), req.session_hash, to_unix(now));
+      if (!ins) return fail(ins.error());
+      return slot;
+    });
+  }
+
+  // --- quotes ------------------------------------------------------------------------
+  result<quote> create_quote(const new_quote& q, timestamp now) override {
+    if (auto v = check_new_quote(q); !v) return fail(v.error());
+    return write([&](sqlite_connection& c) -> result<quote> {
+      std::optional<quote> out;
+      // The ownership check is in the INSERT itself: no row when the job is not theirs.
+      auto r = c.query("INSERT INTO quotes (customer_id, job_id, description, preferred_date, created_at) "
+                       "SELECT ?1, ?2, ?3, ?4, ?5 "
+                       "WHERE ?2 IS NULL OR EXISTS (SELECT 1 FROM jobs WHERE id = ?2 AND customer_id = ?1) "
+                       "RETURNING id, customer_id, job_id, description, preferred_date, created_at",
+                       [&](const sqlite_stmt& s) { out = read_quote(s); }, q.customer, q.job_id, q.description,
+                       q.preferred_date, to_unix(now));
+      if (!r) return fail(r.error());
+      if (!out) return fail(db_errc::not_found, "no such job");
+      return std::move(*out);
+    });
+  }
+
+  result<std::vector<quote>> list_quotes(customer_id customer) override {
+    return read([&](sqlite_connection& c) -> result<std::vector<quote>> {
+      std::vector<quote> out;
+      auto r = c.query("SELECT id, customer_id, job_id, description, preferred_date, created_at FROM quotes "
+                       "WHERE customer_id = ?1 ORDER BY created_at DESC, id DESC",
+                       [&](const sqlite_stmt& s) { out.push_back(read_quote(s)); }, customer);
+      if (!r) return fail(r.error());
+      return out;
+    });
+  }
+
+ private:
+  // Tells "not your job" from "cap reached" after the allocating UPDATE matched nothing.
+  static result<upload_slot> missing_or_full(sqlite_connection& c, const upload_request& req) {
+    bool exists = false;
+    auto r = c.query("SELECT 1 FROM jobs WHERE id = ?1 AND customer_id = ?2",
+                     [&](const sqlite_stmt&) { exists = true; }, req.job_id, req.customer);
+    if (!r) return fail(r.error());
+    if (!exists) return fail(db_errc::not_found, "no such job");
+    return fail(db_errc::limit_reached, "the job's photo limit is reached");
+  }
+
+  // Runs `body` on a pooled reader connection.
+  template <class F>
+  auto read(F&& body) -> decltype(body(std::declval<sqlite_connection&>())) {
+    std::unique_ptr<sqlite_connection> c;
+    {
+      std::lock_guard lk(pool_mutex_);
+      if (!idle_.empty()) {
+        c = std::move(idle_.back());
+        idle_.pop_back();
+      }
+    }
+    if (!c) {
+      auto opened = sqlite_connection::open(path_);
+      if (!opened) return fail(opened.error());
+      c = std::move(*opened);
+    }
+    auto out = body(*c);
+    std::lock_guard lk(pool_mutex_);
+    if (idle_.size() < max_idle_) idle_.push_back(std::move(c));
+    return out;
+  }
+
+  // Runs one writing statement (its own implicit transaction) on the writer connection.
+  template <class F>
+  auto write(F&& body) -> decltype(body(std::declval<sqlite_connection&>())) {
+    std::lock_guard lk(write_mutex_);
+    return body(*writer_);
+  }
+
+  // Runs several statements in one BEGIN IMMEDIATE transaction on the writer
+  // connection; rolls back on any failure.
+  template <class F>
+  auto write_transaction(F&& body) -> decltype(body(std::declval<sqlite_connection&>())) {
+    std::lock_guard lk(write_mutex_);
+    if (auto b = writer_->execute("BEGIN IMMEDIATE"); !b) return fail(b.error());
+    auto out = body(*writer_);
+    if (out) {
+      if (auto c = writer_->execute("COMMIT"); !c) {
+        (void)writer_->exec("ROLLBACK");
+        return fail(c.error());
+      }
+    } else {
+      (void)writer_->exec("ROLLBACK");
+    }
+    return out;
+  }
+
+  std::string path_;
+  std::mutex write_mutex_;
+  std::unique_ptr<sqlite_connection> writer_;
+  std::mutex pool_mutex_;
+  std::vector<std::unique_ptr<sqlite_connection>> idle_;
+  std::size_t max_idle_;
+  session_cache cache_;
+};
+
+result<void> migrate(sqlite_connection& c, timestamp now) {
+  if (auto r = c.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                      "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+      !r)
+    return r;
+  // BEGIN IMMEDIATE takes the write lock first, so two processes opening a new file
+  // at once apply each migration once (the second waits, then sees it applied).
+  if (auto r = c.exec("BEGIN IMMEDIATE"); !r) return r;
+  auto body = [&]() -> result<void> {
+    std::int64_t current = 0;
+    auto r = c.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                     [&](const sqlite_stmt& s) { current = s.int64(0); });
+    if (!r) return r;
+    for (const auto& m : sqlite_migrations()) {
+      if (m.version <= current) continue;
+      if (auto e = c.exec(m.sql); !e) return e;
+      auto rec = c.execute("INSERT INTO schema_migrations (version, description, applied_at) VALUES (?1, ?2, ?3)",
+                           static_cast<std::int64_t>(m.version), m.description, to_unix(now));
+      if (!rec) return fail(rec.error());
+    }
+    return {};
+  };
+  auto r = body();
+  if (!r) {
+    (void)c.exec("ROLLBACK");
+    return r;
+  }
+  return c.exec("COMMIT");
+}
+
+}  // namespace
+
+result<std::unique_ptr<database>> open_sqlite(const std::string& path, const open_options& options) {
+  auto writer = sqlite_connection::open(path);
+  if (!writer) return fail(writer.error());
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (auto m = migrate(**writer, now); !m) return fail(m.error());
+  return std::unique_ptr<database>(new sqlite_database(path, std::move(*writer), options));
+}
+
+}  // namespace dropslot::db::detail

@@ -1,0 +1,84 @@
+// The SQLite schema. Times are INTEGER Unix seconds (the same as the PostgreSQL
+// schema, so both backends return the same values).
+#include "migrations.hpp"
+
+#include <array>
+
+namespace dropslot::db::detail {
+namespace {
+
+constexpr std::array<migration, 1> list{{
+    {1, "initial schema", R"sql(
+CREATE TABLE customers (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  name        TEXT NOT NULL,
+  email       TEXT NOT NULL UNIQUE,
+  created_at  INTEGER NOT NULL
+);
+
+-- Only the SHA-256 of a token is stored: a copy of this table logs nobody in.
+CREATE TABLE sessions (
+  token_hash  TEXT PRIMARY KEY,
+  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  revoked_at  INTEGER
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_customer ON sessions(customer_id);
+
+CREATE TABLE login_codes (
+  code_hash   TEXT PRIMARY KEY,
+  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  used_at     INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE jobs (
+  id                  TEXT PRIMARY KEY,
+  customer_id         INTEGER NOT NULL REFERENCES customers(id),
+  title               TEXT NOT NULL,
+  address             TEXT NOT NULL DEFAULT '',
+  status              TEXT NOT NULL DEFAULT 'scheduled',
+  scheduled_date      TEXT,
+  notes               TEXT NOT NULL DEFAULT '',
+  access_instructions TEXT NOT NULL DEFAULT '',
+  next_photo_number   INTEGER NOT NULL DEFAULT 1,
+  created_at          INTEGER NOT NULL,
+  updated_at          INTEGER NOT NULL
+);
+CREATE INDEX jobs_by_customer ON jobs(customer_id);
+
+-- One row per key issued. (job_id, photo_number) is unique: a number is never reused.
+CREATE TABLE uploads (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  key             TEXT NOT NULL,
+  job_id          TEXT NOT NULL REFERENCES jobs(id),
+  customer_id     INTEGER NOT NULL REFERENCES customers(id),
+  photo_number    INTEGER NOT NULL,
+  content_type    TEXT NOT NULL,
+  size            INTEGER NOT NULL,
+  checksum_sha256 TEXT,
+  expires_at      INTEGER NOT NULL,
+  session_hash    TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  UNIQUE (job_id, photo_number)
+);
+
+CREATE TABLE quotes (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  customer_id    INTEGER NOT NULL REFERENCES customers(id),
+  job_id         TEXT REFERENCES jobs(id),
+  description    TEXT NOT NULL,
+  preferred_date TEXT,
+  created_at     INTEGER NOT NULL
+);
+CREATE INDEX quotes_by_customer ON quotes(customer_id, created_at);
+)sql"},
+}};
+
+}  // namespace
+
+std::span<const migration> sqlite_migrations() { return list; }
+
+}  // namespace dropslot::db::detail
