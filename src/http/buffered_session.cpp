@@ -1,0 +1,156 @@
+#include "buffered_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <chrono>
+#include <exception>
+#include <optional>
+
+#include "dropslot/http/access_log.hpp"
+#include "dropslot/http/stream.hpp"
+#include "json_error.hpp"
+#include "server_log.hpp"
+
+namespace dropslot::http::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+// Bytes read ahead beyond the head limit: enough to take a body in 64 KiB reads.
+// It also bounds the pipeline: at most this much of later requests is buffered,
+// the rest waits in the kernel (TCP flow control pushes back on the client).
+constexpr std::size_t read_ahead = 64 * 1024;
+
+bool is_expect_continue(const bhttp::request_header<>& h) {
+  auto it = h.find(bhttp::field::expect);
+  return it != h.end() && iequals(it->value(), "100-continue");
+}
+
+// Status and error code for a parse failure of the head or body; nullopt when the
+// connection should just close (peer gone, timeout, drain).
+std::optional<response> answer_for(boost::system::error_code ec, std::size_t body_limit) {
+  if (ec == bhttp::error::header_limit)
+    return json_error(431, "request_header_fields_too_large", "request head is too large");
+  if (ec == bhttp::error::body_limit)
+    return json_error(413, "payload_too_large",
+                      "request body is larger than " + std::to_string(body_limit) + " bytes");
+  if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+      ec == asio::error::connection_reset || ec == asio::error::eof || ec == asio::error::broken_pipe ||
+      ec == bhttp::error::partial_message || ec == asio::error::bad_descriptor)
+    return std::nullopt;
+  return json_error(400, "bad_request", "malformed HTTP request");
+}
+
+}  // namespace
+
+asio::awaitable<void> run_buffered_session(std::shared_ptr<connection_state> conn, service& svc,
+                                           bool access_log) {
+  auto& stream = conn->stream;
+  const auto& lim = conn->limits;
+  connection_info info(*conn);
+  beast::flat_buffer buffer(lim.max_header_bytes + read_ahead);
+  // One parser per request (Beast parsers are single-use), kept in the frame.
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser;
+
+  for (;;) {
+    if (!co_await async_wait_for_request(stream, buffer, info)) break;
+    const auto started = std::chrono::steady_clock::now();
+
+    parser.emplace();
+    parser->header_limit(static_cast<std::uint32_t>(lim.max_header_bytes));
+    parser->body_limit(boost::none);  // decided by the service once the head is known
+    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, *parser, asio::as_tuple(asio::use_awaitable));
+    if (hec) {
+      if (auto res = answer_for(hec, 0)) {
+        stream.expires_after(lim.body_timeout);
+        try {
+          co_await async_write_response(stream, std::move(*res), false);
+        } catch (const boost::system::system_error&) {
+          // the peer is gone; nothing more to tell it
+        }
+      }
+      break;
+    }
+    info.count_request();
+
+    const auto& head = parser->get();
+    request req = to_request(head.base(), info);
+    bool keep_alive = head.keep_alive();
+    const unsigned version = head.version();
+    const bool is_head = head.method() == bhttp::verb::head;
+    std::optional<response> early;  // an answer given without calling the service
+
+    const std::size_t limit = svc.body_limit(req);
+    if (auto len = parser->content_length(); len && *len > limit) {
+      // 413 before reading: the body is never read, so the connection cannot be
+      // reused (its bytes would be parsed as the next request).
+      early = json_error(413, "payload_too_large", "request body is larger than " + std::to_string(limit) + " bytes");
+      keep_alive = false;
+    } else if (!parser->is_done()) {
+      if (is_expect_continue(head)) {
+        static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+        stream.expires_after(lim.body_timeout);
+        auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(continue_line.data(), continue_line.size()),
+                                                    asio::as_tuple(asio::use_awaitable));
+        if (cec) break;
+      }
+      parser->body_limit(limit);
+      stream.expires_after(lim.body_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, *parser, asio::as_tuple(asio::use_awaitable));
+      if (bec) {
+        auto res = answer_for(bec, limit);
+        if (!res) break;
+        early = std::move(*res);
+        keep_alive = false;
+      }
+    }
+
+    response res;
+    if (early) {
+      res = std::move(*early);
+    } else {
+      req.body = std::move(parser->get().body());
+      try {
+        res = svc.handle(req);
+      } catch (const std::exception& e) {
+        // The detail is for the log; the client gets a generic message (STYLE.md, Errors).
+        log_error("handler threw", e.what(), req.request_id);
+        res = json_error(500, "internal_error", "internal server error");
+      } catch (...) {
+        log_error("handler threw", "unknown exception", req.request_id);
+        res = json_error(500, "internal_error", "internal server error");
+      }
+    }
+    if (auto c = res.headers.get("Connection"); c && iequals(*c, "close")) keep_alive = false;
+    if (conn->is_stopping()) keep_alive = false;
+    res.headers.add("X-Request-Id", req.request_id);
+    const int status = res.status;
+
+    stream.expires_after(lim.body_timeout);
+    std::size_t sent = 0;
+    bool write_ok = true;
+    try {
+      sent = co_await async_write_response(stream, std::move(res), keep_alive, is_head, version);
+    } catch (const boost::system::system_error&) {
+      write_ok = false;  // the peer went away or stopped reading
+    }
+    if (access_log) {
+      write_access_log({req.method, req.path, status, sent,
+                        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started),
+                        req.request_id, req.remote_address});
+    }
+    if (!write_ok || !keep_alive) break;
+  }
+  conn->close();
+}
+
+}  // namespace dropslot::http::detail
