@@ -1,0 +1,89 @@
+#include "dropslot/lambda/api_gateway_adapter.hpp"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <exception>
+
+#include "dropslot/lambda/event.hpp"
+#include "dropslot/lambda/log.hpp"
+
+namespace dropslot::lambda {
+
+namespace {
+
+http::response error_response(int status, std::string_view code, std::string_view message) {
+  boost::json::object inner;
+  inner["code"] = code;
+  inner["message"] = message;
+  boost::json::object doc;
+  doc["error"] = std::move(inner);
+  http::response res;
+  res.status = status;
+  res.headers.set("Content-Type", "application/json");
+  res.body = boost::json::serialize(doc);
+  return res;
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+invocation_outcome api_gateway_adapter::operator()(const invocation& inv) const {
+  auto started = std::chrono::steady_clock::now();
+  std::optional<payload_format> format;
+  auto event = parse_event(inv.event, &format);
+  if (!event && !format) {
+    // Not an API Gateway event: nobody to answer in HTTP terms, so it is the
+    // invocation that failed.
+    log_line("warn", inv.request_id, "not a proxy event", {{"detail", event.error().message()}});
+    return {std::nullopt, {"InvalidEventDataException", event.error().code.message()}};
+  }
+
+  http::response res;
+  std::string_view method, path;
+  if (!event) {
+    log_line("warn", inv.request_id, "bad proxy event", {{"detail", event.error().message()}});
+    res = error_response(400, "bad_request", event.error().code.message());
+  } else {
+    http::request& req = event->request;
+    req.request_id = inv.request_id;
+    method = req.method;
+    path = req.path;
+    try {
+      // The HTTP server enforces the body limit before reading; here the body has
+      // already arrived (API Gateway caps it at 10 MB), so enforce it after.
+      std::string body = std::move(req.body);
+      req.body.clear();
+      std::size_t limit = service_->body_limit(req);
+      if (body.size() > limit) {
+        res = error_response(413, "payload_too_large", "request body too large");
+      } else {
+        req.body = std::move(body);
+        res = service_->handle(req);
+      }
+    } catch (const std::exception& e) {
+      log_line("error", inv.request_id, "handler threw", {{"detail", e.what()}});
+      res = error_response(500, "internal", "internal error");
+    } catch (...) {
+      log_line("error", inv.request_id, "handler threw a non-exception");
+      res = error_response(500, "internal", "internal error");
+    }
+  }
+
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+  boost::json::value remaining = nullptr;
+  if (inv.deadline_ms) remaining = *inv.deadline_ms - now_ms();
+  log_line("info", inv.request_id, "request",
+           {{"method", method},
+            {"path", path},
+            {"status", res.status},
+            {"format", *format == payload_format::http_v2 ? "2.0" : "1.0"},
+            {"duration_us", micros},
+            {"remaining_ms", remaining}});
+  return {format_response(res, *format), {}};
+}
+
+}  // namespace dropslot::lambda

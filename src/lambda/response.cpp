@@ -1,0 +1,134 @@
+// http::response -> API Gateway proxy integration response (payload 1.0 and 2.0).
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "dropslot/lambda/base64.hpp"
+#include "dropslot/lambda/event.hpp"
+
+namespace dropslot::lambda {
+
+namespace json = boost::json;
+
+namespace {
+
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len;
+    std::uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > s.size()) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += len;
+  }
+  return true;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+// Headers grouped by name (case-insensitively, first spelling wins), in order.
+struct header_group {
+  std::string name;
+  std::vector<std::string_view> values;
+};
+std::vector<header_group> group(const http::headers& headers, bool skip_set_cookie) {
+  std::vector<header_group> groups;
+  for (const auto& f : headers) {
+    if (skip_set_cookie && http::iequals(f.name, "set-cookie")) continue;
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const header_group& g) { return http::iequals(g.name, f.name); });
+    if (it == groups.end()) {
+      groups.push_back({f.name, {f.value}});
+    } else {
+      it->values.push_back(f.value);
+    }
+  }
+  return groups;
+}
+
+}  // namespace
+
+bool body_is_text(const http::headers& headers, std::string_view body) {
+  if (body.empty()) return true;
+  auto type = headers.get("content-type");
+  if (!type) return false;
+  std::string t = lower(type->substr(0, type->find(';')));
+  bool textual = t.starts_with("text/") || t == "application/json" || t.ends_with("+json") || t == "application/xml" ||
+                 t.ends_with("+xml") || t == "application/javascript" || t == "application/x-www-form-urlencoded";
+  return textual && valid_utf8(body);
+}
+
+std::string format_response(const http::response& res, payload_format format) {
+  json::object out;
+  out["statusCode"] = res.status;
+  bool text = body_is_text(res.headers, res.body);
+
+  if (format == payload_format::rest_v1) {
+    // 1.0: API Gateway merges `headers` and `multiValueHeaders`; a name in both
+    // takes the multi-value list, so every name goes there and single-valued
+    // names also go in `headers` for clients that only read that one.
+    json::object single, multi;
+    for (const auto& g : group(res.headers, false)) {
+      json::array values;
+      for (auto v : g.values) values.emplace_back(v);
+      if (g.values.size() == 1) single[g.name] = g.values.front();
+      multi[g.name] = std::move(values);
+    }
+    out["headers"] = std::move(single);
+    out["multiValueHeaders"] = std::move(multi);
+  } else {
+    // 2.0: one string per name, repeats comma-joined (RFC 9110 §5.3), except
+    // Set-Cookie, which cannot be joined and travels in `cookies`.
+    json::object single;
+    for (const auto& g : group(res.headers, true)) {
+      std::string joined;
+      for (auto v : g.values) {
+        if (!joined.empty()) joined += ",";
+        joined += v;
+      }
+      single[g.name] = std::move(joined);
+    }
+    json::array cookies;
+    for (auto c : res.headers.get_all("set-cookie")) cookies.emplace_back(c);
+    out["headers"] = std::move(single);
+    out["cookies"] = std::move(cookies);
+  }
+
+  if (text) {
+    out["body"] = res.body;
+    out["isBase64Encoded"] = false;
+  } else {
+    out["body"] = base64_encode(res.body);
+    out["isBase64Encoded"] = true;
+  }
+  return json::serialize(out);
+}
+
+}  // namespace dropslot::lambda
