@@ -1,0 +1,94 @@
+#include "database_test_fixture.hpp"
+
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+
+namespace dropslot::db::testing {
+namespace {
+
+bool pg_exec(const std::string& url, const std::string& sql, std::string* err = nullptr) {
+  PGconn* c = PQconnectdb(url.c_str());
+  bool ok = PQstatus(c) == CONNECTION_OK;
+  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+  if (ok) {
+    PGresult* r = PQexec(c, sql.c_str());
+    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+  }
+  if (!ok && err) *err = PQerrorMessage(c);
+  PQfinish(c);
+  return ok;
+}
+
+}  // namespace
+
+std::string with_search_path(const std::string& url, const std::string& schema) {
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema;
+}
+
+scratch_database::scratch_database(const std::string& backend) : backend_(backend) {
+  static std::atomic<int> counter{0};
+  if (backend == "sqlite") {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "dropslot-db-test.XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) {
+      skip_reason_ = "cannot create a temp dir";
+      return;
+    }
+    dir_ = tmpl;
+    url_ = "sqlite://" + dir_ + "/test.db";
+    return;
+  }
+  const char* base = std::getenv("DROPSLOT_TEST_PG_URL");
+  if (base == nullptr || *base == '\0') {
+    skip_reason_ = "DROPSLOT_TEST_PG_URL is not set (scripts/test sets it; locally: "
+                   "source scripts/lib/postgres.sh && DROPSLOT_TEST_PG_PORT=55490 start_postgres)";
+    return;
+  }
+  admin_url_ = base;
+  // Identifiers built from our pid and a counter only: nothing from outside.
+  schema_ = "dropslot_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+  std::string err;
+  if (!pg_exec(admin_url_, "DROP SCHEMA IF EXISTS " + schema_ + " CASCADE; CREATE SCHEMA " + schema_, &err)) {
+    skip_reason_.clear();
+    url_.clear();
+    ADD_FAILURE() << "cannot create schema on DROPSLOT_TEST_PG_URL: " << err;
+    return;
+  }
+  url_ = with_search_path(admin_url_, schema_);
+}
+
+scratch_database::~scratch_database() {
+  if (!dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  if (!schema_.empty()) pg_exec(admin_url_, "DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+}
+
+void database_test::SetUp() {
+  scratch_ = std::make_unique<scratch_database>(GetParam());
+  if (scratch_->url().empty()) {
+    if (!scratch_->skip_reason().empty()) GTEST_SKIP() << scratch_->skip_reason();
+    FAIL() << "no database";
+  }
+  auto opened = open_database(scratch_->url());
+  ASSERT_TRUE(opened) << opened.error().message();
+  db_ = std::move(*opened);
+}
+
+void database_test::TearDown() {
+  db_.reset();
+  scratch_.reset();
+}
+
+std::unique_ptr<database> database_test::reopen(const open_options& o) {
+  auto opened = open_database(scratch_->url(), o);
+  EXPECT_TRUE(opened) << opened.error().message();
+  return opened ? std::move(*opened) : nullptr;
+}
+
+}  // namespace dropslot::db::testing
