@@ -1,0 +1,205 @@
+#include "api_service.hpp"
+
+#include <cstdio>
+#include <exception>
+#include <string_view>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <boost/json/serialize.hpp>
+
+#include "dropslot/api/json_io.hpp"
+
+namespace dropslot::api {
+
+namespace {
+
+// Body limits per route: enough for the largest legitimate body, far below the
+// server's default, so a huge body is refused (413) before it is read.
+constexpr std::size_t small_body = 4 * 1024;
+constexpr std::size_t text_body = 64 * 1024;
+
+bool is_safe_method(std::string_view m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
+
+}  // namespace
+
+api_service::api_service(app_config config, std::shared_ptr<db::database> db, std::unique_ptr<bucket_access> bucket,
+                         std::function<std::chrono::system_clock::time_point()> clock)
+    : config_(std::move(config)),
+      db_(std::move(db)),
+      bucket_(std::move(bucket)),
+      clock_(std::move(clock)),
+      upload_limiter_(config_.upload_rate_per_second, config_.upload_burst) {
+  // The route table (DESIGN.md, HTTP API). Paths are relative to the API base.
+  routes_.add("GET", "/healthz", {&api_service::healthz, auth_need::none}, 0);
+  routes_.add("POST", "/login", {&api_service::login, auth_need::none}, small_body);
+  routes_.add("POST", "/logout", {&api_service::logout, auth_need::none}, small_body);
+  routes_.add("GET", "/jobs", {&api_service::list_jobs, auth_need::session}, 0);
+  routes_.add("GET", "/jobs/{id}", {&api_service::get_job, auth_need::session}, 0);
+  routes_.add("PATCH", "/jobs/{id}", {&api_service::patch_job, auth_need::session}, text_body);
+  routes_.add("GET", "/jobs/{id}/photos", {&api_service::list_photos, auth_need::session}, 0);
+  routes_.add("POST", "/upload-url", {&api_service::upload_url, auth_need::session}, small_body);
+  routes_.add("POST", "/quotes", {&api_service::create_quote, auth_need::session}, text_body);
+  routes_.add("GET", "/quotes", {&api_service::list_quotes, auth_need::session}, 0);
+}
+
+std::optional<std::string_view> api_service::route_path(std::string_view path) const {
+  std::string_view base = config_.api_base;
+  if (path.substr(0, base.size()) != base) return std::nullopt;
+  path.remove_prefix(base.size());
+  if (!path.empty() && path.front() != '/') return std::nullopt;  // "/apix" is not under "/api"
+  return path;
+}
+
+std::size_t api_service::body_limit(const http::request& head) const {
+  auto path = route_path(head.path);
+  if (!path) return 0;
+  auto m = routes_.find(head.method, *path);
+  return m.found ? m.found->body_limit : 0;
+}
+
+http::response api_service::handle(const http::request& req) {
+  http::response res;
+  try {
+    res = dispatch(req);
+  } catch (const std::exception& e) {
+    // The request boundary: the detail goes to the log, the client gets a generic body.
+    log_failure(req.request_id, "unhandled exception", e.what());
+    res = error_response(api_errc::internal, "internal error");
+  } catch (...) {
+    log_failure(req.request_id, "unhandled exception", "unknown");
+    res = error_response(api_errc::internal, "internal error");
+  }
+  if (!req.request_id.empty()) res.headers.set("X-Request-Id", req.request_id);
+  res.headers.set("X-Content-Type-Options", "nosniff");
+  return res;
+}
+
+namespace {
+
+/// The session token the request carries: `Authorization: Bearer` wins over the
+/// cookie. `from_cookie` tells which one it was (the CSRF rule applies to cookies).
+std::optional<std::string> session_token(const http::request& req, bool& from_cookie) {
+  from_cookie = false;
+  if (auto auth = req.headers.get("Authorization")) {
+    std::string_view a = *auth;
+    if (a.size() > 7 && http::iequals(a.substr(0, 7), "Bearer ")) {
+      a.remove_prefix(7);
+      while (!a.empty() && a.front() == ' ') a.remove_prefix(1);
+      return std::string(a);
+    }
+    return std::nullopt;  // another scheme: not ours, and no fallback to the cookie
+  }
+  if (auto c = req.cookie("dropslot_session")) {
+    from_cookie = true;
+    return c;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+http::response api_service::dispatch(const http::request& req) {
+  auto path = route_path(req.path);
+  if (!path) return error_response(api_errc::not_found, "no such route");
+  auto m = routes_.find(req.method, *path);
+  if (!m.found) {
+    if (m.other_method) return error_response(api_errc::method_not_allowed, "method not allowed on this route");
+    return error_response(api_errc::not_found, "no such route");
+  }
+
+  auto now = clock_ ? clock_() : std::chrono::system_clock::now();
+  call c{req, m.params, now, std::chrono::time_point_cast<std::chrono::seconds>(now), std::nullopt, {}};
+
+  if (m.found->handler.auth == auth_need::session) {
+    bool from_cookie = false;
+    auto token = session_token(req, from_cookie);
+    // Tokens are 64 hex characters; anything far longer is refused before it is
+    // hashed, so junk never costs a database round trip.
+    if (!token || token->empty() || token->size() > 256)
+      return error_response(api_errc::unauthenticated, "sign in first");
+    auto s = db_->lookup_session(*token, c.now_s);
+    if (!s) return db_error_response(s.error(), req.request_id);
+    if (!*s) return error_response(api_errc::unauthenticated, "the session has expired or was revoked; sign in again");
+    // CSRF: a browser attaches the cookie to cross-site requests by itself, so a
+    // state change authenticated by it must prove it came from our own page.
+    if (from_cookie && !is_safe_method(req.method)) {
+      auto xrw = req.headers.get("X-Requested-With");
+      auto origin = req.headers.get("Origin");
+      bool ok = (xrw && *xrw == "dropslot") ||
+                (origin && !config_.dashboard_origin.empty() && *origin == config_.dashboard_origin);
+      if (!ok)
+        return error_response(api_errc::csrf_rejected,
+                              "a cookie-authenticated change needs the header X-Requested-With: dropslot");
+    }
+    c.session = std::move(**s);
+    c.token = std::move(*token);
+  }
+  return (this->*(m.found->handler.fn))(c);
+}
+
+http::response api_service::healthz(call& c) {
+  auto p = db_->ping();
+  if (!p) {
+    log_failure(c.req.request_id, "healthz: database", p.error().message());
+    return error_response(api_errc::storage_unavailable, "the database is unavailable");
+  }
+  boost::json::object o;
+  o["status"] = "ok";
+  o["database"] = db_->backend();
+  return json_response(200, o);
+}
+
+http::response db_error_response(const error& e, std::string_view request_id) {
+  if (e.code.category() == db::db_errc_category()) {
+    switch (static_cast<db::db_errc>(e.code.value())) {
+      case db::db_errc::not_found: return error_response(api_errc::not_found, "not found");
+      case db::db_errc::conflict: return error_response(api_errc::conflict, "conflicts with an existing record");
+      case db::db_errc::invalid_argument:
+        // The db's detail names the rule broken; it carries no secret.
+        return error_response(api_errc::invalid_field, e.detail.empty() ? "invalid value" : e.detail);
+      case db::db_errc::limit_reached:
+        return error_response(api_errc::photo_limit, "this job holds the most photos it may");
+      case db::db_errc::unavailable:
+        log_failure(request_id, "database unavailable", e.message());
+        return error_response(api_errc::storage_unavailable, "the database is unavailable; try again shortly");
+      case db::db_errc::internal: break;
+    }
+  }
+  log_failure(request_id, "database error", e.message());
+  return error_response(api_errc::internal, "internal error");
+}
+
+http::response api_error_response(const error& e, std::string_view request_id) {
+  if (e.code.category() == api_errc_category()) {
+    auto code = static_cast<api_errc>(e.code.value());
+    if (code == api_errc::internal || code == api_errc::storage_unavailable || code == api_errc::bad_config) {
+      log_failure(request_id, to_string(code), e.detail);
+      return error_response(code == api_errc::storage_unavailable ? code : api_errc::internal,
+                            code == api_errc::storage_unavailable
+                                ? "the storage service is unavailable; try again shortly"
+                                : "internal error");
+    }
+    return error_response(code, e.detail.empty() ? to_string(code) : e.detail);
+  }
+  log_failure(request_id, "error", e.message());
+  return error_response(api_errc::internal, "internal error");
+}
+
+void log_failure(std::string_view request_id, std::string_view what, std::string_view detail) {
+  boost::json::object o;
+  o["level"] = "error";
+  o["request_id"] = request_id;
+  o["event"] = what;
+  o["detail"] = detail;
+  auto line = boost::json::serialize(o);
+  line.push_back('\n');
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+std::string iso8601(std::chrono::system_clock::time_point t) {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", std::chrono::time_point_cast<std::chrono::seconds>(t));
+}
+
+}  // namespace dropslot::api

@@ -1,0 +1,86 @@
+#pragma once
+// The API service (internal): routing, authentication, CSRF, limits and the
+// exception boundary; the route handlers live in *_routes.cpp.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bucket_access.hpp"
+#include "dropslot/api/app.hpp"
+#include "dropslot/api/error.hpp"
+#include "dropslot/api/rate_limiter.hpp"
+#include "dropslot/api/router.hpp"
+#include "dropslot/db/database.hpp"
+#include "dropslot/http/server.hpp"
+
+namespace dropslot::api {
+
+class api_service;
+
+/// One request as a handler sees it, after routing and authentication.
+struct call {
+  const http::request& req;
+  const route_params& params;
+  std::chrono::system_clock::time_point now;
+  db::timestamp now_s;                   // `now` in whole seconds, as the db wants it
+  std::optional<db::session> session;    // set on authenticated routes
+  std::string token;                     // the session token (logout); never logged
+};
+
+using handler_fn = http::response (api_service::*)(call&);
+
+/// Which authentication a route needs.
+enum class auth_need { none, session };
+
+struct route_spec {
+  handler_fn fn;
+  auth_need auth;
+};
+
+class api_service final : public http::service {
+ public:
+  api_service(app_config config, std::shared_ptr<db::database> db, std::unique_ptr<bucket_access> bucket,
+              std::function<std::chrono::system_clock::time_point()> clock);
+
+  std::size_t body_limit(const http::request& head) const override;
+  http::response handle(const http::request& req) override;
+
+  // --- routes (auth_routes.cpp, job_routes.cpp, upload_routes.cpp, quote_routes.cpp)
+  http::response healthz(call& c);
+  http::response login(call& c);
+  http::response logout(call& c);
+  http::response list_jobs(call& c);
+  http::response get_job(call& c);
+  http::response patch_job(call& c);
+  http::response upload_url(call& c);
+  http::response list_photos(call& c);
+  http::response create_quote(call& c);
+  http::response list_quotes(call& c);
+
+ private:
+  http::response dispatch(const http::request& req);
+  /// Strips the API base from the path: the route path, or nullopt when the
+  /// request is not under the base.
+  std::optional<std::string_view> route_path(std::string_view path) const;
+
+  app_config config_;
+  std::shared_ptr<db::database> db_;
+  std::unique_ptr<bucket_access> bucket_;
+  std::function<std::chrono::system_clock::time_point()> clock_;
+  rate_limiter upload_limiter_;
+  router<route_spec> routes_;
+};
+
+/// The response for a failed db call (unavailable -> 503, not_found -> 404, ...).
+http::response db_error_response(const error& e, std::string_view request_id);
+/// The response for an api-category error (or any other: 500).
+http::response api_error_response(const error& e, std::string_view request_id);
+/// Writes one line to stderr about an internal failure; the client got a generic message.
+void log_failure(std::string_view request_id, std::string_view what, std::string_view detail);
+
+/// ISO 8601 UTC with a trailing Z, whole seconds ("2026-11-29T04:25:00Z").
+std::string iso8601(std::chrono::system_clock::time_point t);
+
+}  // namespace dropslot::api

@@ -1,0 +1,149 @@
+#include "bucket_access.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "dropslot/api/error.hpp"
+#include "dropslot/s3/client.hpp"
+#include "dropslot/s3/endpoint.hpp"
+#include "dropslot/sigv4/signer.hpp"
+
+namespace dropslot::api {
+
+namespace {
+
+using namespace std::chrono;
+
+// A URL whose credentials die within this margin would fail in the user's hands;
+// refuse to hand it out instead (the caller answers 503).
+constexpr seconds credential_margin{30};
+
+sigv4::credentials to_sigv4(const explicit_credentials& c) {
+  sigv4::credentials out;
+  out.access_key = sigv4::access_key_id(c.access_key_id);
+  out.secret = sigv4::secret_access_key(c.secret_access_key);
+  if (!c.session_token.empty()) out.token = sigv4::session_token(c.session_token);
+  if (c.expires_at) out.expiry = time_point_cast<seconds>(*c.expires_at);
+  return out;
+}
+
+class s3_bucket_access final : public bucket_access {
+ public:
+  s3_bucket_access(const app_config& config, s3::bucket_endpoint ep, sigv4::credentials creds)
+      : url_expiry_(std::min<seconds>(config.url_expiry, seconds(sigv4::max_expiry_seconds))),
+        ep_(std::move(ep)),
+        creds_(std::move(creds)),
+        client_(s3::client_config{ep_, [c = creds_]() -> result<sigv4::credentials> { return c; }}) {}
+
+  result<seconds> expiry_at(system_clock::time_point now) const override {
+    seconds e = url_expiry_;
+    if (creds_.expiry) {
+      // No URL outlives the credentials that signed it (DESIGN.md, Security model).
+      auto left = duration_cast<seconds>(*creds_.expiry - now);
+      if (left <= credential_margin)
+        return fail(api_errc::storage_unavailable, "the S3 credentials have expired or are about to");
+      e = std::min(e, left);
+    }
+    return e;
+  }
+
+  result<presigned_request> presign_put(const std::string& key, const put_terms& t,
+                                        system_clock::time_point now) const override {
+    std::vector<sigv4::header> h{{"content-length", std::to_string(t.content_length)},
+                                 {"content-type", t.content_type},
+                                 {"if-none-match", "*"}};
+    if (t.checksum_sha256) h.push_back({"x-amz-checksum-sha256", *t.checksum_sha256});
+    return sign("PUT", key, std::move(h), now);
+  }
+
+  result<presigned_request> presign_get(const std::string& key, system_clock::time_point now) const override {
+    return sign("GET", key, {}, now);
+  }
+
+  result<std::vector<listed_object>> list(const std::string& prefix, std::size_t max_objects) const override {
+    auto all = client_.list_all(prefix, max_objects);
+    if (!all) {
+      // The client never sees S3's internals; the log gets them (no secrets: the
+      // detail is S3's code and message or curl's).
+      auto code = all.error().code;
+      std::string what = code == s3::s3_errc::access_denied ? "S3 denied the listing"
+                         : code == s3::s3_errc::no_such_bucket ? "the bucket does not exist"
+                                                               : "S3 is unavailable";
+      return fail(api_errc::storage_unavailable, fmt::format("{}: {}", what, all.error().message()));
+    }
+    std::vector<listed_object> out;
+    out.reserve(all->size());
+    for (auto& o : *all) out.push_back({std::move(o.key), o.size, std::move(o.last_modified)});
+    return out;
+  }
+
+ private:
+  result<presigned_request> sign(std::string_view method, const std::string& key, std::vector<sigv4::header> extra,
+                                 system_clock::time_point now) const {
+    auto e = expiry_at(now);
+    if (!e) return fail(e.error());
+    sigv4::signing_request r;
+    r.method = std::string(method);
+    r.path = ep_.object_path(key);
+    r.headers.reserve(extra.size() + 1);
+    r.headers.push_back({"host", ep_.host});
+    for (auto& h : extra) r.headers.push_back(h);
+    r.region = ep_.region;
+    r.credentials = creds_;
+    r.time = time_point_cast<seconds>(now);
+    r.expires = *e;
+    auto q = sigv4::presign(r, &keys_);
+    if (!q) return fail(api_errc::internal, fmt::format("presign: {}", q.error().message()));
+    presigned_request out;
+    out.url.reserve(256 + r.path.size());
+    out.url = ep_.origin();
+    out.url += r.path;
+    out.url.push_back('?');
+    out.url += sigv4::encode_query(*q);
+    // The headers the client must send exactly: canonical spellings, host left to
+    // the client.
+    for (auto& h : extra) {
+      std::string name = h.name == "content-length"  ? "Content-Length"
+                         : h.name == "content-type"  ? "Content-Type"
+                         : h.name == "if-none-match" ? "If-None-Match"
+                                                     : h.name;
+      out.headers.emplace_back(std::move(name), std::move(h.value));
+    }
+    out.expires_in = *e;
+    out.expires_at = time_point_cast<seconds>(now) + *e;
+    return out;
+  }
+
+  seconds url_expiry_;
+  s3::bucket_endpoint ep_;
+  sigv4::credentials creds_;
+  mutable sigv4::key_cache keys_;
+  mutable s3::client client_;
+};
+
+/// The standard chain until the s3 part's own lands here: explicit, else the
+/// AWS_* environment variables.
+result<sigv4::credentials> resolve_credentials(const app_config& config) {
+  if (config.credentials) return to_sigv4(*config.credentials);
+  const char* id = std::getenv("AWS_ACCESS_KEY_ID");
+  const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
+  if (!id || !secret || !*id || !*secret)
+    return fail(api_errc::bad_config, "no S3 credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
+  explicit_credentials c{id, secret, {}, {}};
+  if (const char* t = std::getenv("AWS_SESSION_TOKEN")) c.session_token = t;
+  return to_sigv4(c);
+}
+
+}  // namespace
+
+result<std::unique_ptr<bucket_access>> make_bucket_access(const app_config& config, system_clock::time_point now) {
+  auto ep = s3::make_bucket_endpoint(config.s3_endpoint, config.bucket, config.region, config.path_style);
+  if (!ep) return fail(api_errc::bad_config, ep.error().message());
+  auto creds = resolve_credentials(config);
+  if (!creds) return fail(creds.error());
+  return std::unique_ptr<bucket_access>(std::make_unique<s3_bucket_access>(config, std::move(*ep), std::move(*creds)));
+}
+
+}  // namespace dropslot::api

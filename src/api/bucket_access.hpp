@@ -1,0 +1,68 @@
+#pragma once
+// What the API does with the bucket: presign PUTs and GETs for object keys, and
+// list a job's prefix. Presigning is pure (sigv4, no I/O); listing goes through the
+// S3 client over HTTP, the same code for AWS and the embedded store.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dropslot/api/app.hpp"
+#include "dropslot/util/result.hpp"
+
+namespace dropslot::api {
+
+/// A presigned request: the URL and the headers the client must send as given.
+struct presigned_request {
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::chrono::system_clock::time_point expires_at;
+  std::chrono::seconds expires_in{0};
+};
+
+/// What presign_put signs besides the method and key.
+struct put_terms {
+  std::string content_type;
+  std::uint64_t content_length = 0;
+  std::optional<std::string> checksum_sha256;  // base64, already validated
+};
+
+/// One object of a listing.
+struct listed_object {
+  std::string key;
+  std::uint64_t size = 0;
+  std::string last_modified;  // as S3 gives it (ISO 8601)
+};
+
+/// Thread-safe after construction.
+class bucket_access {
+ public:
+  virtual ~bucket_access() = default;
+
+  /// The expiry a URL signed at `now` gets: config.url_expiry (capped at 604800 s),
+  /// shortened so it never outlives credentials with a known expiry.
+  /// storage_unavailable when those credentials have expired or are about to.
+  virtual result<std::chrono::seconds> expiry_at(std::chrono::system_clock::time_point now) const = 0;
+
+  /// A PUT URL signing content-type, content-length, if-none-match: * and, when
+  /// given, x-amz-checksum-sha256.
+  virtual result<presigned_request> presign_put(const std::string& key, const put_terms& terms,
+                                                std::chrono::system_clock::time_point now) const = 0;
+  /// A GET URL for `key`.
+  virtual result<presigned_request> presign_get(const std::string& key,
+                                                std::chrono::system_clock::time_point now) const = 0;
+
+  /// Every object under `prefix` (ListObjectsV2, following continuation tokens),
+  /// at most `max_objects`. storage_unavailable when S3 is down or denies the API.
+  virtual result<std::vector<listed_object>> list(const std::string& prefix, std::size_t max_objects) const = 0;
+};
+
+/// The real one: sigv4 + the S3 client, from the config's endpoint, region,
+/// bucket and credentials (explicit, else the standard chain).
+result<std::unique_ptr<bucket_access>> make_bucket_access(const app_config& config,
+                                                          std::chrono::system_clock::time_point now);
+
+}  // namespace dropslot::api

@@ -1,0 +1,112 @@
+// app_config from the environment (DESIGN.md, CLI: config also comes from the env).
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "dropslot/api/app.hpp"
+#include "dropslot/api/error.hpp"
+#include "dropslot/db/database.hpp"
+
+namespace dropslot::api {
+
+std::vector<allowed_type> default_allowed_types() {
+  return {{"image/jpeg", "jpg"}, {"image/png", "png"}, {"image/heic", "heic"}, {"image/webp", "webp"}};
+}
+
+env_lookup process_env() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* v = std::getenv(std::string(name).c_str());
+    if (!v) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+namespace {
+
+result<std::uint64_t> parse_uint(std::string_view name, const std::string& v) {
+  std::uint64_t out = 0;
+  if (v.empty() || v.size() > 19) return fail(api_errc::bad_config, fmt::format("{} must be a whole number", name));
+  for (char c : v) {
+    if (c < '0' || c > '9') return fail(api_errc::bad_config, fmt::format("{} must be a whole number", name));
+    out = out * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return out;
+}
+
+/// "image/jpeg=jpg,image/png=png"
+result<std::vector<allowed_type>> parse_types(const std::string& v) {
+  std::vector<allowed_type> out;
+  std::string_view s = v;
+  while (!s.empty()) {
+    auto comma = s.find(',');
+    std::string_view item = s.substr(0, comma);
+    s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
+    auto eq = item.find('=');
+    if (eq == std::string_view::npos || eq == 0 || eq + 1 == item.size())
+      return fail(api_errc::bad_config, "DROPSLOT_ALLOWED_TYPES must be type=ext[,type=ext...]");
+    auto ext = item.substr(eq + 1);
+    for (char c : ext)
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+        return fail(api_errc::bad_config, "an extension in DROPSLOT_ALLOWED_TYPES must be [a-z0-9]+");
+    out.push_back({std::string(item.substr(0, eq)), std::string(ext)});
+  }
+  if (out.empty()) return fail(api_errc::bad_config, "DROPSLOT_ALLOWED_TYPES is empty");
+  return out;
+}
+
+}  // namespace
+
+result<app_config> app_config_from_env(const env_lookup& env) {
+  app_config c;
+  auto get = [&](std::string_view n) -> std::optional<std::string> {
+    auto v = env(n);
+    if (v && v->empty()) return std::nullopt;  // set but empty counts as unset
+    return v;
+  };
+  if (auto v = env("DROPSLOT_API_BASE")) {
+    c.api_base = *v;
+    while (!c.api_base.empty() && c.api_base.back() == '/') c.api_base.pop_back();
+    if (!c.api_base.empty() && c.api_base.front() != '/') c.api_base.insert(c.api_base.begin(), '/');
+  }
+  if (auto v = get("DROPSLOT_BUCKET")) c.bucket = *v;
+  if (auto v = get("AWS_REGION"))
+    c.region = *v;
+  else if (auto d = get("AWS_DEFAULT_REGION"))
+    c.region = *d;
+  if (auto v = get("AWS_ENDPOINT_URL_S3")) {
+    c.s3_endpoint = *v;
+    while (!c.s3_endpoint.empty() && c.s3_endpoint.back() == '/') c.s3_endpoint.pop_back();
+    c.path_style = true;  // as the AWS CLI: a custom endpoint is addressed path-style
+  }
+  if (auto v = get("DROPSLOT_DASHBOARD_ORIGIN")) c.dashboard_origin = *v;
+  if (auto v = get("DROPSLOT_URL_EXPIRY")) {
+    auto n = parse_uint("DROPSLOT_URL_EXPIRY", *v);
+    if (!n) return fail(n.error());
+    if (*n < 1 || *n > 604800) return fail(api_errc::bad_config, "DROPSLOT_URL_EXPIRY must be 1..604800 seconds");
+    c.url_expiry = std::chrono::seconds(*n);
+  }
+  if (auto v = get("DROPSLOT_MAX_UPLOAD_BYTES")) {
+    auto n = parse_uint("DROPSLOT_MAX_UPLOAD_BYTES", *v);
+    if (!n) return fail(n.error());
+    if (*n < 1) return fail(api_errc::bad_config, "DROPSLOT_MAX_UPLOAD_BYTES must be positive");
+    c.max_upload_bytes = *n;
+  }
+  if (auto v = get("DROPSLOT_ALLOWED_TYPES")) {
+    auto t = parse_types(*v);
+    if (!t) return fail(t.error());
+    c.allowed_types = std::move(*t);
+  }
+  if (auto v = get("DROPSLOT_DATABASE_URL")) {
+    c.database_url = *v;
+  } else {
+    auto data = get("DROPSLOT_DATA").value_or("data");
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(data, ec);
+    if (ec) return fail(api_errc::bad_config, "DROPSLOT_DATA cannot be made absolute");
+    c.database_url = db::default_database_url(abs.lexically_normal().string());
+  }
+  return c;
+}
+
+}  // namespace dropslot::api

@@ -1,0 +1,83 @@
+// POST {base}/upload-url (DESIGN.md, HTTP API and Security model): the hot path.
+#include <fmt/format.h>
+
+#include "api_service.hpp"
+#include "dropslot/api/json_io.hpp"
+#include "dropslot/api/validation.hpp"
+#include "dropslot/db/keys.hpp"
+
+namespace dropslot::api {
+
+http::response api_service::upload_url(call& c) {
+  const auto& rid = c.req.request_id;
+  auto body = parse_object(c.req.body);
+  if (!body) return api_error_response(body.error(), rid);
+  field_reader f(*body);
+
+  // Every field is checked before anything is written or signed.
+  auto job_id = f.required_string("job_id", 256);
+  if (!job_id) return api_error_response(job_id.error(), rid);
+  if (!db::valid_job_id(*job_id)) return error_response(api_errc::invalid_field, "job_id must match [A-Za-z0-9_-]{1,64}");
+  // The filename is informational only: the key and extension never come from it.
+  auto filename = f.optional_string("filename", 1024);
+  if (!filename) return api_error_response(filename.error(), rid);
+  auto content_type = f.required_string("content_type", 256);
+  if (!content_type) return api_error_response(content_type.error(), rid);
+  auto size = f.required_uint("size");
+  if (!size) return api_error_response(size.error(), rid);
+  auto checksum = f.optional_string("checksum_sha256", 64);
+  if (!checksum) return api_error_response(checksum.error(), rid);
+
+  const allowed_type* type = find_allowed_type(config_.allowed_types, *content_type);
+  if (!type) {
+    std::string allowed;
+    for (const auto& t : config_.allowed_types) allowed += (allowed.empty() ? "" : ", ") + t.content_type;
+    return error_response(api_errc::unsupported_media_type, fmt::format("content_type must be one of: {}", allowed));
+  }
+  if (*size == 0) return error_response(api_errc::invalid_field, "size must be at least 1 byte");
+  if (*size > config_.max_upload_bytes)
+    return error_response(api_errc::payload_too_large,
+                          fmt::format("size must be at most {} bytes", config_.max_upload_bytes));
+  if (*checksum && !valid_checksum_sha256(**checksum))
+    return error_response(api_errc::invalid_field, "checksum_sha256 must be the base64 of a SHA-256 digest");
+
+  // Rate limit per customer, before the allocation costs a key number.
+  if (long wait = upload_limiter_.acquire(std::to_string(c.session->customer), std::chrono::steady_clock::now())) {
+    auto res = error_response(api_errc::rate_limited, "too many upload requests; retry later");
+    res.headers.add("Retry-After", std::to_string(wait));
+    return res;
+  }
+
+  auto expiry = bucket_->expiry_at(c.now);
+  if (!expiry) return api_error_response(expiry.error(), rid);
+
+  db::upload_request ur;
+  ur.job_id = std::move(*job_id);
+  ur.customer = c.session->customer;
+  ur.content_type = type->content_type;
+  ur.size = *size;
+  ur.checksum_sha256 = *checksum;
+  ur.expires_at = c.now_s + *expiry;
+  ur.session_hash = c.session->token_hash;
+  ur.ext = type->extension;
+  ur.max_photos = config_.max_photos_per_job;
+  auto slot = db_->allocate_upload(ur, c.now_s);
+  if (!slot) return db_error_response(slot.error(), rid);
+
+  put_terms terms{type->content_type, *size, std::move(*checksum)};
+  auto put = bucket_->presign_put(slot->key, terms, c.now);
+  if (!put) return api_error_response(put.error(), rid);
+
+  boost::json::object headers;
+  for (const auto& [name, value] : put->headers) headers[name] = value;
+  boost::json::object out;
+  out["url"] = std::move(put->url);
+  out["method"] = "PUT";
+  out["headers"] = std::move(headers);
+  out["key"] = std::move(slot->key);
+  out["expires_at"] = iso8601(put->expires_at);
+  out["expires_in"] = put->expires_in.count();
+  return json_response(200, out);
+}
+
+}  // namespace dropslot::api
