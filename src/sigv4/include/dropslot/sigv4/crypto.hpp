@@ -1,0 +1,84 @@
+#pragma once
+// All of sigv4's cryptography: SHA-256, HMAC-SHA256, hex, constant-time compare.
+//
+// OpenSSL 3 looks an algorithm up by name on every one-shot call (SHA256(), HMAC()),
+// which costs more than hashing a short string; so the EVP_MD is fetched once per
+// process and reused. Every OpenSSL return value is checked; a failure there is a
+// broken environment, not an expected error, so it throws std::runtime_error.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace dropslot::sigv4 {
+
+/// A SHA-256 digest or an HMAC-SHA256 tag.
+using digest = std::array<std::uint8_t, 32>;
+
+/// SHA-256 of `data`. Thread-safe.
+digest sha256(std::span<const std::uint8_t> data);
+digest sha256(std::string_view data);
+
+/// Lower-case hex SHA-256 of `data` (the form SigV4 puts in canonical requests).
+std::string sha256_hex(std::string_view data);
+
+/// Incremental SHA-256 for bodies streamed in pieces (the store hashes uploads
+/// through it). Not thread-safe; one per stream. Movable, not copyable.
+class sha256_hasher {
+ public:
+  sha256_hasher();
+  ~sha256_hasher();
+  sha256_hasher(sha256_hasher&&) noexcept;
+  sha256_hasher& operator=(sha256_hasher&&) noexcept;
+  sha256_hasher(const sha256_hasher&) = delete;
+  sha256_hasher& operator=(const sha256_hasher&) = delete;
+
+  void update(std::span<const std::uint8_t> data);
+  void update(std::string_view data);
+  /// Returns the digest and resets the hasher so it can be reused.
+  digest finish();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// HMAC-SHA256(key, message). Thread-safe.
+digest hmac_sha256(std::span<const std::uint8_t> key, std::string_view message);
+digest hmac_sha256(std::string_view key, std::string_view message);
+
+/// An HMAC-SHA256 key with its inner (key^ipad) and outer (key^opad) SHA-256 states
+/// precomputed, so each MAC skips two compression rounds and the key setup.
+/// Immutable after construction; mac() is const and thread-safe.
+class hmac_sha256_key {
+ public:
+  explicit hmac_sha256_key(std::span<const std::uint8_t> key);
+  ~hmac_sha256_key();
+  hmac_sha256_key(hmac_sha256_key&&) noexcept;
+  hmac_sha256_key& operator=(hmac_sha256_key&&) noexcept;
+  hmac_sha256_key(const hmac_sha256_key&) = delete;
+  hmac_sha256_key& operator=(const hmac_sha256_key&) = delete;
+
+  digest mac(std::string_view message) const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// Lower-case hex of bytes.
+std::string hex(std::span<const std::uint8_t> bytes);
+inline std::string hex(const digest& d) { return hex(std::span<const std::uint8_t>(d)); }
+
+/// Equality whose running time depends only on the lengths, not on where the
+/// inputs differ (signatures, tokens).
+bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
+
+/// Standard base64 (with padding) of bytes, and its inverse (false on bad input).
+std::string base64_encode(std::string_view bytes);
+bool base64_decode(std::string_view text, std::string& out);
+
+}  // namespace dropslot::sigv4
