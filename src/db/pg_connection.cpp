@@ -15,6 +15,20 @@ bool is_unavailable_state(std::string_view state) {
          || state == "40001" || state == "40P01";  // serialization failure, deadlock: retryable
 }
 
+// libpq messages span lines ("...failed: Connection refused\n\tIs the server
+// running..."); errors here are one line each, for logs and for the CLI.
+std::string one_line(std::string msg) {
+  std::string out;
+  out.reserve(msg.size());
+  for (char c : msg) {
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
+    out += c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 }  // namespace
 
 std::int64_t pg_result::affected() const {
@@ -39,8 +53,7 @@ result<std::unique_ptr<pg_connection>> pg_connection::connect(const std::string&
   PGconn* c = PQconnectdbParams(keys, values, 1);
   if (c == nullptr) return fail(db_errc::unavailable, "out of memory connecting to PostgreSQL");
   if (PQstatus(c) != CONNECTION_OK) {
-    std::string msg = PQerrorMessage(c);
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    std::string msg = one_line(PQerrorMessage(c));
     PQfinish(c);
     // The message names host and port, never the password.
     return fail(db_errc::unavailable, "connect: " + msg);
@@ -56,8 +69,7 @@ error pg_connection::failure(PGresult* r, std::string_view what) {
   detail += ": ";
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-  detail += primary ? primary : PQerrorMessage(conn_);
-  while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+  detail += one_line(primary ? primary : PQerrorMessage(conn_));
   std::string_view s = state ? state : "";
   PQclear(r);
   db_errc code = db_errc::internal;

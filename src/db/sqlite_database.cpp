@@ -1,5 +1,6 @@
 #include "sqlite_database.hpp"
 
+#include <filesystem>
 #include <mutex>
 #include <vector>
 
@@ -379,8 +380,13 @@ result<void> migrate(sqlite_connection& c, timestamp now) {
 }  // namespace
 
 result<std::unique_ptr<database>> open_sqlite(const std::string& path, const open_options& options) {
+  std::error_code ec;
+  bool created = !std::filesystem::exists(path, ec);
   auto writer = sqlite_connection::open(path);
   if (!writer) return fail(writer.error());
+  // The file holds customers' details and session hashes: owner-only, like the
+  // store's credentials. SQLite gives its -wal and -shm files the same mode.
+  if (created) std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   if (auto m = migrate(**writer, now); !m) return fail(m.error());
   return std::unique_ptr<database>(new sqlite_database(path, std::move(*writer), options));
