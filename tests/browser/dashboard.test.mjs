@@ -156,6 +156,21 @@ test('1. the printed login link signs in, leaves no code behind, and a job opens
   const job = saved.job ?? saved;
   assert.equal(job.notes, 'Side gate sticks, lift it.');
   assert.equal(job.access_instructions, 'Key under the blue pot.');
+  await close_drawer(page);
+
+  // A quote request goes to POST /api/quotes and is listed back.
+  await page.selectOption('#quote-job', jobs[1].id);
+  await page.fill('#quote-description', 'Second bathroom: new extractor fan.');
+  await page.fill('#quote-date', '2027-01-15');
+  await page.click('#quote-form button[type=submit]');
+  await page.locator('#quote-status', { hasText: 'Thanks' }).waitFor();
+  const quotes = (await api_get(page, '/quotes')).body;
+  const quote = (quotes.quotes ?? quotes).find((q) => q.description === 'Second bathroom: new extractor fan.');
+  assert.ok(quote, 'the quote was stored');
+  assert.equal(quote.job_id, jobs[1].id);
+  assert.equal(quote.preferred_date, '2027-01-15');
+
+  await open_job(page, jobs[0].id);
 });
 
 test('2. three JPEGs upload with progress to 100%, show as loaded thumbnails, and the bucket holds the same bytes', async () => {
@@ -204,6 +219,9 @@ test('4. a PDF is refused with "Only photos" and nothing is stored', async () =>
   assert.equal(await row.locator('.upload-message').textContent(), 'Only photos');
   assert.equal(await row.locator('.retry').isVisible(), false, 'no Retry for a file the API refuses');
   assert.match(await page.locator('#upload-status').textContent(), /Only photos/);
+  // A photo over the limit is refused by the API before any byte goes anywhere.
+  await page.setInputFiles('#add-photos', { name: 'huge.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(26 * 1024 * 1024) });
+  await page.locator('#upload-list li.upload-error .upload-message', { hasText: 'Photos up to 25 MB' }).waitFor();
   assert.equal((await stored_photos(page, jobs[1].id)).length, 0, 'nothing stored');
   assert.equal(await page.locator('#photo-grid img').count(), 0);
   await shot(page, 'drawer-refused-pdf.png');
@@ -309,6 +327,17 @@ test('3. an upload URL that expires before the PUT arrives is renewed and the up
     await p.context().close();
     await short.stop();
   }
+});
+
+test('a session that ends (401) sends the page back to login', async () => {
+  await page.goto(`${serve.api}/#/jobs/${jobs[0].id}`);
+  await page.locator('#drawer-content').waitFor();
+  await context.clearCookies();
+  await page.click('#job-form button[type=submit]');
+  await page.locator('#login-view').waitFor();
+  assert.match(await page.locator('#login-error').textContent(), /session has ended/);
+  assert.equal(await page.locator('#drawer.open').count(), 0, 'the drawer closed');
+  await shot(page, 'login-after-401.png');
 });
 
 test('the page ran without CSP violations or uncaught errors', () => {
