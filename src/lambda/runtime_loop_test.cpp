@@ -146,3 +146,16 @@ TEST(RuntimeLoop, InitErrorIsReported) {
 
 }  // namespace
 }  // namespace dropslot::lambda
+
+#include "dropslot/lambda/log.hpp"
+
+namespace dropslot::lambda {
+namespace {
+TEST(Log, RedactsUrlPasswords) {
+  EXPECT_EQ(redact_url_passwords("cannot connect to postgres://app:s3cr3t@db.example:5432/dropslot: refused"),
+            "cannot connect to postgres://app:***@db.example:5432/dropslot: refused");
+  EXPECT_EQ(redact_url_passwords("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+  EXPECT_EQ(redact_url_passwords("http://user@host/ a://b:c@d"), "http://user@host/ a://b:***@d");
+}
+}  // namespace
+}  // namespace dropslot::lambda
