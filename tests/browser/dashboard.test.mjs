@@ -323,6 +323,20 @@ test('3. an upload URL that expires before the PUT arrives is renewed and the up
     const stored = await stored_photos(p, id);
     assert.equal(stored.length, 1);
     assert.equal(stored[0].sha, sha256(readFileSync(fixtures[0])));
+
+    // Thumbnails whose URLs expire before they load: the grid lists again and the
+    // fresh URLs load. The first listing's image GETs are held past the expiry.
+    await p.unrouteAll({ behavior: 'wait' });
+    let listings = 0;
+    p.on('request', (r) => { if (r.url().endsWith(`/api/jobs/${id}/photos`)) listings++; });
+    await p.route(`${short.s3}/**`, async (route) => {
+      if (route.request().method() === 'GET' && listings === 1) await sleep(5_000);
+      return route.fallback();
+    });
+    await close_drawer(p);
+    await open_job(p, id);
+    await thumbnails_loaded(p, 1);
+    assert.equal(listings, 2, 'one listing whose URLs expired, then one fresh listing');
   } finally {
     await p.context().close();
     await short.stop();

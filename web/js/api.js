@@ -6,7 +6,13 @@
 // stores a token. Every state-changing call carries `X-Requested-With: dropslot`,
 // which the API requires for cookie-authenticated writes (CSRF rule, DESIGN.md).
 
-const base = '/api';
+let base = '/api';
+
+/// Sets where the API lives (`/api` under `dropslot serve`; behind CloudFront, the
+/// path routed to API Gateway). Called once by the page before any request.
+export function set_api_base(value) {
+  base = value.replace(/\/+$/, '');
+}
 
 /// An error answered by the API: `status` is the HTTP status, `code` the
 /// snake_case code from `{error: {code, message}}` (or '' when the body had none).

@@ -424,6 +424,9 @@ function on_connectivity() {
 }
 
 async function start() {
+  // index.html may name another API base (a static deploy behind CloudFront).
+  const base_meta = document.querySelector('meta[name="dropslot-api-base"]');
+  if (base_meta) api.set_api_base(base_meta.content);
   // 401 anywhere: back to login (with a word of why when a session was running).
   api.set_unauthorized_handler(() => show_login(state.signed_in ? 'Your session has ended. Please sign in again.' : ''));
 
