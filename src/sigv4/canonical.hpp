@@ -1,0 +1,56 @@
+#pragma once
+// Internal building blocks shared by the signer and the verifier (not installed).
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <dropslot/sigv4/signer.hpp>
+
+namespace dropslot::sigv4::detail {
+
+/// A header after canonicalisation: lower-case name, trimmed value with inner
+/// runs of whitespace collapsed; repeated names merged with ',' in arrival order.
+struct canonical_header {
+  std::string name;
+  std::string value;
+};
+
+/// Canonicalises and sorts `headers` (merging repeats). Stable, so merged values keep order.
+std::vector<canonical_header> canonicalize_headers(std::span<const header> headers);
+
+/// Lower-cases ASCII.
+std::string lower(std::string_view s);
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+/// An encoded query parameter, ready to sort.
+struct encoded_param {
+  std::string name;
+  std::string value;
+  friend bool operator<(const encoded_param& a, const encoded_param& b) {
+    return a.name != b.name ? a.name < b.name : a.value < b.value;
+  }
+};
+
+/// Appends uri_encode(s) to out.
+void append_uri_encoded(std::string& out, std::string_view s, bool keep_slash);
+
+/// Sorts the params and appends "n=v&n=v" to out.
+void append_canonical_query(std::string& out, std::vector<encoded_param>& params);
+
+/// Appends the whole canonical request. `headers` are canonical and sorted.
+void append_canonical_request(std::string& out, std::string_view method, std::string_view canonical_uri,
+                              std::string_view canonical_query, std::span<const canonical_header> headers,
+                              std::string_view signed_names, std::string_view payload_hash);
+
+/// "name1;name2" of canonical (already sorted, unique) headers.
+std::string join_names(std::span<const canonical_header> headers);
+
+/// Appends "AWS4-HMAC-SHA256\n<date>\n<scope>\n<hex sha256(creq)>".
+void append_string_to_sign(std::string& out, std::string_view amz_date, std::string_view scope,
+                           std::string_view canonical_request);
+
+/// Appends "YYYYMMDD" / "YYYYMMDDTHHMMSSZ".
+void append_amz_date(std::string& out, std::chrono::sys_seconds t);
+
+}  // namespace dropslot::sigv4::detail
