@@ -142,7 +142,13 @@ test('1. the printed login link signs in, leaves no code behind, and a job opens
   await open_job(page, jobs[0].id);
   assert.equal(await page.locator('#drawer-title').textContent(), jobs[0].title);
   assert.equal(page.url().endsWith(`#/jobs/${jobs[0].id}`), true);
-  assert.equal(await page.evaluate(() => document.getElementById('drawer').contains(document.activeElement)), true);
+  const focus_in_drawer = () => page.evaluate(() => document.getElementById('drawer').contains(document.activeElement));
+  assert.equal(await focus_in_drawer(), true);
+  // Tab and Shift+Tab cycle inside the open drawer.
+  for (let i = 0; i < 15; i++) await page.keyboard.press('Tab');
+  assert.equal(await focus_in_drawer(), true, 'Tab stays in the drawer');
+  for (let i = 0; i < 15; i++) await page.keyboard.press('Shift+Tab');
+  assert.equal(await focus_in_drawer(), true, 'Shift+Tab stays in the drawer');
   await close_drawer(page);
   assert.equal(await page.evaluate(() => document.activeElement?.dataset?.id), jobs[0].id, 'focus returns to the job');
 

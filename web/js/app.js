@@ -148,6 +148,7 @@ function open_drawer(id) {
   drawer.classList.add('open');
   $('backdrop').classList.add('open');
   document.body.classList.add('drawer-open');
+  set_background_inert(true);
   $('drawer-title').textContent = 'Loading…';
   show('drawer-missing', false);
   show('drawer-content', false);
@@ -201,6 +202,7 @@ function close_drawer({ restore_focus = true } = {}) {
   drawer.classList.remove('open');
   $('backdrop').classList.remove('open');
   document.body.classList.remove('drawer-open');
+  set_background_inert(false);
   state.job_id = null;
   const opener = state.opener;
   state.opener = null;
@@ -209,6 +211,12 @@ function close_drawer({ restore_focus = true } = {}) {
   // drawer was opened from a typed URL.
   const target = opener && document.contains(opener) && opener !== document.body ? opener : $('jobs-title');
   target.focus();
+}
+
+// While the drawer is open the page behind it can be neither clicked, focused nor
+// read by a screen reader: it is a modal dialog.
+function set_background_inert(inert) {
+  for (const node of document.querySelectorAll('.topbar, main')) node.inert = inert;
 }
 
 function leave_drawer() {
