@@ -45,6 +45,7 @@ api_service::api_service(app_config config, std::shared_ptr<db::database> db, st
 }
 
 std::optional<std::string_view> api_service::route_path(std::string_view path) const {
+  if (path == "/healthz") return path;  // at the root as well as under the base
   std::string_view base = config_.api_base;
   if (path.substr(0, base.size()) != base) return std::nullopt;
   path.remove_prefix(base.size());

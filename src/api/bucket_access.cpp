@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "dropslot/api/error.hpp"
 #include "dropslot/s3/client.hpp"
+#include "dropslot/s3/credentials.hpp"
 #include "dropslot/s3/endpoint.hpp"
 #include "dropslot/sigv4/signer.hpp"
 
@@ -123,17 +123,13 @@ class s3_bucket_access final : public bucket_access {
   mutable s3::client client_;
 };
 
-/// The standard chain until the s3 part's own lands here: explicit, else the
-/// AWS_* environment variables.
+/// Explicit credentials, else the standard chain (environment, then the shared
+/// credentials file).
 result<sigv4::credentials> resolve_credentials(const app_config& config) {
   if (config.credentials) return to_sigv4(*config.credentials);
-  const char* id = std::getenv("AWS_ACCESS_KEY_ID");
-  const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
-  if (!id || !secret || !*id || !*secret)
-    return fail(api_errc::bad_config, "no S3 credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
-  explicit_credentials c{id, secret, {}, {}};
-  if (const char* t = std::getenv("AWS_SESSION_TOKEN")) c.session_token = t;
-  return to_sigv4(c);
+  auto c = s3::default_credentials(s3::process_environment());
+  if (!c) return fail(api_errc::bad_config, fmt::format("S3 credentials: {}", c.error().message()));
+  return std::move(*c);
 }
 
 }  // namespace
