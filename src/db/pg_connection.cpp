@@ -1,5 +1,7 @@
 #include "pg_connection.hpp"
 
+#include <poll.h>
+
 #include <charconv>
 #include <cstring>
 #include <vector>
@@ -107,6 +109,20 @@ result<void> pg_connection::exec(const char* sql) {
   return {};
 }
 
+bool pg_connection::still_alive() {
+  // An idle connection has nothing to read unless the server spoke: at shutdown it
+  // sends an error (57P01) and then closes. The first read takes the message, a later
+  // one meets the EOF that marks the connection bad, hence the loop. poll() with a
+  // zero timeout keeps the healthy path to one cheap syscall.
+  for (int i = 0; i < 4; ++i) {
+    pollfd p{PQsocket(conn_), POLLIN, 0};
+    if (p.fd < 0) return false;
+    if (::poll(&p, 1, 0) <= 0 || p.revents == 0) break;
+    if (PQconsumeInput(conn_) == 0 || broken()) return false;
+  }
+  return !broken();
+}
+
 pg_pool::~pg_pool() { idle_.clear(); }
 
 result<pg_pool::lease> pg_pool::acquire() {
@@ -114,10 +130,14 @@ result<pg_pool::lease> pg_pool::acquire() {
   {
     std::unique_lock lk(mutex_);
     freed_.wait(lk, [&] { return !idle_.empty() || open_ < max_; });
-    if (!idle_.empty()) {
+    while (!idle_.empty()) {
       auto c = std::move(idle_.back());
       idle_.pop_back();
-      return lease(this, std::move(c));
+      if (c->still_alive()) return lease(this, std::move(c));
+      // The server closed it while idle (a restart): the others are gone too.
+      ++generation_;
+      open_ -= idle_.size() + 1;
+      idle_.clear();
     }
     ++open_;
     gen = generation_;

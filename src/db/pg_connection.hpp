@@ -83,6 +83,10 @@ class pg_connection {
 
   /// True once the connection is unusable (the server went away).
   bool broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+  /// Reads whatever the server sent while the connection sat idle (a shutdown notice,
+  /// EOF) without blocking, so a connection the server has already closed is noticed
+  /// before a statement is sent on it. True when still usable.
+  bool still_alive();
   std::uint64_t generation() const { return generation_; }
 
  private:

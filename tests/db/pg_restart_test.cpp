@@ -116,6 +116,13 @@ TEST(pg_restart, calls_fail_as_unavailable_while_down_and_recover_after) {
   auto slot = d.allocate_upload(u, t0);
   ASSERT_TRUE(slot) << slot.error().message();
   EXPECT_EQ(slot->key, "jobs/j1/photo-001.jpg");
+
+  // A restart while the pool sits idle: the pool notices the closed connections
+  // before it uses one, so not even the first call fails.
+  ASSERT_EQ(pg.ctl("restart"), "");
+  auto after_idle_restart = d.allocate_upload(u, t0);
+  ASSERT_TRUE(after_idle_restart) << after_idle_restart.error().message();
+  EXPECT_EQ(after_idle_restart->key, "jobs/j1/photo-002.jpg");
 }
 
 }  // namespace
