@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,6 +42,9 @@ struct form_field {
   std::string name;
   std::string value;
 };
+
+/// Parses "2015-12-30T12:00:00.000Z" (fractional seconds optional; Z or +00:00).
+std::optional<std::chrono::sys_seconds> parse_iso8601_utc(std::string_view s);
 
 /// The policy document as JSON ({"expiration": "...Z", "conditions": [...]}).
 std::string post_policy_json(const post_policy& p);
