@@ -1,0 +1,200 @@
+// The store's connection loop (the only file here that sees Asio and Beast). It reads
+// a request head, hands it to the engine, streams the body (if the engine wants it) in
+// 256 KiB pieces into the engine's consumer, and writes the response, streaming file
+// bodies with pread. Nothing holds a whole body in memory.
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include <memory>
+#include <vector>
+
+#include "dropslot/http/stream.hpp"
+#include "dropslot/store/s3_error.hpp"
+#include "dropslot/store/serve.hpp"
+#include "engine.hpp"
+
+namespace dropslot::store {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+constexpr std::size_t io_chunk = 256 * 1024;
+// A body the engine did not ask for (an early error) is read and dropped up to this
+// much, so the client sees the answer rather than a reset; past it the connection closes.
+constexpr std::uint64_t max_drain = 8ull * 1024 * 1024;
+
+http::response to_http(s3_response& r) {
+  http::response out;
+  out.status = r.status;
+  out.headers = std::move(r.headers);
+  out.body = std::move(r.body);
+  return out;
+}
+
+bool expects_continue(const http::request& req) {
+  auto v = req.headers.get("expect");
+  return v && http::iequals(*v, "100-continue");
+}
+
+asio::awaitable<void> serve_connection(beast::tcp_stream& stream, http::connection_info& info,
+                                       std::shared_ptr<object_store> store) {
+  beast::flat_buffer buffer;
+  const http::limits& lim = info.limits();
+  std::vector<char> chunk(io_chunk);
+  for (;;) {
+    if (!co_await http::async_wait_for_request(stream, buffer, info)) co_return;
+    bhttp::request_parser<bhttp::buffer_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(lim.max_header_bytes));
+    parser.body_limit(boost::none);  // the consumer's own limit applies (checked below)
+    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (hec) {
+      if (hec == bhttp::error::header_limit) {
+        http::response r;
+        r.status = 431;
+        r.headers.set("Content-Type", "application/xml");
+        stream.expires_after(lim.body_timeout);
+        try {
+          co_await http::async_write_response(stream, std::move(r), false);
+        } catch (const boost::system::system_error&) {
+        }
+      }
+      co_return;  // timeout, reset, or garbage: nothing sensible to answer
+    }
+    info.count_request();
+    const auto& head = parser.get();
+    http::request req = http::to_request(head.base(), info);
+    const bool is_head = head.method() == bhttp::verb::head;
+    const unsigned version = head.version();
+    bool keep_alive = head.keep_alive();
+    const bool continue_expected = expects_continue(req);
+
+    dispatch d = store->engine().begin(req);
+    s3_response res;
+    if (d.consumer) {
+      std::optional<error> write_error;
+      auto len = parser.content_length();
+      if (len && *len > d.consumer->max_body()) {
+        write_error = error{make_error_code(s3_errc::entity_too_large), {}};
+        keep_alive = false;
+      } else if (!parser.is_done()) {
+        if (continue_expected) {
+          static constexpr std::string_view line = "HTTP/1.1 100 Continue\r\n\r\n";
+          stream.expires_after(lim.body_timeout);
+          auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(line.data(), line.size()),
+                                                      asio::as_tuple(asio::use_awaitable));
+          if (cec) co_return;
+        }
+        std::uint64_t total = 0;
+        while (!parser.is_done()) {
+          parser.get().body().data = chunk.data();
+          parser.get().body().size = chunk.size();
+          // The timer is re-armed per read: a client must keep making progress, and a
+          // stalled one is cut after body_timeout (the temporary is then dropped).
+          stream.expires_after(lim.body_timeout);
+          auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+          if (rec == bhttp::error::need_buffer) rec = {};
+          if (rec) co_return;  // dropped connection: the consumer (and its temp file) is destroyed
+          std::size_t n = chunk.size() - parser.get().body().size;
+          total += n;
+          if (total > d.consumer->max_body()) {
+            write_error = error{make_error_code(s3_errc::entity_too_large), {}};
+            keep_alive = false;
+            break;
+          }
+          if (n) {
+            if (auto w = d.consumer->write(std::string_view(chunk.data(), n)); !w) {
+              write_error = w.error();
+              keep_alive = false;
+              break;
+            }
+          }
+        }
+      }
+      res = d.consumer->finish(std::move(write_error));
+      d.consumer.reset();
+    } else {
+      res = std::move(d.response);
+      if (!parser.is_done()) {
+        // The engine answered without wanting the body (an error). Without Expect the
+        // client is already sending it: read and drop a bounded amount.
+        keep_alive = false;
+        auto len = parser.content_length();
+        if (!continue_expected && len && *len <= max_drain) {
+          while (!parser.is_done()) {
+            parser.get().body().data = chunk.data();
+            parser.get().body().size = chunk.size();
+            stream.expires_after(lim.body_timeout);
+            auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+            if (rec == bhttp::error::need_buffer) rec = {};
+            if (rec) break;
+          }
+        }
+      }
+    }
+    if (res.close) keep_alive = keep_alive && parser.is_done();
+    if (info.stopping()) keep_alive = false;
+
+    auto file = std::move(res.file);
+    const std::uint64_t offset = res.file_offset, length = res.file_length;
+    stream.expires_after(lim.body_timeout);
+    try {
+      // A file body: the head (with Content-Length) goes out as for HEAD, then the bytes.
+      co_await http::async_write_response(stream, to_http(res), keep_alive, is_head || file != nullptr, version);
+    } catch (const boost::system::system_error&) {
+      co_return;
+    }
+    if (file && !is_head) {
+      std::uint64_t off = offset, left = length;
+      while (left) {
+        ssize_t n = ::pread(file->get(), chunk.data(), std::min<std::uint64_t>(left, chunk.size()), static_cast<off_t>(off));
+        if (n <= 0) co_return;  // the client sees a short body, never wrong bytes
+        stream.expires_after(lim.body_timeout);
+        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(chunk.data(), static_cast<std::size_t>(n)),
+                                                    asio::as_tuple(asio::use_awaitable));
+        if (wec) co_return;
+        off += static_cast<std::uint64_t>(n);
+        left -= static_cast<std::uint64_t>(n);
+      }
+    }
+    if (!keep_alive) {
+      beast::error_code ec;
+      stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+      co_return;
+    }
+  }
+}
+
+}  // namespace
+
+http::limits default_store_limits() {
+  http::limits lim;
+  lim.max_header_bytes = 16 * 1024;
+  lim.max_body_bytes = 5ull * 1024 * 1024 * 1024;
+  lim.header_timeout = std::chrono::seconds(15);
+  lim.idle_timeout = std::chrono::seconds(60);
+  lim.body_timeout = std::chrono::seconds(120);
+  return lim;
+}
+
+result<std::string> serve_store(http::server& server, std::shared_ptr<object_store> store,
+                                const std::string& host_port, http::limits lim) {
+  return server.listen_stream(
+      host_port,
+      [store](beast::tcp_stream& stream, http::connection_info& info) -> asio::awaitable<void> {
+        return serve_connection(stream, info, store);
+      },
+      lim);
+}
+
+}  // namespace dropslot::store

@@ -1,0 +1,189 @@
+#pragma once
+// The storage layer under <data>/ (docs/store.md has the layout):
+//
+//   .tmp/                          bodies being received; emptied on open
+//   buckets/<bucket>/bucket.json   creation date
+//   buckets/<bucket>/cors.xml      the CORS configuration, when set
+//   buckets/<bucket>/objects/xx/yy/<sha256(key)>   data, then metadata JSON, then a footer
+//   buckets/<bucket>/uploads/<id>/upload.json, part-NNNNN   multipart uploads in progress
+//
+// An object file is committed by one rename from .tmp/ after fsync, so readers see the
+// old object or the new one, never a mix, and a crash leaves at most a temporary.
+// Bucket names are validated (S3 rules) before they name a folder; keys never do.
+//
+// The key index (sorted map per bucket) lives in memory and is rebuilt from the object
+// files on open; it is updated under the bucket's lock together with the rename, so the
+// index and the disk agree and the last complete writer of a key wins.
+//
+// Thread safety: every member may be called concurrently.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "object_meta.hpp"
+#include "dropslot/util/result.hpp"
+
+namespace dropslot::store {
+
+namespace fs = std::filesystem;
+
+/// A file descriptor that closes itself.
+class unique_fd {
+ public:
+  unique_fd() = default;
+  explicit unique_fd(int fd) : fd_(fd) {}
+  unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  unique_fd& operator=(unique_fd&& o) noexcept;
+  ~unique_fd();
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+/// A file in .tmp/ that is removed when dropped unless committed.
+class temp_file {
+ public:
+  temp_file(unique_fd fd, fs::path path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  temp_file(temp_file&&) noexcept = default;
+  temp_file& operator=(temp_file&&) noexcept = default;
+  ~temp_file();
+  /// Appends all of `bytes` (InternalError on a write failure, e.g. a full disk).
+  result<void> write(std::string_view bytes);
+  int fd() const { return fd_.get(); }
+  const fs::path& path() const { return path_; }
+  std::uint64_t size() const { return size_; }
+  /// Appends the metadata footer and fsyncs. Called once, just before the rename.
+  result<void> seal(const object_meta& meta);
+  void release() { path_.clear(); }
+
+ private:
+  unique_fd fd_;
+  fs::path path_;
+  std::uint64_t size_ = 0;
+};
+
+/// An object opened for reading: the fd stays on the version that was current when it
+/// was opened, even if a writer replaces it meanwhile.
+struct object_reader {
+  unique_fd fd;
+  object_meta meta;
+};
+
+struct bucket_entry {
+  std::string name;
+  std::chrono::sys_seconds created{};
+};
+
+struct index_entry {
+  std::uint64_t size = 0;
+  std::string etag;
+  std::chrono::sys_seconds last_modified{};
+};
+
+struct list_request {
+  std::string prefix;
+  std::string marker;  // keys strictly after this (start-after, continuation, v1 marker)
+  std::string delimiter;
+  int max_keys = 1000;
+};
+
+struct list_result {
+  std::vector<std::pair<std::string, index_entry>> objects;
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string last;  // the last key or prefix returned (the next marker)
+};
+
+struct upload_entry {
+  std::string id;
+  std::string key;
+  std::chrono::sys_seconds initiated{};
+};
+
+struct part_entry {
+  int number = 0;
+  std::uint64_t size = 0;
+  std::string etag;
+  std::chrono::sys_seconds last_modified{};
+};
+
+class disk_store {
+ public:
+  /// Creates the layout when missing, removes temporaries and multipart uploads older
+  /// than `stale_uploads` (a crashed client's leftovers), and loads the index.
+  static result<std::unique_ptr<disk_store>> open(fs::path root, std::chrono::sys_seconds now,
+                                                   std::chrono::seconds stale_uploads = std::chrono::hours(24));
+
+  // Buckets.
+  result<void> create_bucket(std::string_view name, std::chrono::sys_seconds now, bool exist_ok);
+  bool bucket_exists(std::string_view name) const;
+  /// BucketNotEmpty when it holds objects.
+  result<void> delete_bucket(std::string_view name);
+  std::vector<bucket_entry> list_buckets() const;
+  result<std::optional<std::string>> get_cors(std::string_view bucket) const;
+  result<void> put_cors(std::string_view bucket, std::string_view xml);
+  result<void> delete_cors(std::string_view bucket);
+
+  // Objects.
+  result<temp_file> new_temp() const;
+  /// Seals `body` with `meta` and renames it over the key. With `must_not_exist`, fails
+  /// with PreconditionFailed (and removes the temp) when the key exists at that moment.
+  result<void> commit_object(std::string_view bucket, temp_file body, const object_meta& meta, bool must_not_exist);
+  /// NoSuchBucket / NoSuchKey.
+  result<object_reader> open_object(std::string_view bucket, std::string_view key) const;
+  std::optional<index_entry> stat_object(std::string_view bucket, std::string_view key) const;
+  /// Removes the key if present (S3 answers 204 either way).
+  result<void> delete_object(std::string_view bucket, std::string_view key);
+  result<list_result> list(std::string_view bucket, const list_request& req) const;
+
+  // Multipart uploads.
+  result<std::string> create_upload(std::string_view bucket, const object_meta& meta, std::chrono::sys_seconds now);
+  /// The metadata given at creation (NoSuchUpload).
+  result<object_meta> upload_meta(std::string_view bucket, std::string_view id) const;
+  result<void> commit_part(std::string_view bucket, std::string_view id, int number, temp_file body,
+                           const object_meta& part_meta);
+  result<std::vector<part_entry>> list_parts(std::string_view bucket, std::string_view id) const;
+  /// Assembles the parts in order into the object. InvalidPartOrder, InvalidPart,
+  /// EntityTooSmall (every part but the last ≥ 5 MiB), NoSuchUpload.
+  result<object_meta> complete_upload(std::string_view bucket, std::string_view id,
+                                      const std::vector<std::pair<int, std::string>>& parts,
+                                      std::chrono::sys_seconds now, bool must_not_exist);
+  result<void> abort_upload(std::string_view bucket, std::string_view id);
+  result<std::vector<upload_entry>> list_uploads(std::string_view bucket, std::string_view prefix) const;
+
+  const fs::path& root() const { return root_; }
+
+ private:
+  struct bucket_state {
+    mutable std::shared_mutex mutex;
+    std::map<std::string, index_entry, std::less<>> index;
+    std::chrono::sys_seconds created{};
+  };
+  explicit disk_store(fs::path root) : root_(std::move(root)) {}
+  std::shared_ptr<bucket_state> find(std::string_view bucket) const;
+  fs::path bucket_dir(std::string_view bucket) const { return root_ / "buckets" / std::string(bucket); }
+  fs::path upload_dir(std::string_view bucket, std::string_view id) const {
+    return bucket_dir(bucket) / "uploads" / std::string(id);
+  }
+  result<void> load_bucket(const std::string& name, std::chrono::sys_seconds now, std::chrono::seconds stale);
+
+  fs::path root_;
+  mutable std::mutex buckets_mutex_;
+  std::map<std::string, std::shared_ptr<bucket_state>, std::less<>> buckets_;
+};
+
+/// Reads the metadata footer of an object or part file.
+result<object_meta> read_meta_footer(int fd);
+
+}  // namespace dropslot::store

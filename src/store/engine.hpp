@@ -1,0 +1,123 @@
+#pragma once
+// The request handling behind the store's listener, apart from the connection: a
+// request head comes in as an http::request value (no body), and what comes out is
+// either a response or a body_consumer that the connection feeds the body to. No
+// sockets here, so the whole S3 surface is testable with values and a temp folder.
+//
+// Order for every request (docs/security.md): parse the target, authenticate with
+// sigv4 (anonymous and bad signatures are 403 whether or not the key exists), then
+// route, then conditions and existence, then the operation.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "addressing.hpp"
+#include "disk_store.hpp"
+#include "dropslot/http/message.hpp"
+#include "dropslot/sigv4/verify.hpp"
+#include "dropslot/store/cors.hpp"
+#include "dropslot/store/object_store.hpp"
+#include "dropslot/util/result.hpp"
+
+namespace dropslot::store {
+
+/// A response; a GET's bytes come from `file` ([file_offset, +file_length)) rather
+/// than `body`, so they are streamed, never read whole.
+struct s3_response {
+  int status = 200;
+  http::headers headers;
+  std::string body;
+  std::shared_ptr<unique_fd> file;
+  std::uint64_t file_offset = 0;
+  std::uint64_t file_length = 0;
+  bool close = false;  // close the connection afterwards (the body was not read whole)
+};
+
+/// Everything about one request that the operations share.
+struct request_ctx {
+  http::request head;
+  bucket_key target;
+  std::vector<sigv4::query_param> query;  // decoded
+  sigv4::verified_request auth;
+  std::string request_id;
+  std::chrono::sys_seconds now{};
+
+  bool has(std::string_view name) const;
+  std::optional<std::string> param(std::string_view name) const;
+  std::string resource() const;  // the path, for <Resource>
+};
+
+/// Receives a request body in pieces. `write` returning an error stops the read; the
+/// connection then sends `finish()`'s response, which reports that error.
+class body_consumer {
+ public:
+  virtual ~body_consumer() = default;
+  virtual result<void> write(std::string_view raw) = 0;
+  /// The body ended (or `write` failed): the response to send. Called once.
+  virtual s3_response finish(std::optional<error> write_error) = 0;
+  /// The largest body this consumer accepts; larger declared lengths get an error.
+  virtual std::uint64_t max_body() const = 0;
+};
+
+struct dispatch {
+  s3_response response;                      // when `consumer` is null
+  std::unique_ptr<body_consumer> consumer;   // when the body must be read
+};
+
+class store_engine {
+ public:
+  store_engine(store_config config, std::unique_ptr<disk_store> disk);
+  ~store_engine();
+
+  /// Handles a request head. Thread-safe.
+  dispatch begin(http::request head);
+
+  disk_store& disk() { return *disk_; }
+  const store_config& config() const { return config_; }
+  std::chrono::sys_seconds now() const;
+
+  // Shared by the operations (engine_*.cpp).
+  s3_response error_response(const request_ctx& ctx, const error& e) const;
+  s3_response finish_response(const request_ctx& ctx, s3_response r) const;  // request id, CORS
+  std::vector<cors_rule> cors_rules(std::string_view bucket) const;
+  void set_cors_cache(std::string_view bucket, std::vector<cors_rule> rules);
+  const std::string& owner_id() const { return owner_id_; }
+  const sigv4::verifier& verifier() const { return verifier_; }
+
+ private:
+  dispatch route(std::shared_ptr<request_ctx> ctx);
+  dispatch preflight(const request_ctx& ctx);
+  dispatch post_object(std::shared_ptr<request_ctx> ctx);
+
+  store_config config_;
+  std::unique_ptr<disk_store> disk_;
+  sigv4::verifier verifier_;
+  std::string owner_id_;
+  mutable std::mutex cors_mutex_;
+  mutable std::map<std::string, std::vector<cors_rule>, std::less<>> cors_cache_;
+};
+
+// The operations, grouped by what they act on (engine_bucket.cpp, engine_object.cpp,
+// engine_multipart.cpp, engine_post.cpp). Each gets an authenticated, routed request.
+dispatch op_list_buckets(store_engine& e, std::shared_ptr<request_ctx> ctx);
+dispatch op_bucket(store_engine& e, std::shared_ptr<request_ctx> ctx);
+dispatch op_object(store_engine& e, std::shared_ptr<request_ctx> ctx);
+dispatch op_multipart(store_engine& e, std::shared_ptr<request_ctx> ctx);
+dispatch op_post_object(store_engine& e, std::shared_ptr<request_ctx> ctx);
+
+/// A consumer that collects a small body (XML) and then runs `then` on it.
+std::unique_ptr<body_consumer> buffered_body(store_engine& e, std::shared_ptr<request_ctx> ctx,
+                                             std::function<s3_response(const std::string&)> then);
+
+/// A one-response dispatch.
+inline dispatch respond(s3_response r) { return dispatch{std::move(r), nullptr}; }
+
+s3_response xml_response(int status, std::string body);
+
+}  // namespace dropslot::store
