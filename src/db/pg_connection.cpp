@@ -72,7 +72,7 @@ error pg_connection::failure(PGresult* r, std::string_view what) {
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
   detail += one_line(primary ? primary : PQerrorMessage(conn_));
-  std::string_view s = state ? state : "";
+  const std::string s = state ? state : "";  // a copy: PQclear frees `state`
   PQclear(r);
   db_errc code = db_errc::internal;
   if (broken() || s.empty() || is_unavailable_state(s)) code = db_errc::unavailable;
