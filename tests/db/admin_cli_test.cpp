@@ -33,7 +33,7 @@ bool pg_exec(const std::string& url, const std::string& sql) {
 
 timestamp now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
-class admin_cli : public ::testing::Test {
+class admin_cli_base : public ::testing::Test {
  protected:
   void SetUp() override {
     const char* bin = std::getenv("DROPSLOT_BIN");
@@ -88,7 +88,11 @@ class admin_cli : public ::testing::Test {
   std::string bin_, dir_, url_, target_, admin_url_, schema_;
 };
 
-TEST_F(admin_cli, customer_job_and_login_link_round_trip) {
+// One suite name per backend (DROPSLOT_TEST_SUITE: admin_cli_sqlite, admin_cli_pg), so
+// the two binaries' tests have distinct names in CTest.
+class DROPSLOT_TEST_SUITE : public admin_cli_base {};
+
+TEST_F(DROPSLOT_TEST_SUITE, customer_job_and_login_link_round_trip) {
   auto c = admin("customer add --name " + shell_quote("Ann O'Neil; DROP TABLE jobs") + " --email ann@example.com");
   ASSERT_EQ(c.exit_code, 0) << c.err;
   ASSERT_TRUE(std::regex_match(c.out, std::regex("[0-9]+\n"))) << c.out;
@@ -136,7 +140,7 @@ TEST_F(admin_cli, customer_job_and_login_link_round_trip) {
   EXPECT_EQ(customers_out.out, id + "\tAnn O'Neil; DROP TABLE jobs\tann@example.com\n");
 }
 
-TEST_F(admin_cli, login_link_base_comes_from_flag_or_environment) {
+TEST_F(DROPSLOT_TEST_SUITE, login_link_base_comes_from_flag_or_environment) {
   auto c = admin("customer add --name Bo --email bo@example.com");
   ASSERT_EQ(c.exit_code, 0) << c.err;
   std::string id = c.out.substr(0, c.out.size() - 1);
@@ -149,7 +153,7 @@ TEST_F(admin_cli, login_link_base_comes_from_flag_or_environment) {
   EXPECT_TRUE(std::regex_match(flag.out, std::regex(R"(https://x\.example\.com/app/\?code=[0-9a-f]{64}\n)"))) << flag.out;
 }
 
-TEST_F(admin_cli, sessions_revoke_ends_live_sessions) {
+TEST_F(DROPSLOT_TEST_SUITE, sessions_revoke_ends_live_sessions) {
   auto c = admin("customer add --name Cy --email cy@example.com");
   ASSERT_EQ(c.exit_code, 0) << c.err;
   customer_id id = std::stoll(c.out);
@@ -166,7 +170,7 @@ TEST_F(admin_cli, sessions_revoke_ends_live_sessions) {
   expect_one_line_error(admin("sessions revoke --customer 999999"));
 }
 
-TEST_F(admin_cli, errors_are_one_line_and_non_zero) {
+TEST_F(DROPSLOT_TEST_SUITE, errors_are_one_line_and_non_zero) {
   auto c = admin("customer add --name Di --email di@example.com");
   ASSERT_EQ(c.exit_code, 0) << c.err;
   std::string id = c.out.substr(0, c.out.size() - 1);
