@@ -381,7 +381,7 @@ result<std::vector<query_param>> presign(const signing_request& r, key_cache* ca
   if (auto ok = check_common(r); !ok) return fail(ok.error());
   if (r.expires.count() < 1 || r.expires.count() > max_expiry_seconds)
     return fail(sigv4_errc::invalid_expiry,
-                "X-Amz-Expires must be 1..604800 seconds, got " + std::to_string(r.expires.count()));
+                "got " + std::to_string(r.expires.count()) + " s");
 
   const std::string date = amz_date(r.time);
   std::string credential = r.credentials.access_key.value();
