@@ -50,6 +50,25 @@ std::optional<response> answer_for(boost::system::error_code ec, std::size_t bod
   return json_error(400, "bad_request", "malformed HTTP request");
 }
 
+// Feeds the bytes already in `buffer` to the parser, without I/O, until the head
+// (`head_only`) or the message is complete. Most requests arrive in one segment, so
+// this parses them without Beast's composed read, which completes by posting to the
+// io_context: one scheduler round trip less per request (measured in
+// docs/benchmarks/http.md). need_more means: read on, with a timeout.
+boost::system::error_code parse_buffered(bhttp::request_parser<bhttp::string_body>& parser,
+                                         beast::flat_buffer& buffer, bool head_only) {
+  boost::system::error_code ec;
+  auto done = [&] { return head_only ? parser.is_header_done() : parser.is_done(); };
+  while (!done() && buffer.size() > 0) {
+    std::size_t n = parser.put(buffer.data(), ec);
+    buffer.consume(n);
+    if (ec) return ec;
+    if (n == 0) break;
+  }
+  if (!done()) ec = bhttp::error::need_more;
+  return ec;
+}
+
 }  // namespace
 
 asio::awaitable<void> run_buffered_session(std::shared_ptr<connection_state> conn, service& svc,
@@ -68,7 +87,12 @@ asio::awaitable<void> run_buffered_session(std::shared_ptr<connection_state> con
     parser.emplace();
     parser->header_limit(static_cast<std::uint32_t>(lim.max_header_bytes));
     parser->body_limit(boost::none);  // decided by the service once the head is known
-    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, *parser, asio::as_tuple(asio::use_awaitable));
+    // The stream's timer is armed for header_timeout (async_wait_for_request).
+    auto hec = parse_buffered(*parser, buffer, /*head_only=*/true);
+    if (hec == bhttp::error::need_more) {
+      auto [rec, rn] = co_await bhttp::async_read_header(stream, buffer, *parser, asio::as_tuple(asio::use_awaitable));
+      hec = rec;
+    }
     if (hec) {
       if (auto res = answer_for(hec, 0)) {
         stream.expires_after(lim.body_timeout);
@@ -104,8 +128,12 @@ asio::awaitable<void> run_buffered_session(std::shared_ptr<connection_state> con
         if (cec) break;
       }
       parser->body_limit(limit);
-      stream.expires_after(lim.body_timeout);
-      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, *parser, asio::as_tuple(asio::use_awaitable));
+      auto bec = parse_buffered(*parser, buffer, /*head_only=*/false);
+      if (bec == bhttp::error::need_more) {
+        stream.expires_after(lim.body_timeout);
+        auto [rec, rn] = co_await bhttp::async_read(stream, buffer, *parser, asio::as_tuple(asio::use_awaitable));
+        bec = rec;
+      }
       if (bec) {
         auto res = answer_for(bec, limit);
         if (!res) break;

@@ -42,6 +42,11 @@ class echo_service : public service {
       cv_.notify_all();
       cv_.wait_for(lock, std::chrono::seconds(30), [&] { return released_; });
     }
+    if (req.path == "/big") {  // larger than any socket send buffer
+      response big;
+      big.body.assign(8 * 1024 * 1024, 'b');
+      return big;
+    }
     boost::json::object o;
     o["method"] = req.method;
     o["path"] = req.path;
@@ -270,6 +275,20 @@ TEST_F(ServerTest, Http10KeepAliveIsHonoured) {
   EXPECT_EQ(r->header("connection"), "keep-alive");
   ASSERT_TRUE(c.send("GET /y HTTP/1.0\r\n\r\n"));
   ASSERT_TRUE(c.read_response());
+}
+
+TEST_F(ServerTest, LargeResponseArrivesWholeAndKeepAliveGoesOn) {
+  start();
+  raw_client c(address_);
+  ASSERT_TRUE(c.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->body.size(), 8u * 1024 * 1024);
+  EXPECT_EQ(r->body.find_first_not_of('b'), std::string::npos);
+  ASSERT_TRUE(c.send(simple_get));
+  auto next = c.read_response();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);
 }
 
 TEST_F(ServerTest, HeadSendsLengthButNoBody) {

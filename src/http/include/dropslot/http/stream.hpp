@@ -91,7 +91,10 @@ boost::asio::awaitable<bool> async_wait_for_request(boost::beast::tcp_stream& st
 /// `remote_address` and a fresh `request_id` set. The body stays empty.
 request to_request(const boost::beast::http::request_header<>& head, const connection_info& info);
 
-/// Writes a buffered response (the timer must be armed by the caller). Adds
+/// Writes a buffered response (the timer must be armed by the caller: it applies
+/// when the response does not fit the socket's send buffer at once). It puts the
+/// socket in non-blocking mode for its first, synchronous attempt, so a handler
+/// must not use blocking (synchronous) reads or writes on the stream. Adds
 /// `Connection: close` unless `keep_alive`, and Content-Length. For a HEAD request
 /// (`head_request`) the body is not sent; a Content-Length the response already
 /// carries is kept. Returns the body bytes written.
