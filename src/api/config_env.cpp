@@ -92,6 +92,22 @@ result<app_config> app_config_from_env(const env_lookup& env) {
     if (*n < 1) return fail(api_errc::bad_config, "DROPSLOT_MAX_UPLOAD_BYTES must be positive");
     c.max_upload_bytes = *n;
   }
+  if (auto v = get("DROPSLOT_UPLOAD_RATE")) {
+    auto n = parse_uint("DROPSLOT_UPLOAD_RATE", *v);
+    if (!n) return fail(n.error());
+    c.upload_rate_per_second = static_cast<double>(*n);
+  }
+  if (auto v = get("DROPSLOT_UPLOAD_BURST")) {
+    auto n = parse_uint("DROPSLOT_UPLOAD_BURST", *v);
+    if (!n) return fail(n.error());
+    c.upload_burst = static_cast<double>(*n);
+  }
+  if (auto v = get("DROPSLOT_MAX_PHOTOS")) {
+    auto n = parse_uint("DROPSLOT_MAX_PHOTOS", *v);
+    if (!n) return fail(n.error());
+    if (*n < 1 || *n > 1000000) return fail(api_errc::bad_config, "DROPSLOT_MAX_PHOTOS must be 1..1000000");
+    c.max_photos_per_job = static_cast<std::uint32_t>(*n);
+  }
   if (auto v = get("DROPSLOT_ALLOWED_TYPES")) {
     auto t = parse_types(*v);
     if (!t) return fail(t.error());

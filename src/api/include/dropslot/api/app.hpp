@@ -67,7 +67,8 @@ struct app_config {
   std::uint64_t max_upload_bytes = 25ull * 1024 * 1024;  // 413 above
   std::chrono::seconds url_expiry{900};                  // capped at 604800
   /// Per-customer token bucket on POST {base}/upload-url: `upload_rate_per_second`
-  /// refill, `upload_burst` capacity. Exhausted -> 429 with Retry-After.
+  /// refill, `upload_burst` capacity. Exhausted -> 429 with Retry-After. A rate
+  /// of 0 turns the limit off.
   double upload_rate_per_second = 10.0;
   double upload_burst = 60.0;
   /// Most photos one job may hold (keys allocated); beyond it -> 409 photo_limit.
@@ -93,7 +94,8 @@ env_lookup process_env();
 ///   (custom endpoint => path style), DROPSLOT_DATABASE_URL, else
 ///   sqlite://<DROPSLOT_DATA or ./data>/dropslot.db, DROPSLOT_DASHBOARD_ORIGIN,
 ///   DROPSLOT_URL_EXPIRY (seconds), DROPSLOT_MAX_UPLOAD_BYTES,
-///   DROPSLOT_ALLOWED_TYPES ("image/jpeg=jpg,image/png=png").
+///   DROPSLOT_ALLOWED_TYPES ("image/jpeg=jpg,image/png=png"), DROPSLOT_UPLOAD_RATE
+///   (per second, 0 = no limit), DROPSLOT_UPLOAD_BURST, DROPSLOT_MAX_PHOTOS.
 /// Fails with api_errc::bad_config on an unparsable value (never ignores one).
 result<app_config> app_config_from_env(const env_lookup& env);
 

@@ -1,0 +1,319 @@
+// `dropslot serve`: everything in one process (DESIGN.md, CLI). The API under /api,
+// the dashboard's static files at /, and the embedded object store on its own
+// listener unless --s3-endpoint points at a real S3. Wiring only: the parts do the
+// work. The API reaches the store over HTTP on loopback, exactly as it would reach
+// AWS: there is no in-process shortcut.
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "command.hpp"
+#include "dropslot/api/app.hpp"
+#include "dropslot/api/app_services.hpp"
+#include "dropslot/db/database.hpp"
+#include "dropslot/db/seed.hpp"
+#include "dropslot/http/server.hpp"
+#include "dropslot/http/static_files.hpp"
+#include "dropslot/s3/client.hpp"
+#include "dropslot/s3/credentials.hpp"
+#include "dropslot/s3/endpoint.hpp"
+#include "dropslot/store/object_store.hpp"
+#include "dropslot/store/serve.hpp"
+
+namespace dropslot::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct serve_options {
+  std::string data;
+  std::string listen = "127.0.0.1:8080";
+  std::string s3_listen = "127.0.0.1:9000";
+  std::string database;
+  std::string s3_endpoint;
+  std::string bucket;
+  std::string region;
+  std::string web;
+  int url_expiry = 900;
+  int session_cache = 2;
+  double upload_rate = 10;
+  double upload_burst = 60;
+  unsigned max_photos = 500;
+  unsigned threads = 0;
+};
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : std::move(fallback);
+}
+
+/// The dashboard folder: --web, else `web/` beside the working directory or above
+/// the binary (build/<preset>/src/cli/dropslot sits four levels below the checkout).
+std::optional<fs::path> find_web_dir(const std::string& flag) {
+  if (!flag.empty()) return fs::path(flag);
+  std::error_code ec;
+  if (fs::exists("web/index.html", ec)) return fs::absolute("web", ec);
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  for (fs::path p = exe.parent_path(); !ec && !p.empty() && p != p.root_path(); p = p.parent_path())
+    if (fs::exists(p / "web" / "index.html", ec)) return p / "web";
+  return std::nullopt;
+}
+
+/// The site on the API listener: /api/* and /healthz to the API, the rest to the
+/// dashboard's files, with the page security headers on everything.
+class site_service final : public http::service {
+ public:
+  std::shared_ptr<http::service> api;
+  std::optional<http::static_files> files;
+  http::headers page_headers;
+
+  std::size_t body_limit(const http::request& head) const override {
+    return is_api(head.path) ? api->body_limit(head) : 0;
+  }
+
+  http::response handle(const http::request& req) override {
+    if (is_api(req.path)) return api->handle(req);
+    http::response res;
+    if (files) {
+      res = files->serve(req);
+    } else if (req.path == "/" && (req.method == "GET" || req.method == "HEAD")) {
+      // No web/ folder: a plain page, so a bare binary still says what it is.
+      res.status = 200;
+      res.headers.set("Content-Type", "text/html; charset=utf-8");
+      res.body =
+          "<!doctype html><meta charset=utf-8><title>dropslot</title>"
+          "<h1>dropslot is running</h1><p>The dashboard files were not found (start with <code>--web DIR</code>). "
+          "The API is at <code>/api</code>.</p>";
+    } else {
+      res.status = 404;
+      res.headers.set("Content-Type", "text/plain; charset=utf-8");
+      res.body = "not found\n";
+    }
+    for (const auto& h : page_headers) res.headers.set(h.name, h.value);
+    return res;
+  }
+
+ private:
+  static bool is_api(std::string_view path) {
+    return path == "/api" || path.starts_with("/api/") || path == "/healthz";
+  }
+};
+
+/// The host:port part of "http://host:port".
+std::string origin_of(std::string_view host_port) { return fmt::format("http://{}", host_port); }
+
+/// The origins a browser may show the dashboard under. A loopback listener is
+/// reached as 127.0.0.1 or localhost; a wildcard listener under any name.
+std::vector<std::string> dashboard_origins(const std::string& bound) {
+  auto colon = bound.rfind(':');
+  std::string host = bound.substr(0, colon), port = bound.substr(colon + 1);
+  if (host == "0.0.0.0" || host == "[::]" || host == "::") return {"*"};
+  std::vector<std::string> out{origin_of(bound)};
+  if (host == "127.0.0.1" || host == "[::1]") out.push_back(fmt::format("http://localhost:{}", port));
+  return out;
+}
+
+int run_serve(const serve_options& o) {
+  using clock = std::chrono::system_clock;
+  // --- configuration: flag beats env beats default (DESIGN.md, CLI).
+  fs::path data = fs::absolute(o.data.empty() ? env_or("DROPSLOT_DATA", "data") : o.data).lexically_normal();
+  std::error_code ec;
+  fs::create_directories(data, ec);
+  if (ec) return fail_with(fmt::format("cannot create the data folder {}: {}", data.string(), ec.message()));
+  std::string database_url = !o.database.empty() ? o.database
+                                                 : env_or("DROPSLOT_DATABASE_URL", db::default_database_url(data.string()));
+  std::string s3_endpoint = !o.s3_endpoint.empty() ? o.s3_endpoint : env_or("AWS_ENDPOINT_URL_S3", "");
+  bool embedded_store = s3_endpoint.empty();
+  std::string bucket = !o.bucket.empty() ? o.bucket : env_or("DROPSLOT_BUCKET", "uploads");
+  std::string region = !o.region.empty() ? o.region : env_or("AWS_REGION", env_or("AWS_DEFAULT_REGION", "us-east-1"));
+  if (o.url_expiry < 1 || o.url_expiry > 604800) return fail_with("--url-expiry must be 1..604800 seconds", 2);
+
+  // --- database: open, migrate, seed the demo customer.
+  db::open_options dbo;
+  // Sessions are looked up on every request; a short cache keeps the hot path off
+  // the database. A logout through this process clears it at once; a revoke by
+  // `dropslot admin` takes effect within this TTL.
+  dbo.session_cache_ttl = std::chrono::seconds(o.session_cache);
+  auto opened = db::open_database(database_url, dbo);
+  if (!opened) return fail_with(fmt::format("database: {}", opened.error().message()));
+  std::shared_ptr<db::database> database = std::move(*opened);
+  auto now_s = std::chrono::time_point_cast<std::chrono::seconds>(clock::now());
+  auto demo = db::seed_demo(*database, now_s);
+  if (!demo) return fail_with(fmt::format("seeding the demo data: {}", demo.error().message()));
+
+  http::server server(o.threads);
+
+  // --- the object store (embedded) or the given endpoint.
+  api::app_config cfg;
+  cfg.api_base = "/api";
+  cfg.bucket = bucket;
+  cfg.region = region;
+  cfg.database_url = database_url;
+  cfg.url_expiry = std::chrono::seconds(o.url_expiry);
+  cfg.upload_rate_per_second = o.upload_rate;
+  cfg.upload_burst = o.upload_burst;
+  cfg.max_photos_per_job = o.max_photos;
+  std::string s3_origin;
+  if (embedded_store) {
+    auto key = store::load_or_create_access_key(data / "s3", std::getenv("DROPSLOT_S3_ACCESS_KEY_ID"),
+                                                std::getenv("DROPSLOT_S3_SECRET_ACCESS_KEY"));
+    if (!key) return fail_with(fmt::format("store access key: {}", key.error().message()));
+    store::store_config sc;
+    sc.data_dir = data / "s3";
+    sc.region = region;
+    sc.key = *key;
+    auto st = store::object_store::open(sc);
+    if (!st) return fail_with(fmt::format("object store: {}", st.error().message()));
+    auto bound = store::serve_store(server, *st, o.s3_listen);
+    if (!bound) return fail_with(fmt::format("cannot listen on {}: {}", o.s3_listen, bound.error().message()));
+    s3_origin = origin_of(*bound);
+    cfg.s3_endpoint = s3_origin;
+    cfg.path_style = true;
+    cfg.credentials = api::explicit_credentials{key->id, key->secret, {}, {}};
+  } else {
+    cfg.s3_endpoint = s3_endpoint;
+    while (!cfg.s3_endpoint.empty() && cfg.s3_endpoint.back() == '/') cfg.s3_endpoint.pop_back();
+    cfg.path_style = true;  // a custom endpoint is addressed path style, as the AWS CLI does
+    s3_origin = cfg.s3_endpoint;
+  }
+
+  // --- the site: listen first (port 0 is resolved here), then fill in the services
+  // that need the bound address (CSRF origin, CSP). Nothing is served before start().
+  auto site = std::make_shared<site_service>();
+  http::limits api_limits;
+  api_limits.max_body_bytes = 64 * 1024;
+  auto api_bound = server.listen(o.listen, site, api_limits);
+  if (!api_bound) return fail_with(fmt::format("cannot listen on {}: {}", o.listen, api_bound.error().message()));
+  std::string api_origin = origin_of(*api_bound);
+  auto origins = dashboard_origins(*api_bound);
+  cfg.dashboard_origin = origins.front() == "*" ? std::string() : origins.front();
+
+  api::app_services services;
+  services.database = database;
+  auto api = api::make_api(cfg, services);
+  if (!api) return fail_with(fmt::format("api: {}", api.error().message()));
+  site->api = std::move(*api);
+
+  site->page_headers.set(
+      "Content-Security-Policy",
+      fmt::format("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' {0} blob: data:; "
+                  "connect-src 'self' {0}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+                  s3_origin));
+  site->page_headers.set("X-Content-Type-Options", "nosniff");
+  site->page_headers.set("Referrer-Policy", "no-referrer");
+  if (auto web = find_web_dir(o.web)) {
+    http::static_options so;
+    so.cache_control = "no-cache";
+    auto files = http::static_files::open(*web, so);
+    if (!files) return fail_with(fmt::format("web folder {}: {}", web->string(), files.error().message()));
+    site->files.emplace(std::move(*files));
+  } else if (!o.web.empty()) {
+    return fail_with(fmt::format("web folder {} not found", o.web));
+  }
+
+  // Signals are taken by this thread (sigwait below); the workers inherit the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  server.start();
+
+  // --- the bucket with CORS for the dashboard, through the S3 client over HTTP
+  // (the same calls work against AWS).
+  {
+    auto ep = s3::make_bucket_endpoint(cfg.s3_endpoint, bucket, region, true);
+    if (!ep) return fail_with(fmt::format("S3 endpoint: {}", ep.error().message()));
+    s3::client_config cc;
+    cc.endpoint = *ep;
+    if (cfg.credentials) {
+      sigv4::credentials c;
+      c.access_key = sigv4::access_key_id(cfg.credentials->access_key_id);
+      c.secret = sigv4::secret_access_key(cfg.credentials->secret_access_key);
+      cc.credentials = [c] { return result<sigv4::credentials>(c); };
+    } else {
+      cc.credentials = [] { return s3::default_credentials(s3::process_environment()); };
+    }
+    s3::client s3c(cc);
+    bool bucket_ok = false;
+    if (cc.credentials) {
+      auto created = s3c.create_bucket();
+      if (!created)
+        std::fprintf(stderr, "dropslot: warning: creating bucket %s: %s\n", bucket.c_str(), created.error().message().c_str());
+      s3::cors_rule rule;
+      rule.allowed_origins = origins;
+      rule.allowed_methods = {"GET", "PUT", "HEAD"};
+      rule.allowed_headers = {"*"};
+      rule.expose_headers = {"ETag"};
+      rule.max_age_seconds = 600;
+      auto cors = s3c.put_bucket_cors({rule});
+      bucket_ok = cors.has_value();
+      if (!cors)
+        std::fprintf(stderr, "dropslot: warning: setting CORS on bucket %s: %s\n", bucket.c_str(),
+                     cors.error().message().c_str());
+    }
+    if (!bucket_ok && embedded_store) {
+      server.stop();
+      server.join();
+      return fail_with("the embedded store did not accept the bucket setup");
+    }
+  }
+
+  // --- what a person (and the tests) read: bound addresses and a login link.
+  auto code = database->create_login_code(*demo, now_s);
+  if (!code) {
+    server.stop();
+    server.join();
+    return fail_with(fmt::format("login code: {}", code.error().message()));
+  }
+  if (embedded_store) std::printf("dropslot s3 listening on %s\n", s3_origin.c_str());
+  std::printf("dropslot api listening on %s\n", api_origin.c_str());
+  std::printf("dashboard: %s/\n", api_origin.c_str());
+  std::printf("login link (demo customer, one use, 15 minutes): %s/?code=%s\n", api_origin.c_str(), code->code.c_str());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  server.stop();
+  server.join();
+  return 0;
+}
+
+const registrar reg{"serve", [](CLI::App& app, int& exit_code) {
+                      static serve_options o;
+                      auto* cmd = app.add_subcommand(
+                          "serve", "Run the API, the dashboard and the embedded object store in one process");
+                      cmd->add_option("--data", o.data, "Data folder (env DROPSLOT_DATA; default ./data)");
+                      cmd->add_option("--listen", o.listen, "API and dashboard address (default 127.0.0.1:8080)");
+                      cmd->add_option("--s3-listen", o.s3_listen, "Embedded store address (default 127.0.0.1:9000)");
+                      cmd->add_option("--database", o.database,
+                                      "sqlite:///abs/path.db or postgres://... (env DROPSLOT_DATABASE_URL)");
+                      cmd->add_option("--s3-endpoint", o.s3_endpoint,
+                                      "Use this S3 endpoint instead of the embedded store (env AWS_ENDPOINT_URL_S3)");
+                      cmd->add_option("--bucket", o.bucket, "Bucket for uploads (env DROPSLOT_BUCKET; default uploads)");
+                      cmd->add_option("--region", o.region, "S3 region (env AWS_REGION; default us-east-1)");
+                      cmd->add_option("--web", o.web, "Dashboard folder (default: web/ of the checkout)");
+                      cmd->add_option("--url-expiry", o.url_expiry, "Presigned URL lifetime in seconds (default 900)");
+                      cmd->add_option("--session-cache", o.session_cache,
+                                      "Seconds a session lookup may be cached (default 2; 0 disables)");
+                      cmd->add_option("--upload-rate", o.upload_rate,
+                                      "upload-url requests per second per customer (default 10; 0: no limit)");
+                      cmd->add_option("--upload-burst", o.upload_burst, "upload-url burst per customer (default 60)");
+                      cmd->add_option("--max-photos", o.max_photos, "Most photos per job (default 500)")
+                          ->check(CLI::Range(1u, 1000000u));
+                      cmd->add_option("--threads", o.threads, "Worker threads (default: one per core)");
+                      cmd->callback([&exit_code] { exit_code = run_serve(o); });
+                    }};
+
+}  // namespace
+}  // namespace dropslot::cli
