@@ -107,6 +107,15 @@ asio::awaitable<void> run_buffered_session(std::shared_ptr<connection_state> con
     info.count_request();
 
     const auto& head = parser->get();
+    if (head.version() >= 11 && head.find(bhttp::field::host) == head.end()) {
+      // RFC 9112, 3.2: a 1.1 request without Host is answered 400.
+      stream.expires_after(lim.body_timeout);
+      try {
+        co_await async_write_response(stream, json_error(400, "bad_request", "missing Host header"), false);
+      } catch (const boost::system::system_error&) {
+      }
+      break;
+    }
     request req = to_request(head.base(), info);
     bool keep_alive = head.keep_alive();
     const unsigned version = head.version();

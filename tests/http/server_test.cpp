@@ -226,6 +226,23 @@ TEST_F(ServerTest, GarbageIs400AndCloses) {
   EXPECT_EQ(svc_->calls.load(), 0);
 }
 
+TEST_F(ServerTest, AmbiguousFramingIs400) {
+  start();
+  // Both lengths (request smuggling), two different Content-Lengths, no Host in 1.1.
+  for (const char* bad : {"POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          "0\r\n\r\n",
+                          "POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+                          "GET /x HTTP/1.1\r\n\r\n"}) {
+    raw_client c(address_);
+    ASSERT_TRUE(c.send(bad));
+    auto r = c.read_response();
+    ASSERT_TRUE(r) << bad;
+    EXPECT_EQ(r->status, 400) << bad;
+    EXPECT_TRUE(c.wait_closed());
+  }
+  EXPECT_EQ(svc_->calls.load(), 0);
+}
+
 TEST_F(ServerTest, OversizedHeadIs431) {
   limits lim;
   lim.max_header_bytes = 1024;
