@@ -1,0 +1,47 @@
+// `dropslot lambda`: the custom runtime behind API Gateway (the packaged
+// `bootstrap` runs it). Wiring only: configuration from the environment, the API
+// service built once per sandbox, then the Runtime API loop (src/lambda).
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "command.hpp"
+#include "dropslot/api/app.hpp"
+#include "dropslot/lambda/api_gateway_adapter.hpp"
+#include "dropslot/lambda/curl_runtime_api.hpp"
+#include "dropslot/lambda/log.hpp"
+#include "dropslot/lambda/runtime_loop.hpp"
+
+namespace dropslot::cli {
+namespace {
+
+int run_lambda() {
+  const char* endpoint = std::getenv("AWS_LAMBDA_RUNTIME_API");
+  if (!endpoint || !*endpoint)
+    return fail_with("AWS_LAMBDA_RUNTIME_API is not set: `dropslot lambda` runs inside AWS Lambda (or its emulator)");
+  lambda::curl_runtime_api runtime(endpoint);
+
+  // Init, once per sandbox: configuration, database connection (and migrations),
+  // credentials and the S3 client with its signing-key cache. A failure here is an
+  // init error: Lambda returns it to the first invocation and recycles the sandbox.
+  auto config = api::app_config_from_env(api::process_env());
+  if (!config) return lambda::report_init_error(runtime, {"Runtime.InitError", lambda::redact_url_passwords("configuration: " + config.error().message())});
+  auto service = api::make_api(*config);
+  if (!service) return lambda::report_init_error(runtime, {"Runtime.InitError", lambda::redact_url_passwords("init: " + service.error().message())});
+  // Only non-secret configuration goes to the log.
+  lambda::log_line("info", "", "init done",
+                   {{"bucket", config->bucket}, {"region", config->region}, {"api_base", config->api_base},
+                    {"custom_endpoint", !config->s3_endpoint.empty()}});
+
+  lambda::api_gateway_adapter adapter(std::move(service).value());
+  return lambda::run_loop(runtime, adapter);
+}
+
+const registrar reg{"lambda", [](CLI::App& app, int& exit_code) {
+                      auto* cmd = app.add_subcommand(
+                          "lambda", "Run the AWS Lambda custom runtime loop (API Gateway events -> the API)");
+                      cmd->callback([&exit_code] { exit_code = run_lambda(); });
+                    }};
+
+}  // namespace
+}  // namespace dropslot::cli

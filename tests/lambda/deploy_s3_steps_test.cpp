@@ -1,0 +1,69 @@
+// deploy/deploy.sh's S3 steps (stage, promote) for real, against `dropslot s3`
+// through AWS_ENDPOINT_URL_S3, with the real aws CLI. What needs AWS itself
+// (CloudFormation, API Gateway, CloudFront) is covered by the dry run only.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "child_process.hpp"
+
+namespace dropslot::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const std::string deploy_sh = DROPSLOT_SOURCE_DIR "/deploy/deploy.sh";
+
+// Stage and promote for real, against the embedded store.
+TEST(DeployS3Steps, StageThenPromoteAgainstDropslotS3) {
+  temp_dir dir;
+  fs::create_directories(dir.path() + "/store");
+  child_process store({DROPSLOT_BINARY_DIR "/src/cli/dropslot", "s3", "--data", dir.path() + "/store", "--listen",
+                       "127.0.0.1:0"},
+                      {"PATH=/usr/bin:/bin", "AWS_REGION=us-east-1"}, dir.path() + "/store.log");
+  std::string endpoint;
+  for (int i = 0; i < 400 && endpoint.empty(); ++i) {
+    std::smatch m;
+    std::string log = store.output();
+    if (std::regex_search(log, m, std::regex("dropslot s3 listening on (http://[0-9.:]+)"))) endpoint = m[1];
+    else std::this_thread::sleep_for(25ms);
+  }
+  ASSERT_FALSE(endpoint.empty()) << store.output();
+  std::ifstream cred_in(dir.path() + "/store/credentials");
+  std::stringstream cred;
+  cred << cred_in.rdbuf();
+  auto creds = boost::json::parse(cred.str()).as_object();
+  std::string env = "env -u AWS_CA_BUNDLE -u AWS_PROFILE AWS_ACCESS_KEY_ID=" +
+                    std::string(creds.at("access_key_id").as_string()) +
+                    " AWS_SECRET_ACCESS_KEY=" + std::string(creds.at("secret_access_key").as_string()) +
+                    " AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL_S3=" + endpoint + " ";
+  std::string aws = env + "/usr/bin/aws --endpoint-url " + endpoint + " ";
+
+  // A site with a nested file, and a stale file at the root that promote removes.
+  fs::create_directories(dir.path() + "/web/js");
+  std::ofstream(dir.path() + "/web/index.html") << "<!doctype html><title>dropslot v2</title>";
+  std::ofstream(dir.path() + "/web/js/app.js") << "export const version = 2;";
+  std::ofstream(dir.path() + "/old.js") << "stale";
+  ASSERT_EQ(run_shell(aws + "s3 mb s3://dash").first, 0);
+  ASSERT_EQ(run_shell(aws + "s3 cp " + dir.path() + "/old.js s3://dash/old.js").first, 0);
+
+  auto [rc, out] = run_shell(env + deploy_sh + " --steps stage,promote --dashboard-bucket dash --web " + dir.path() + "/web");
+  ASSERT_EQ(rc, 0) << out;
+  auto [lrc, listing] = run_shell(aws + "s3 ls --recursive s3://dash/");
+  ASSERT_EQ(lrc, 0) << listing;
+  for (const char* key : {"staging/index.html", "staging/js/app.js", " index.html", " js/app.js"})
+    EXPECT_NE(listing.find(key), std::string::npos) << key << " missing:\n" << listing;
+  EXPECT_EQ(listing.find("old.js"), std::string::npos) << "promote kept a stale file:\n" << listing;
+  auto [grc, page] = run_shell(aws + "s3 cp s3://dash/index.html -");
+  EXPECT_EQ(page, "<!doctype html><title>dropslot v2</title>");
+}
+
+}  // namespace
+}  // namespace dropslot::test
