@@ -349,6 +349,22 @@ TEST_P(database_test, allocation_numbers_keys_in_order) {
   EXPECT_EQ((*db_->get_job("j1", a))->photo_count, 2);
 }
 
+TEST_P(database_test, keys_grow_past_three_digits) {
+  customer_id a = add_customer(*db_, "a@example.com");
+  add_job(*db_, a, "big");
+  upload_slot last;
+  for (int i = 1; i <= 1001; ++i) {
+    auto r = db_->allocate_upload(upload_for("big", a), t0);
+    ASSERT_TRUE(r) << r.error().message();
+    if (i == 999) {
+      EXPECT_EQ(r->key, "jobs/big/photo-999.jpg");
+    }
+    last = *r;
+  }
+  EXPECT_EQ(last.number, 1001);
+  EXPECT_EQ(last.key, "jobs/big/photo-1001.jpg");
+}
+
 TEST_P(database_test, allocation_is_refused_for_someone_elses_job_and_past_the_cap) {
   customer_id a = add_customer(*db_, "a@example.com");
   customer_id b = add_customer(*db_, "b@example.com");

@@ -49,21 +49,30 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_by_customer ON jobs(customer_id);
 
--- One row per key issued. (job_id, photo_number) is unique: a number is never reused.
+-- One row per key issued; the primary key means a number is never reused. WITHOUT
+-- ROWID and no AUTOINCREMENT: an allocation then writes two pages (the job's, the
+-- upload's) instead of four, and it is the hot write (docs/benchmarks/db.md).
 CREATE TABLE uploads (
-  id              INTEGER PRIMARY KEY AUTOINCREMENT,
-  key             TEXT NOT NULL,
   job_id          TEXT NOT NULL REFERENCES jobs(id),
-  customer_id     INTEGER NOT NULL REFERENCES customers(id),
   photo_number    INTEGER NOT NULL,
+  key             TEXT NOT NULL,
+  customer_id     INTEGER NOT NULL REFERENCES customers(id),
   content_type    TEXT NOT NULL,
   size            INTEGER NOT NULL,
   checksum_sha256 TEXT,
   expires_at      INTEGER NOT NULL,
   session_hash    TEXT NOT NULL,
   created_at      INTEGER NOT NULL,
-  UNIQUE (job_id, photo_number)
-);
+  PRIMARY KEY (job_id, photo_number)
+) WITHOUT ROWID;
+
+-- Recording an upload takes its number: allocate_upload is then one INSERT ... SELECT,
+-- a single autocommit statement (atomic, and no BEGIN/COMMIT or statement journal).
+CREATE TRIGGER uploads_take_number AFTER INSERT ON uploads
+BEGIN
+  UPDATE jobs SET next_photo_number = NEW.photo_number + 1
+  WHERE id = NEW.job_id AND next_photo_number <= NEW.photo_number;
+END;
 
 CREATE TABLE quotes (
   id             INTEGER PRIMARY KEY AUTOINCREMENT,
