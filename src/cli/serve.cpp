@@ -22,6 +22,7 @@
 #include "dropslot/api/app_services.hpp"
 #include "dropslot/db/database.hpp"
 #include "dropslot/db/seed.hpp"
+#include "dropslot/http/access_log.hpp"
 #include "dropslot/http/server.hpp"
 #include "dropslot/http/static_files.hpp"
 #include "dropslot/s3/client.hpp"
@@ -50,6 +51,7 @@ struct serve_options {
   double upload_burst = 60;
   unsigned max_photos = 500;
   unsigned threads = 0;
+  bool no_access_log = false;
 };
 
 std::string env_or(const char* name, std::string fallback) {
@@ -151,6 +153,9 @@ int run_serve(const serve_options& o) {
   auto demo = db::seed_demo(*database, now_s);
   if (!demo) return fail_with(fmt::format("seeding the demo data: {}", demo.error().message()));
 
+  // The access log (JSON lines on stdout) is on unless asked otherwise; the
+  // benchmarks turn it off, as their peers have none.
+  if (o.no_access_log) http::set_access_log_sink({});
   http::server server(o.threads);
 
   // --- the object store (embedded) or the given endpoint.
@@ -312,6 +317,7 @@ const registrar reg{"serve", [](CLI::App& app, int& exit_code) {
                       cmd->add_option("--max-photos", o.max_photos, "Most photos per job (default 500)")
                           ->check(CLI::Range(1u, 1000000u));
                       cmd->add_option("--threads", o.threads, "Worker threads (default: one per core)");
+                      cmd->add_flag("--no-access-log", o.no_access_log, "Do not write the JSON access log to stdout");
                       cmd->callback([&exit_code] { exit_code = run_serve(o); });
                     }};
 

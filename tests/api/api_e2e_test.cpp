@@ -182,6 +182,23 @@ TEST_P(api_test, ShortExpiryIsHonoured) {
   EXPECT_NE(std::string(grant.json().at("url").as_string()).find("X-Amz-Expires=60"), std::string::npos);
 }
 
+TEST_P(api_test, S3DownIsA503WithAClearMessage) {
+  // A custom endpoint where nothing listens: the API still starts, signs (pure),
+  // and answers 503 where it must talk to S3.
+  setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
+  DROPSLOT_START({"--s3-endpoint", "http://127.0.0.1:1"});
+  std::string token = demo_token();
+  std::string job = first_job(token);
+  auto list = http_request("GET", s().api() + "/api/jobs/" + job + "/photos", bearer(token));
+  EXPECT_EQ(list.status, 503) << list.body;
+  EXPECT_EQ(list.json().at("error").at("code").as_string(), "storage_unavailable");
+  EXPECT_EQ(list.body.find("AKIDEXAMPLE"), std::string::npos);
+  EXPECT_EQ(list.body.find("Signature"), std::string::npos);
+  // Presigning needs no S3 round trip.
+  EXPECT_EQ(upload_url(s(), token, upload_body(job, "image/jpeg", 10)).status, 200);
+}
+
 INSTANTIATE_TEST_SUITE_P(backends, api_test, ::testing::Values(backend::sqlite, backend::postgres), backend_name);
 
 }  // namespace

@@ -169,7 +169,11 @@ serve_process::serve_process(const std::string& database_url, std::vector<std::s
     args.push_back("--database");
     args.push_back(database_url);
   }
-  for (auto& e : extra) args.push_back(std::move(e));
+  bool external_s3 = false;
+  for (auto& e : extra) {
+    external_s3 = external_s3 || e == "--s3-endpoint";
+    args.push_back(std::move(e));
+  }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -209,7 +213,7 @@ serve_process::serve_process(const std::string& database_url, std::vector<std::s
     if (api_.empty() && std::regex_search(out, m, api_re)) api_ = m[1];
     if (s3_.empty() && std::regex_search(out, m, s3_re)) s3_ = m[1];
     if (code_.empty() && std::regex_search(out, m, code_re)) code_ = m[1];
-    if (!api_.empty() && !s3_.empty() && !code_.empty()) return;
+    if (!api_.empty() && (!s3_.empty() || external_s3) && !code_.empty()) return;
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;

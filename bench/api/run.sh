@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The upload-url benchmark (issue 4): wrk POSTs {base}/upload-url against
+#   1. dropslot serve on SQLite: session lookup, ownership, atomic key allocation, presign;
+#   2. Node http + @aws-sdk/s3-request-presigner: the presign only (no auth, no db);
+#   3. gunicorn + boto3: the presign only (no auth, no db);
+# in one run on the same machine, and prints req/s, p50, p99 and the ratios.
+#   bench/api/run.sh [DURATION_SECONDS] [CONNECTIONS]
+# Needs DROPSLOT_BIN (a Release build of dropslot), wrk, node with tests/node_modules,
+# and /usr/bin/python3 with gunicorn and boto3 (scripts/setup --test).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${DROPSLOT_BIN:-$root/build/release/src/cli/dropslot}
+duration=${1:-10}
+conns=${2:-64}
+threads=${WRK_THREADS:-2}
+work=$(mktemp -d /tmp/dropslot-bench-api.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+wait_for() {  # file regex -> first capture group, within 30 s
+  for _ in $(seq 300); do
+    if grep -qE "$2" "$1" 2>/dev/null; then grep -oE "$2" "$1" | head -1; return 0; fi
+    sleep 0.1
+  done
+  echo "timed out waiting for /$2/ in $1" >&2; cat "$1" >&2; return 1
+}
+
+# wrk --latency output -> "req_per_s p50_ms p99_ms non_2xx"
+measure() {
+  local url=$1 out=$work/wrk.$RANDOM
+  wrk -t"$threads" -c"$conns" -d"${duration}s" --latency -s "$here/upload_url.lua" "$url" >"$out"
+  awk '
+    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50.000%" || $1 == "50%" { p50 = ms($2) }
+    $1 == "99.000%" || $1 == "99%" { p99 = ms($2) }
+    /^non_2xx/ { bad = $2 }
+    /Non-2xx/ { bad = $4 }
+    END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, bad }' "$out"
+}
+
+# 1. dropslot serve (SQLite, embedded store), rate limit off, access log off.
+"$bin" serve --data "$work/data" --listen 127.0.0.1:0 --s3-listen 127.0.0.1:0 \
+  --upload-rate 0 --max-photos 1000000 --no-access-log >"$work/serve.log" 2>&1 &
+pids+=($!)
+api=$(wait_for "$work/serve.log" 'dropslot api listening on http://[0-9.:]+' | awk '{print $NF}')
+code=$(wait_for "$work/serve.log" '[?]code=[A-Za-z0-9_-]+' | sed 's/.*code=//')
+token=$(curl -fsS -X POST -H 'Content-Type: application/json' -d "{\"code\":\"$code\"}" "$api/api/login" |
+  /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["session_token"])')
+job=$(curl -fsS -H "Authorization: Bearer $token" "$api/api/jobs" |
+  /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
+# Warm up (first connections, page cache), then measure.
+DROPSLOT_TOKEN=$token DROPSLOT_JOB=$job wrk -t1 -c4 -d1s -s "$here/upload_url.lua" "$api" >/dev/null
+read -r d_rps d_p50 d_p99 d_bad < <(DROPSLOT_TOKEN=$token DROPSLOT_JOB=$job measure "$api")
+kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
+
+# 2. Node + SDK v3.
+(cd "$root/tests" && exec node "$here/node_presign_server.mjs" 0) >"$work/node.log" 2>&1 &
+pids+=($!)
+node_port=$(wait_for "$work/node.log" 'listening [0-9]+' | awk '{print $2}')
+DROPSLOT_PATH=/upload-url wrk -t1 -c4 -d1s -s "$here/upload_url.lua" "http://127.0.0.1:$node_port" >/dev/null
+read -r n_rps n_p50 n_p99 n_bad < <(DROPSLOT_PATH=/upload-url measure "http://127.0.0.1:$node_port")
+kill "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
+
+# 3. gunicorn + boto3, one sync worker per core.
+g_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+(cd "$here" && exec /usr/bin/python3 -m gunicorn -w "$(nproc)" -b "127.0.0.1:$g_port" gunicorn_presign_app:app) \
+  >"$work/gunicorn.log" 2>&1 &
+pids+=($!)
+wait_for "$work/gunicorn.log" 'Booting worker' >/dev/null
+sleep 1
+DROPSLOT_PATH=/upload-url wrk -t1 -c4 -d1s -s "$here/upload_url.lua" "http://127.0.0.1:$g_port" >/dev/null
+read -r g_rps g_p50 g_p99 g_bad < <(DROPSLOT_PATH=/upload-url measure "http://127.0.0.1:$g_port")
+
+printf '\nPOST upload-url, wrk -t%s -c%s -d%ss, %s cores (%s)\n' "$threads" "$conns" "$duration" "$(nproc)" "$(date -u +%FT%TZ)"
+printf '%-34s %10s %9s %9s %8s\n' server req/s p50_ms p99_ms non_2xx
+printf '%-34s %10s %9s %9s %8s\n' "dropslot serve (SQLite, full path)" "$d_rps" "$d_p50" "$d_p99" "$d_bad"
+printf '%-34s %10s %9s %9s %8s\n' "node http + SDK v3 presigner" "$n_rps" "$n_p50" "$n_p99" "$n_bad"
+printf '%-34s %10s %9s %9s %8s\n' "gunicorn + boto3" "$g_rps" "$g_p50" "$g_p99" "$g_bad"
+awk -v d="$d_rps" -v n="$n_rps" -v g="$g_rps" 'BEGIN { printf "ratio dropslot/node %.1fx, dropslot/gunicorn %.1fx\n", d/n, d/g }'
