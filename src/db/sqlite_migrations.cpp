@@ -7,7 +7,7 @@
 namespace dropslot::db::detail {
 namespace {
 
-constexpr std::array<migration, 1> list{{
+constexpr std::array<migration, 2> list{{
     {1, "initial schema", R"sql(
 CREATE TABLE customers (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -66,14 +66,6 @@ CREATE TABLE uploads (
   PRIMARY KEY (job_id, photo_number)
 ) WITHOUT ROWID;
 
--- Recording an upload takes its number: allocate_upload is then one INSERT ... SELECT,
--- a single autocommit statement (atomic, and no BEGIN/COMMIT or statement journal).
-CREATE TRIGGER uploads_take_number AFTER INSERT ON uploads
-BEGIN
-  UPDATE jobs SET next_photo_number = NEW.photo_number + 1
-  WHERE id = NEW.job_id AND next_photo_number <= NEW.photo_number;
-END;
-
 CREATE TABLE quotes (
   id             INTEGER PRIMARY KEY AUTOINCREMENT,
   customer_id    INTEGER NOT NULL REFERENCES customers(id),
@@ -83,6 +75,15 @@ CREATE TABLE quotes (
   created_at     INTEGER NOT NULL
 );
 CREATE INDEX quotes_by_customer ON quotes(customer_id, created_at);
+)sql"},
+    {2, "uploads take their photo number", R"sql(
+-- Recording an upload takes its number: allocate_upload is then one INSERT ... SELECT,
+-- a single autocommit statement (atomic, and no BEGIN/COMMIT or statement journal).
+CREATE TRIGGER IF NOT EXISTS uploads_take_number AFTER INSERT ON uploads
+BEGIN
+  UPDATE jobs SET next_photo_number = NEW.photo_number + 1
+  WHERE id = NEW.job_id AND next_photo_number <= NEW.photo_number;
+END;
 )sql"},
 }};
 
