@@ -35,9 +35,16 @@ function(dropslot_tests name)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
+  # Several labels cannot go through gtest_discover_tests' PROPERTIES (its script splits
+  # the list), so a second include file, read after the discovered list, sets them.
   gtest_discover_tests(${name}_test
     DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
+    TEST_LIST ${name}_test_cases
+    PROPERTIES TIMEOUT ${T_TIMEOUT})
+  set(labels_file ${CMAKE_CURRENT_BINARY_DIR}/${name}_test_labels.cmake)
+  file(WRITE ${labels_file}
+    "if(${name}_test_cases)\n  set_tests_properties(\${${name}_test_cases} PROPERTIES LABELS \"${T_LABELS}\")\nendif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${labels_file})
 endfunction()
 
 function(dropslot_bench name)
