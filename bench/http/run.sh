@@ -48,24 +48,37 @@ nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" & pids+=($!)
 sleep 1
 hello_addr=$(head -1 "$work/hello.out")
 
-run_wrk() {  # url -> "req/s p50_ms p99_ms"
-  wrk -t2 -c$conns -d${secs}s --latency "$1" | awk '
+# CPU time (user+system, clock ticks) of a process and its children threads/workers.
+cpu_ticks() {
+  local total=0 p
+  for p in "$@"; do total=$((total + $(awk '{print $14+$15}' /proc/$p/stat))); done
+  echo $total
+}
+
+run_wrk() {  # url pids... -> "req/s p50_ms p99_ms cpu_us_per_request"
+  local url=$1; shift
+  local t0 t1 out
+  t0=$(cpu_ticks "$@")
+  out=$(wrk -t2 -c$conns -d${secs}s --latency "$url")
+  t1=$(cpu_ticks "$@")
+  echo "$out" | awk -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '
+    /requests in/ {n=$1}
     /Requests\/sec/ {rps=$2}
     $1=="50%" {p50=$2} $1=="99%" {p99=$2}
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
-    END {printf "%s %.3f %.3f\n", rps, ms(p50), ms(p99)}'
+    END {printf "%s %.3f %.3f %.2f\n", rps, ms(p50), ms(p99), ticks / hz * 1e6 / n}'
 }
 
 declare -A results
 for ((i = 1; i <= rounds; i++)); do
   for target in dropslot dropslot_log nginx; do
     case $target in
-      dropslot) url=http://$hello_addr/ ;;
-      dropslot_log) url=http://$hello_log_addr/ ;;
-      nginx) url=http://127.0.0.1:$nginx_port/ ;;
+      dropslot) url=http://$hello_addr/ procs=(${pids[0]}) ;;
+      dropslot_log) url=http://$hello_log_addr/ procs=(${pids[1]}) ;;
+      nginx) url=http://127.0.0.1:$nginx_port/ procs=($(pgrep -P "${pids[2]}")) ;;
     esac
-    r=$(run_wrk "$url")
-    echo "round $i $target: $r (req/s p50_ms p99_ms)"
+    r=$(run_wrk "$url" "${procs[@]}")
+    echo "round $i $target: $r (req/s p50_ms p99_ms server_cpu_us/req)"
     results[$target]+="$r"$'\n'
   done
 done
@@ -77,7 +90,8 @@ for target in dropslot dropslot_log nginx; do
   rps=$(printf '%s' "${results[$target]}" | awk 'NF{print $1}' | median)
   p50=$(printf '%s' "${results[$target]}" | awk 'NF{print $2}' | median)
   p99=$(printf '%s' "${results[$target]}" | awk 'NF{print $3}' | median)
-  printf '%-13s %10.0f req/s  p50 %.3f ms  p99 %.3f ms\n' "$target" "$rps" "$p50" "$p99"
+  cpu=$(printf '%s' "${results[$target]}" | awk 'NF{print $4}' | median)
+  printf '%-13s %10.0f req/s  p50 %.3f ms  p99 %.3f ms  server CPU %.2f us/req\n' "$target" "$rps" "$p50" "$p99" "$cpu"
   eval "rps_$target=$rps"
 done
-awk -v a="$rps_dropslot" -v b="$rps_nginx" 'BEGIN {printf "dropslot / nginx = %.2f\n", a/b}'
+awk -v a="$rps_dropslot" -v b="$rps_nginx" 'BEGIN {printf "req/s dropslot / nginx = %.2f\n", a/b}'
