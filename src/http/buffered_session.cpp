@@ -122,8 +122,18 @@ asio::awaitable<void> run_buffered_session(std::shared_ptr<connection_state> con
     const bool is_head = head.method() == bhttp::verb::head;
     std::optional<response> early;  // an answer given without calling the service
 
-    const std::size_t limit = svc.body_limit(req);
-    if (auto len = parser->content_length(); len && *len > limit) {
+    // The listener's max_body_bytes caps what any service may ask for.
+    std::size_t limit = 0;
+    try {
+      limit = std::min(svc.body_limit(req), lim.max_body_bytes);
+    } catch (const std::exception& e) {
+      log_error("body_limit threw", e.what(), req.request_id);
+      early = json_error(500, "internal_error", "internal server error");
+      keep_alive = false;
+    }
+    if (early) {
+      // answered below without reading the body
+    } else if (auto len = parser->content_length(); len && *len > limit) {
       // 413 before reading: the body is never read, so the connection cannot be
       // reused (its bytes would be parsed as the next request).
       early = json_error(413, "payload_too_large", "request body is larger than " + std::to_string(limit) + " bytes");

@@ -180,6 +180,16 @@ TEST_F(ServerTest, BodyOverTheLimitIs413BeforeItIsRead) {
   EXPECT_EQ(svc_->calls.load(), 0);
 }
 
+TEST_F(ServerTest, ListenerBodyCapBeatsALargerServiceLimit) {
+  limits lim;
+  lim.max_body_bytes = 10;  // the service allows 1024
+  start(lim);
+  auto r = fetch(address_, "POST /b HTTP/1.1\r\nHost: t\r\nContent-Length: 20\r\n\r\n01234567890123456789");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(svc_->calls.load(), 0);
+}
+
 TEST_F(ServerTest, ChunkedBodyOverTheLimitIs413) {
   start();
   raw_client c(address_);

@@ -34,7 +34,7 @@ namespace dropslot::http {
 /// Limits that belong to the read path (DESIGN.md, security model).
 struct limits {
   std::size_t max_header_bytes = 16 * 1024;
-  std::size_t max_body_bytes = 1024 * 1024;      // default; a service may ask per request
+  std::size_t max_body_bytes = 1024 * 1024;      // cap per request; service::body_limit may lower it
   std::chrono::seconds header_timeout{15};       // whole request head must arrive within
   std::chrono::seconds idle_timeout{60};         // keep-alive idle
   std::chrono::seconds body_timeout{300};        // a stalled body read is cut after this
@@ -49,7 +49,8 @@ class service {
  public:
   virtual ~service() = default;
   /// The body limit for this request, decided from its head (method, path, headers;
-  /// the body is empty). Larger bodies get 413 before they are read.
+  /// the body is empty). Larger bodies get 413 before they are read. The listener's
+  /// `limits::max_body_bytes` caps it: the smaller of the two applies.
   virtual std::size_t body_limit(const request& head) const { return 1024 * 1024; }
   virtual response handle(const request& req) = 0;
   /// Whether the server writes one access-log line per request of this service
@@ -63,9 +64,10 @@ struct stream_handler;
 
 /// The server: listeners, connections, limits, timeouts and graceful shutdown.
 ///
-/// Thread safety: `listen*` before `run()`/`start()`, from one thread. `stop()` is
-/// safe from any thread (and from a handler). A `server` runs once: after it has
-/// stopped it does not start again.
+/// Thread safety: call `listen*` from one thread, before `run()`/`start()` (a listener
+/// added later starts accepting at once, but must not race `stop()`). `stop()` is safe
+/// from any thread and from a handler. A `server` runs once: after it has stopped it
+/// does not start again.
 class server {
  public:
   /// `threads` worker threads run the event loop (0: hardware concurrency).
@@ -91,7 +93,8 @@ class server {
   /// Like `run()` but returns at once; the loop runs on background threads and no
   /// signal handler is installed (tests, embedding). `join()` waits for the end.
   void start();
-  /// Waits until the threads started by `start()` have drained and ended.
+  /// Waits until the threads started by `start()` have drained and ended (after
+  /// `stop()`). Call it from one thread, not from a handler.
   void join();
   /// Begins the graceful shutdown. Thread-safe, idempotent, returns at once.
   void stop();
