@@ -67,6 +67,8 @@ result<std::unique_ptr<sqlite_connection>> sqlite_connection::open(const std::st
       "PRAGMA busy_timeout = 5000;"
       "PRAGMA journal_mode = WAL;"
       "PRAGMA synchronous = NORMAL;"
+      // After the WAL restarts, cut the file back to 64 MiB (see wal_checkpointer).
+      "PRAGMA journal_size_limit = 67108864;"
       "PRAGMA foreign_keys = ON;");
   if (!r) return fail(r.error());
   return c;
