@@ -280,6 +280,28 @@ TEST(signer, refuses_signed_requests_and_bad_expiry) {
   EXPECT_EQ(sign_headers(s).error().code, sigv4_errc::already_signed);
 }
 
+TEST(signer, presign_query_equals_the_encoded_parameters) {
+  for (bool token : {false, true}) {
+    signing_request r;
+    r.method = "PUT";
+    r.path = "/b/k%20x";
+    r.query = {{"uploadId", "a/b"}};
+    r.headers = {{"host", "h"}, {"Content-Type", "image/jpeg"}};
+    r.region = "eu-west-1";
+    r.credentials = test_creds();
+    if (token) r.credentials.token = session_token("t+/=");
+    r.time = t0;
+    signing_trace t1, t2;
+    auto q = presign(r, nullptr, &t1);
+    auto s = presign_query(r, nullptr, &t2);
+    ASSERT_TRUE(q);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(*s, encode_query(*q));
+    EXPECT_EQ(t1.canonical_request, t2.canonical_request);
+    EXPECT_EQ(make_verifier().verify("PUT", r.path, encode_query(r.query) + "&" + *s, r.headers, t0).has_value(), true);
+  }
+}
+
 TEST(signer, session_token_is_signed_and_verified) {
   signing_request r;
   r.method = "GET";

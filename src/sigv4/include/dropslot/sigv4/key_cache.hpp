@@ -14,8 +14,9 @@ namespace dropslot::sigv4 {
 
 /// Maps (secret, date, region, service) to a shared signing_key.
 /// Thread-safe: many threads may call get() at once (readers share a lock). When
-/// full, the cache is cleared and refilled (entries are cheap to rebuild). The
-/// secret itself is not stored; entries are keyed by a SHA-256 of the tuple.
+/// full, the cache is cleared and refilled (entries are cheap to rebuild). Entries
+/// are keyed by the tuple itself, so the cache holds a copy of each secret (in the
+/// same process that already holds the credentials).
 class key_cache {
  public:
   explicit key_cache(std::size_t capacity = 1024);

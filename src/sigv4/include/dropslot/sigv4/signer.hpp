@@ -122,6 +122,12 @@ result<std::vector<header>> sign_headers(const signing_request& r, key_cache* ca
 result<std::vector<query_param>> presign(const signing_request& r, key_cache* cache = nullptr,
                                          signing_trace* trace = nullptr);
 
+/// Query auth, as the encoded query string to append after the request's own query:
+/// "X-Amz-Algorithm=...&...&X-Amz-Signature=..." (same order as presign()). The fast
+/// form for callers that only need the URL. Errors as presign().
+result<std::string> presign_query(const signing_request& r, key_cache* cache = nullptr,
+                                  signing_trace* trace = nullptr);
+
 /// "a=1&b=2": the query string of `first` then `second`, each AWS-URI-encoded, in order.
 std::string encode_query(std::span<const query_param> first, std::span<const query_param> second = {});
 
