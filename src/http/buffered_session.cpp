@@ -79,6 +79,7 @@ asio::awaitable<void> run_buffered_session(std::shared_ptr<connection_state> con
   beast::flat_buffer buffer(lim.max_header_bytes + read_ahead);
   // One parser per request (Beast parsers are single-use), kept in the frame.
   std::optional<bhttp::request_parser<bhttp::string_body>> parser;
+  bool unread = false;  // answered before the request was read whole: linger before closing
 
   for (;;) {
     if (!co_await async_wait_for_request(stream, buffer, info)) break;
@@ -98,6 +99,7 @@ asio::awaitable<void> run_buffered_session(std::shared_ptr<connection_state> con
         stream.expires_after(lim.body_timeout);
         try {
           co_await async_write_response(stream, std::move(*res), false);
+          unread = true;
         } catch (const boost::system::system_error&) {
           // the peer is gone; nothing more to tell it
         }
@@ -112,6 +114,7 @@ asio::awaitable<void> run_buffered_session(std::shared_ptr<connection_state> con
       stream.expires_after(lim.body_timeout);
       try {
         co_await async_write_response(stream, json_error(400, "bad_request", "missing Host header"), false);
+        unread = !parser->is_done();
       } catch (const boost::system::system_error&) {
       }
       break;
@@ -195,8 +198,13 @@ asio::awaitable<void> run_buffered_session(std::shared_ptr<connection_state> con
                         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started),
                         req.request_id, req.remote_address});
     }
-    if (!write_ok || !keep_alive) break;
+    if (!write_ok) break;
+    if (!keep_alive) {
+      unread = !parser->is_done();
+      break;
+    }
   }
+  if (unread) co_await async_lingering_close(stream);
   conn->close();
 }
 

@@ -157,4 +157,19 @@ asio::awaitable<std::size_t> async_write_response(beast::tcp_stream& stream, res
   co_return send_body ? res.body.size() : 0;
 }
 
+asio::awaitable<void> async_lingering_close(beast::tcp_stream& stream, std::chrono::milliseconds linger,
+                                            std::size_t max_bytes) {
+  boost::system::error_code ec;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  stream.expires_after(linger);
+  char sink[16 * 1024];
+  std::size_t total = 0;
+  while (total < max_bytes) {
+    auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+    if (rec) break;  // the client closed (eof), the linger time ended, or the drain closed us
+    total += n;
+  }
+}
+
 }  // namespace dropslot::http

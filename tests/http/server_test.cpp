@@ -180,6 +180,20 @@ TEST_F(ServerTest, BodyOverTheLimitIs413BeforeItIsRead) {
   EXPECT_EQ(svc_->calls.load(), 0);
 }
 
+TEST_F(ServerTest, ClientThatSendsTheWholeBodyStillReads413) {
+  start();
+  raw_client c(address_);
+  // As a browser does: the body follows the head at once, without Expect. The
+  // server must not reset the connection under the client while it still sends.
+  std::string body(4 * 1024 * 1024, 'x');
+  EXPECT_TRUE(c.send("POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+                     body));  // no reset while sending
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(svc_->calls.load(), 0);
+}
+
 TEST_F(ServerTest, ListenerBodyCapBeatsALargerServiceLimit) {
   limits lim;
   lim.max_body_bytes = 10;  // the service allows 1024

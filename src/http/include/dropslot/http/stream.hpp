@@ -28,6 +28,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -101,5 +102,14 @@ request to_request(const boost::beast::http::request_header<>& head, const conne
 boost::asio::awaitable<std::size_t> async_write_response(boost::beast::tcp_stream& stream, response res,
                                                          bool keep_alive, bool head_request = false,
                                                          unsigned version = 11);
+
+/// Ends a connection whose request was answered before it was read whole (a 413,
+/// a 400 mid-body). Closing a socket with unread bytes makes the kernel send RST,
+/// and the client may then lose the answer it has not read yet. So this stops
+/// sending, reads and drops what still comes, for at most `linger` and `max_bytes`,
+/// then returns; the caller closes. Never throws.
+boost::asio::awaitable<void> async_lingering_close(boost::beast::tcp_stream& stream,
+                                                   std::chrono::milliseconds linger = std::chrono::seconds(2),
+                                                   std::size_t max_bytes = 8 * 1024 * 1024);
 
 }  // namespace dropslot::http
