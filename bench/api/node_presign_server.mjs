@@ -3,8 +3,12 @@
 // if-none-match signed, 900 s), with no auth and no database.
 // Usage: node node_presign_server.mjs PORT   (prints "listening PORT")
 import http from 'node:http';
-import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createRequire } from 'node:module';
+
+// The SDK is installed once for the tests (tests/node_modules, locked there).
+const require = createRequire(new URL('../../tests/package.json', import.meta.url));
+const { S3Client, PutObjectCommand } = require('@aws-sdk/client-s3');
+const { getSignedUrl } = require('@aws-sdk/s3-request-presigner');
 
 const port = Number(process.argv[2] || 0);
 const s3 = new S3Client({

@@ -57,11 +57,18 @@ job=$(curl -fsS -H "Authorization: Bearer $token" "$api/api/jobs" |
   /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
 # Warm up (first connections, page cache), then measure.
 DROPSLOT_TOKEN=$token DROPSLOT_JOB=$job wrk -t1 -c4 -d1s -s "$here/upload_url.lua" "$api" >/dev/null
+# CPU time of the server process per request: a figure that does not depend on how
+# busy the rest of the machine is (wall-clock rates do).
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+t0=$(ticks "${pids[0]}")
 read -r d_rps d_p50 d_p99 d_bad < <(DROPSLOT_TOKEN=$token DROPSLOT_JOB=$job measure "$api")
+t1=$(ticks "${pids[0]}")
+d_cpu_us=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v r="$d_rps" -v d="$duration" \
+  'BEGIN { printf "%.1f", t / hz * 1e6 / (r * d) }')
 kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
 
 # 2. Node + SDK v3.
-(cd "$root/tests" && exec node "$here/node_presign_server.mjs" 0) >"$work/node.log" 2>&1 &
+node "$here/node_presign_server.mjs" 0 >"$work/node.log" 2>&1 &
 pids+=($!)
 node_port=$(wait_for "$work/node.log" 'listening [0-9]+' | awk '{print $2}')
 DROPSLOT_PATH=/upload-url wrk -t1 -c4 -d1s -s "$here/upload_url.lua" "http://127.0.0.1:$node_port" >/dev/null
@@ -84,3 +91,5 @@ printf '%-34s %10s %9s %9s %8s\n' "dropslot serve (SQLite, full path)" "$d_rps" 
 printf '%-34s %10s %9s %9s %8s\n' "node http + SDK v3 presigner" "$n_rps" "$n_p50" "$n_p99" "$n_bad"
 printf '%-34s %10s %9s %9s %8s\n' "gunicorn + boto3" "$g_rps" "$g_p50" "$g_p99" "$g_bad"
 awk -v d="$d_rps" -v n="$n_rps" -v g="$g_rps" 'BEGIN { printf "ratio dropslot/node %.1fx, dropslot/gunicorn %.1fx\n", d/n, d/g }'
+printf 'dropslot serve CPU per request: %s us (user+system, all threads)\n' "$d_cpu_us"
+printf 'load average during the run: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
