@@ -13,6 +13,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "child_process.hpp"
 #include "runtime_emulator.hpp"
@@ -185,6 +186,255 @@ TEST(EchoFunctionInit, InitErrorIsReportedAndTheProcessExits) {
   EXPECT_NE(init->body.find("errorMessage"), std::string::npos);
   EXPECT_EQ(child.wait_for(20s), 1);
 }
+
+// ------------------------------------------------------- dropslot lambda (the API)
+#if DROPSLOT_HAVE_LAMBDA_CLI && DROPSLOT_HAVE_STORE
+
+const std::string dropslot_bin = DROPSLOT_BINARY_DIR "/src/cli/dropslot";
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string must_run(const std::string& command) {
+  auto [rc, out] = run_shell(command);
+  EXPECT_EQ(rc, 0) << command << "\n" << out;
+  return trim(out);
+}
+
+// How the function is started: the binary from the build, or `bootstrap` from
+// the zip deploy/package makes, unpacked into an empty folder.
+enum class launch { built_binary, unpacked_zip };
+
+class ApiFunction : public ::testing::TestWithParam<launch> {
+ protected:
+  static void SetUpTestSuite() {
+    zip_dir_ = new temp_dir();
+    // Package the very binary under test (Debug here; deploy.sh packages Release).
+    auto [rc, out] = run_shell(std::string(DROPSLOT_SOURCE_DIR) + "/deploy/package --binary " + dropslot_bin +
+                               " --out " + zip_dir_->path() + "/out");
+    package_log_ = out;
+    package_ok_ = rc == 0;
+    if (package_ok_) {
+      fs::create_directories(zip_dir_->path() + "/task");
+      auto [urc, uout] = run_shell("cd " + zip_dir_->path() + "/task && unzip -q ../out/dropslot-lambda.zip");
+      package_ok_ = urc == 0;
+      package_log_ += uout;
+    }
+  }
+  static void TearDownTestSuite() {
+    delete zip_dir_;
+    zip_dir_ = nullptr;
+  }
+
+  void SetUp() override {
+    if (GetParam() == launch::unpacked_zip) ASSERT_TRUE(package_ok_) << package_log_;
+    // The object store standing in for S3, with the uploads bucket.
+    fs::create_directories(dir_.path() + "/store");
+    store_ = std::make_unique<child_process>(
+        std::vector<std::string>{dropslot_bin, "s3", "--data", dir_.path() + "/store", "--listen", "127.0.0.1:0"},
+        std::vector<std::string>{"PATH=/usr/bin:/bin", "AWS_REGION=us-east-1"}, dir_.path() + "/store.log");
+    for (int i = 0; i < 400 && endpoint_.empty(); ++i) {
+      std::smatch m;
+      std::string log = store_->output();
+      if (std::regex_search(log, m, std::regex("dropslot s3 listening on (http://[0-9.:]+)")))
+        endpoint_ = m[1];
+      else
+        std::this_thread::sleep_for(25ms);
+    }
+    ASSERT_FALSE(endpoint_.empty()) << store_->output();
+    auto creds = json::parse(read_file(dir_.path() + "/store/credentials")).as_object();
+    key_id_ = creds.at("access_key_id").as_string();
+    secret_ = creds.at("secret_access_key").as_string();
+    must_run("env -u AWS_CA_BUNDLE -u AWS_PROFILE AWS_ACCESS_KEY_ID=" + key_id_ + " AWS_SECRET_ACCESS_KEY=" + secret_ +
+             " AWS_REGION=us-east-1 /usr/bin/aws --endpoint-url " + endpoint_ + " s3 mb s3://uploads");
+
+    // A customer with a job and a one-time login code, made the way an operator would.
+    db_url_ = "sqlite://" + dir_.path() + "/dropslot.db";
+    std::string admin = dropslot_bin + " admin --database " + db_url_ + " ";
+    admin = dropslot_bin + " admin ";
+    std::string db = " --database " + db_url_;
+    customer_ = must_run(admin + "customer add --name 'Lambda Test' --email lambda@example.com" + db);
+    job_ = must_run(admin + "job add --customer " + customer_ + " --title 'Roof'" + db);
+    std::string link = must_run(admin + "login-link --customer " + customer_ + db);
+    code_ = link.substr(link.find("code=") + 5);
+
+    start_function({});
+  }
+
+  void start_function(std::vector<std::string> extra) {
+    std::vector<std::string> env = lambda_env(emu_, task_root(),
+                                              {"DROPSLOT_BUCKET=uploads", "DROPSLOT_DATABASE_URL=" + db_url_,
+                                               "DROPSLOT_API_BASE=", "AWS_ENDPOINT_URL_S3=" + endpoint_,
+                                               "AWS_ACCESS_KEY_ID=" + key_id_, "AWS_SECRET_ACCESS_KEY=" + secret_});
+    // An extra "NAME=value" replaces NAME (getenv would see the first of two).
+    for (const auto& e : extra) {
+      std::string name = e.substr(0, e.find('=') + 1);
+      std::erase_if(env, [&](const std::string& v) { return v.starts_with(name); });
+      env.push_back(e);
+    }
+    std::vector<std::string> argv = GetParam() == launch::built_binary
+                                        ? std::vector<std::string>{dropslot_bin, "lambda"}
+                                        : std::vector<std::string>{task_root() + "/bootstrap"};
+    function_ = std::make_unique<child_process>(argv, env, dir_.path() + "/function.log", task_root());
+  }
+
+  std::string task_root() const {
+    return GetParam() == launch::unpacked_zip ? zip_dir_->path() + "/task" : dir_.path();
+  }
+
+  // POST {base}/login with the code; returns the session token.
+  std::string login() {
+    json::object ev{{"httpMethod", "POST"},
+                    {"path", "/login"},
+                    {"multiValueHeaders", {{"Content-Type", json::array{"application/json"}}}},
+                    {"body", json::serialize(json::object{{"code", code_}})}};
+    auto r = parse_response(emu_.invoke(json::serialize(ev)));
+    EXPECT_EQ(r.status, 200) << json::serialize(r.doc);
+    auto& cookies = r.doc["multiValueHeaders"].as_object()["Set-Cookie"];
+    EXPECT_TRUE(cookies.is_array() && !cookies.as_array().empty());
+    if (cookies.is_array() && !cookies.as_array().empty()) {
+      std::string c(cookies.as_array()[0].as_string());
+      EXPECT_TRUE(c.starts_with("dropslot_session=")) << c;
+      EXPECT_NE(c.find("HttpOnly"), std::string::npos) << c;
+      EXPECT_NE(c.find("Secure"), std::string::npos) << c;  // API Gateway is HTTPS
+    }
+    return r.body.contains("session_token") ? std::string(r.body["session_token"].as_string()) : "";
+  }
+
+  response_doc upload_url(const std::string& token) {
+    json::object body{{"job_id", job_}, {"filename", "roof.jpg"}, {"content_type", "image/jpeg"}, {"size", 3}};
+    json::object ev{{"resource", "/upload-url"},
+                    {"httpMethod", "POST"},
+                    {"path", "/upload-url"},
+                    {"headers", {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}}},
+                    {"multiValueHeaders",
+                     {{"Authorization", json::array{"Bearer " + token}}, {"Content-Type", json::array{"application/json"}}}},
+                    {"queryStringParameters", nullptr},
+                    {"multiValueQueryStringParameters", nullptr},
+                    {"pathParameters", nullptr},
+                    {"stageVariables", nullptr},
+                    {"requestContext", {{"requestId", "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"}, {"stage", "api"},
+                                        {"identity", {{"sourceIp", "203.0.113.7"}}}}},
+                    {"body", json::serialize(body)},
+                    {"isBase64Encoded", false}};
+    return parse_response(emu_.invoke(json::serialize(ev)));
+  }
+
+  static inline temp_dir* zip_dir_ = nullptr;
+  static inline bool package_ok_ = false;
+  static inline std::string package_log_;
+
+  runtime_emulator emu_;
+  temp_dir dir_;
+  std::unique_ptr<child_process> store_, function_;
+  std::string endpoint_, key_id_, secret_, db_url_, customer_, job_, code_;
+};
+
+TEST_P(ApiFunction, HealthzInBothFormats) {
+  auto v1 = parse_response(emu_.invoke(R"({"httpMethod":"GET","path":"/healthz"})"));
+  EXPECT_EQ(v1.status, 200);
+  auto v2 = parse_response(
+      emu_.invoke(R"({"version":"2.0","rawPath":"/healthz","requestContext":{"http":{"method":"GET"}}})"));
+  EXPECT_EQ(v2.status, 200);
+  EXPECT_TRUE(v2.doc.contains("cookies"));
+}
+
+TEST_P(ApiFunction, UploadUrlIsPresignedAndThePutLandsInTheStore) {
+  std::string token = login();
+  ASSERT_FALSE(token.empty());
+  auto grant = upload_url(token);
+  ASSERT_EQ(grant.status, 200) << json::serialize(grant.doc);
+  std::string url(grant.body["url"].as_string());
+  std::string key(grant.body["key"].as_string());
+  EXPECT_EQ(key, "jobs/" + job_ + "/photo-001.jpg");
+  EXPECT_TRUE(url.starts_with(endpoint_ + "/uploads/" + key + "?")) << url;  // path style on a custom endpoint
+  EXPECT_NE(url.find("X-Amz-Signature="), std::string::npos);
+
+  // PUT exactly the headers the API returned, as the browser does.
+  std::ofstream(dir_.path() + "/photo.jpg", std::ios::binary) << "\xff\xd8\xff";
+  std::string curl = "curl -sS -o /dev/null -w '%{http_code}' -X PUT --data-binary @" + dir_.path() + "/photo.jpg";
+  for (const auto& [name, value] : grant.body["headers"].as_object())
+    curl += " -H '" + std::string(name) + ": " + std::string(value.as_string()) + "'";
+  EXPECT_EQ(must_run(curl + " '" + url + "'"), "200");
+  EXPECT_TRUE(fs::exists(dir_.path() + "/store") );
+
+  // The photo list (HTTP API payload 2.0, cookie auth) shows it with a GET URL.
+  json::object photos_ev{{"version", "2.0"},
+                         {"routeKey", "GET /jobs/{id}/photos"},
+                         {"rawPath", "/jobs/" + job_ + "/photos"},
+                         {"rawQueryString", ""},
+                         {"cookies", json::array{"dropslot_session=" + token}},
+                         {"headers", {{"accept", "application/json"}}},
+                         {"requestContext", {{"requestId", "id"}, {"stage", "$default"},
+                                             {"http", {{"method", "GET"}, {"path", "/jobs/" + job_ + "/photos"},
+                                                       {"sourceIp", "203.0.113.7"}}}}},
+                         {"isBase64Encoded", false}};
+  auto photos = parse_response(emu_.invoke(json::serialize(photos_ev)));
+  ASSERT_EQ(photos.status, 200) << json::serialize(photos.doc);
+  auto& list = photos.body["photos"].as_array();
+  ASSERT_EQ(list.size(), 1u) << json::serialize(photos.body);
+  EXPECT_EQ(list[0].as_object()["key"].as_string(), key);
+  EXPECT_EQ(list[0].as_object()["size"], 3);
+  std::string get_url(list[0].as_object()["url"].as_string());
+  EXPECT_EQ(must_run("curl -sS -o /dev/null -w '%{http_code}' '" + get_url + "'"), "200");
+
+  // The second grant for the job takes the next number.
+  auto second = upload_url(token);
+  EXPECT_EQ(json::value_to<std::string>(second.body["key"]), "jobs/" + job_ + "/photo-002.jpg");
+}
+
+TEST_P(ApiFunction, ErrorsComeBackAsApiErrorsAndTheLoopGoesOn) {
+  auto unauth = upload_url("not-a-session");
+  EXPECT_EQ(unauth.status, 401);
+  EXPECT_TRUE(unauth.body["error"].as_object().contains("code"));
+  auto missing = parse_response(emu_.invoke(R"({"httpMethod":"GET","path":"/no/such/route"})"));
+  EXPECT_EQ(missing.status, 404);
+  auto bad = emu_.invoke("{not json");
+  EXPECT_EQ(bad.kind, "error");
+  EXPECT_EQ(bad.error_type, "InvalidEventDataException");
+  EXPECT_EQ(parse_response(emu_.invoke(R"({"httpMethod":"GET","path":"/healthz"})")).status, 200);
+  EXPECT_EQ(function_->wait_for(0ms), std::nullopt) << function_->output();
+}
+
+TEST_P(ApiFunction, LogsAreJsonLinesWithoutSecrets) {
+  std::string token = login();
+  auto grant = upload_url(token);
+  ASSERT_EQ(grant.status, 200);
+  std::string log = function_->output();
+  std::istringstream in(log);
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    boost::system::error_code ec;
+    auto v = json::parse(line, ec);
+    EXPECT_FALSE(ec) << "not a JSON line: " << line;
+    ++lines;
+    if (!ec && v.as_object().contains("status")) EXPECT_TRUE(v.as_object().contains("request_id")) << line;
+  }
+  EXPECT_GE(lines, 3);
+  for (const std::string& secret : {token, code_, secret_, std::string(grant.body["url"].as_string())})
+    EXPECT_EQ(log.find(secret), std::string::npos) << "a secret reached the log";
+  EXPECT_EQ(log.find("X-Amz-Signature"), std::string::npos);
+}
+
+TEST_P(ApiFunction, InitFailureIsReportedWithoutThePassword) {
+  function_->stop();
+  // A database that cannot be reached (port 1): init fails, once, and the runtime exits.
+  start_function({"DROPSLOT_DATABASE_URL=postgres://app:hunter2@127.0.0.1:1/dropslot?connect_timeout=2"});
+  auto init = emu_.wait_init_error(30s);
+  ASSERT_TRUE(init) << function_->output();
+  EXPECT_EQ(init->error_type, "Runtime.InitError");
+  EXPECT_EQ(init->body.find("hunter2"), std::string::npos) << init->body;
+  EXPECT_EQ(function_->wait_for(30s), 1);
+  EXPECT_EQ(function_->output().find("hunter2"), std::string::npos) << function_->output();
+}
+
+INSTANTIATE_TEST_SUITE_P(Launch, ApiFunction, ::testing::Values(launch::built_binary, launch::unpacked_zip),
+                         [](const auto& info) { return info.param == launch::built_binary ? "BuiltBinary" : "UnpackedZip"; });
+
+#endif
 
 }  // namespace
 }  // namespace dropslot::test

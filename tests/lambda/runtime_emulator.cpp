@@ -84,7 +84,9 @@ class runtime_emulator::state final : public http::service {
 };
 
 struct runtime_emulator::server_holder {
-  http::server server{2};
+  // Threads: a `next` long poll holds one while it waits (a stopped runtime can
+  // leave one behind), and the posts need others.
+  http::server server{4};
 };
 
 runtime_emulator::runtime_emulator() : state_(std::make_shared<state>()), server_(std::make_unique<server_holder>()) {
