@@ -496,6 +496,7 @@ void append_canonical_uri(std::string& out, std::string_view raw, uri_rules rule
 struct presign_scratch {
   std::vector<const header*> headers;
   std::string names, creq, sts;
+  std::string credential_enc, names_enc;  // encoded once, used in the canonical query and the output
   std::vector<encoded_param> params;
 };
 
@@ -570,6 +571,10 @@ result<presign_result> presign_core(const presign_view& v, key_cache* cache, sig
   sort_headers(s.headers);
   s.names.clear();
   append_sorted_names(s.names, s.headers);
+  s.names_enc.clear();
+  append_uri_encoded(s.names_enc, s.names, false);
+  s.credential_enc.clear();
+  append_credential(s.credential_enc, v, date, true);
 
   std::string& creq = s.creq;
   creq.clear();
@@ -583,25 +588,23 @@ result<presign_result> presign_core(const presign_view& v, key_cache* cache, sig
   if (v.query.empty()) {
     // Already in canonical (sorted) order.
     creq.append("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="sv);
-    append_credential(creq, v, date, true);
+    creq.append(s.credential_enc);
     creq.append("&X-Amz-Date="sv).append(date).append("&X-Amz-Expires="sv).append(expires);
     if (token) {
       creq.append("&X-Amz-Security-Token="sv);
       append_uri_encoded(creq, v.creds->token->reveal(), false);
     }
     creq.append("&X-Amz-SignedHeaders="sv);
-    append_uri_encoded(creq, s.names, false);
+    creq.append(s.names_enc);
   } else {
     s.params.clear();
     for (const query_param& q : v.query) s.params.push_back({uri_encode(q.name, false), uri_encode(q.value, false)});
-    std::string cred;
-    append_credential(cred, v, date, true);
     s.params.push_back({"X-Amz-Algorithm", "AWS4-HMAC-SHA256"});
-    s.params.push_back({"X-Amz-Credential", std::move(cred)});
+    s.params.push_back({"X-Amz-Credential", s.credential_enc});
     s.params.push_back({"X-Amz-Date", std::string(date)});
     s.params.push_back({"X-Amz-Expires", std::string(expires)});
     if (token) s.params.push_back({"X-Amz-Security-Token", uri_encode(v.creds->token->reveal(), false)});
-    s.params.push_back({"X-Amz-SignedHeaders", uri_encode(s.names, false)});
+    s.params.push_back({"X-Amz-SignedHeaders", s.names_enc});
     append_canonical_query(creq, s.params);
   }
   creq += '\n';
@@ -645,15 +648,13 @@ presign_view view_of(const signing_request& r) {
 }
 
 // Appends the auth parameters, encoded, in botocore's order (the signature last).
-void append_auth_query(std::string& out, const presign_view& v, const presign_result& p, const std::string& names) {
-  out.append("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="sv);
-  append_credential(out, v, p.date_view(), true);
+void append_auth_query(std::string& out, const presign_view& v, const presign_result& p, const presign_scratch& s) {
+  out.append("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="sv).append(s.credential_enc);
   out.append("&X-Amz-Date="sv).append(p.date_view()).append("&X-Amz-Expires="sv);
   char expires_buf[24];
   out.append(expires_buf, static_cast<std::size_t>(
                                std::to_chars(expires_buf, expires_buf + sizeof expires_buf, v.expires.count()).ptr - expires_buf));
-  out.append("&X-Amz-SignedHeaders="sv);
-  append_uri_encoded(out, names, false);
+  out.append("&X-Amz-SignedHeaders="sv).append(s.names_enc);
   if (has_token(v)) {
     out.append("&X-Amz-Security-Token="sv);
     append_uri_encoded(out, v.creds->token->reveal(), false);
@@ -687,7 +688,7 @@ result<std::string> presign_query(const signing_request& r, key_cache* cache, si
   if (!p) return fail(p.error());
   std::string out;
   out.reserve(400);
-  append_auth_query(out, v, *p, scratch().names);
+  append_auth_query(out, v, *p, scratch());
   return out;
 }
 
@@ -803,7 +804,7 @@ result<presigned_object> presign_object(const object_presign& p, key_cache* cach
     append_uri_encoded(url, q.value, false);
     url += '&';
   }
-  append_auth_query(url, v, *signed_result, scratch().names);
+  append_auth_query(url, v, *signed_result, scratch());
   out.headers = p.headers;
   out.expires_at = p.time + p.expires;
   return out;
