@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -97,6 +98,10 @@ result<wire_response> transport::perform(const wire_request& r) {
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout_.count()));
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(total_timeout_.count()));
+  // AWS_CA_BUNDLE, as the AWS SDKs read it. The Lambda package's bootstrap sets it:
+  // the bundled Debian libcurl looks for /etc/ssl/certs/ca-certificates.crt, which
+  // Amazon Linux 2023 does not have (docs/deploy.md). Edited by the lambda engineer.
+  if (const char* ca = std::getenv("AWS_CA_BUNDLE"); ca && *ca) curl_easy_setopt(h, CURLOPT_CAINFO, ca);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &out.body);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
