@@ -113,9 +113,7 @@ class server::impl {
     work_.emplace(ioc_.get_executor());
     if (with_signals) {
       signals_.emplace(control_, SIGINT, SIGTERM);
-      signals_->async_wait([this](boost::system::error_code ec, int) {
-        if (!ec) stop();
-      });
+      wait_for_signal();
     }
     {
       std::lock_guard lock(mu_);
@@ -174,7 +172,14 @@ class server::impl {
     socket.set_option(tcp::no_delay(true), ec);  // small responses go out at once
     auto remote = socket.remote_endpoint(ec);
     auto conn = std::make_shared<detail::connection_state>(beast::tcp_stream(std::move(socket)), l.lim, stopping_);
-    if (!ec) conn->remote_address = remote.address().to_string();
+    if (!ec) {
+      auto addr = remote.address();
+      // A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d; logs and rate
+      // limits want the plain IPv4 form.
+      if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+        addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+      conn->remote_address = addr.to_string();
+    }
     {
       std::lock_guard lock(mu_);
       connections_.insert(conn);
@@ -212,6 +217,20 @@ class server::impl {
     co_await handler.fn(conn->stream, info);
   }
 
+  // The first SIGINT/SIGTERM drains; a second one (an impatient operator) closes
+  // every connection at once instead of waiting for the drain timeout.
+  void wait_for_signal() {
+    signals_->async_wait([this](boost::system::error_code ec, int) {
+      if (ec) return;  // cancelled when the drain ends
+      if (!stopping_.load()) {
+        stop();
+        wait_for_signal();
+      } else {
+        close_connections(/*only_idle=*/false);
+      }
+    });
+  }
+
   // Runs on the control strand, once.
   void begin_drain() {
     boost::system::error_code ec;
@@ -219,7 +238,6 @@ class server::impl {
       std::lock_guard lock(mu_);
       for (auto& l : listeners_) l->acceptor.close(ec);
     }
-    if (signals_) signals_->cancel(ec);
     close_connections(/*only_idle=*/true);
     asio::co_spawn(control_, drain_wait(), asio::detached);
     work_.reset();
@@ -235,6 +253,8 @@ class server::impl {
       co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
     }
     close_connections(/*only_idle=*/false);
+    boost::system::error_code ec;
+    if (signals_) signals_->cancel(ec);  // the last thing keeping run() going
   }
 
   std::size_t live_connections() {

@@ -34,7 +34,7 @@ struct child {
   }
 };
 
-void spawn(child& c, const char* path) {
+void spawn(child& c, const char* path, const char* arg = nullptr) {
   int fds[2];
   if (::pipe(fds) != 0) return;
   c.pid = ::fork();
@@ -42,7 +42,7 @@ void spawn(child& c, const char* path) {
     ::dup2(fds[1], STDOUT_FILENO);
     ::close(fds[0]);
     ::close(fds[1]);
-    ::execl(path, path, static_cast<char*>(nullptr));
+    ::execl(path, path, arg, static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::close(fds[1]);
@@ -72,6 +72,32 @@ TEST(ServerProcess, SigtermDrainsInFlightRequestAndExits) {
   EXPECT_EQ(r->header("connection"), "close");
   EXPECT_TRUE(idle.wait_closed());
 
+  EXPECT_EQ(c.line(), "stopped");
+  int status = 0;
+  ASSERT_EQ(::waitpid(c.pid, &status, 0), c.pid);
+  c.pid = -1;
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST(ServerProcess, SecondSignalClosesAStalledUploadAtOnce) {
+  child c;
+  spawn(c, HTTP_TEST_SERVER, "600000");  // a drain this long would outlast every wait below
+  ASSERT_GT(c.pid, 0);
+  std::string address = c.line();
+  ASSERT_FALSE(address.empty());
+
+  dropslot::test::raw_client idle(address);
+  ASSERT_TRUE(idle.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(idle.read_response());
+  dropslot::test::raw_client stalled(address);
+  ASSERT_TRUE(stalled.send("PUT /up HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n0123"));
+  ASSERT_EQ(c.line(), "head");  // the server is reading its body: it is in flight
+
+  ASSERT_EQ(::kill(c.pid, SIGTERM), 0);
+  EXPECT_TRUE(idle.wait_closed());  // the first signal has been taken
+  ASSERT_EQ(::kill(c.pid, SIGTERM), 0);
+  EXPECT_TRUE(stalled.wait_closed());  // within the client's 20 s, far short of the drain
   EXPECT_EQ(c.line(), "stopped");
   int status = 0;
   ASSERT_EQ(::waitpid(c.pid, &status, 0), c.pid);

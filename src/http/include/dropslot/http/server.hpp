@@ -19,7 +19,7 @@
 // idle connections are closed at once, and a connection in the middle of a request
 // finishes it, answers with `Connection: close` and closes. Whatever is still open
 // after the drain timeout (`set_drain_timeout`, default 10 s) is closed, then `run()`
-// returns.
+// returns. Under `run()`, a second SIGINT or SIGTERM closes everything at once.
 #include <chrono>
 #include <cstddef>
 #include <functional>
