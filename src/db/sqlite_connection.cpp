@@ -40,14 +40,6 @@ result<bool> sqlite_stmt::step() {
   return fail(sqlite_error(db_, rc, "step"));
 }
 
-result<void> sqlite_stmt::run() {
-  for (;;) {
-    auto r = step();
-    if (!r) return fail(r.error());
-    if (!*r) return {};
-  }
-}
-
 result<std::unique_ptr<sqlite_connection>> sqlite_connection::open(const std::string& path) {
   sqlite3* db = nullptr;
   // NOMUTEX: a connection is only ever used by one thread at a time (the pool hands it

@@ -56,8 +56,6 @@ class sqlite_stmt {
 
   /// Steps once: true with a row, false when done, or the error.
   result<bool> step();
-  /// Steps to the end, ignoring rows.
-  result<void> run();
 
   std::int64_t int64(int col) const { return sqlite3_column_int64(s_, col); }
   bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }

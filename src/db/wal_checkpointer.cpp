@@ -1,0 +1,33 @@
+#include "wal_checkpointer.hpp"
+
+namespace dropslot::db::detail {
+
+void wal_checkpointer::request() {
+  // Called after every commit once the WAL is past the threshold: keep it to one
+  // atomic exchange unless the thread actually needs waking.
+  if (requested_.exchange(true)) return;
+  std::lock_guard lk(mutex_);
+  wake_.notify_one();
+}
+
+void wal_checkpointer::run() {
+  std::unique_lock lk(mutex_);
+  for (;;) {
+    wake_.wait(lk, [&] { return stop_ || requested_.load(); });
+    if (stop_) return;
+    lk.unlock();
+    requested_ = false;
+    int frames = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &done);
+    if (rc == SQLITE_OK && frames >= cap_frames) {
+      std::lock_guard writers(writer_lock_);
+      (void)sqlite3_wal_checkpoint_v2(conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &done);
+    }
+    lk.lock();
+    // A pause between checkpoints: each one costs fsyncs whatever it copies.
+    wake_.wait_for(lk, min_interval, [&] { return stop_; });
+    if (stop_) return;
+  }
+}
+
+}  // namespace dropslot::db::detail
