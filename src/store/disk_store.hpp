@@ -1,5 +1,5 @@
 #pragma once
-// The storage layer under <data>/ (docs/store.md has the layout):
+// The storage layer under <data>/:
 //
 //   .tmp/                          bodies being received; emptied on open
 //   buckets/<bucket>/bucket.json   creation date
@@ -71,6 +71,8 @@ class temp_file {
   unique_fd fd_;
   fs::path path_;
   std::uint64_t size_ = 0;
+  std::uint64_t writeback_started_ = 0;  // bytes handed to the kernel's writeback
+  std::uint64_t writeback_done_ = 0;     // bytes known to be on disk
 };
 
 /// An object opened for reading: the fd stays on the version that was current when it

@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""1 GiB PUT into `dropslot s3` (a presigned URL, curl -T) against nginx's WebDAV PUT, in
+the same run, then GETs of the same object from both. Reports medians (MB/s) and the
+store's peak RSS (VmHWM). Both servers write to the same disk; the store also verifies
+the signature, computes MD5 (the ETag), fsyncs and renames; nginx does none of these.
+
+  /usr/bin/python3 bench/store/put_vs_nginx.py --bin build/release/src/cli/dropslot [--size-mib 1024] [--runs 5]
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import boto3
+from botocore.config import Config
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def curl(args):
+    out = subprocess.run(["curl", "-sS", "--fail", "-w", "%{http_code} %{time_total} %{size_upload} %{size_download}",
+                          *args], capture_output=True, text=True, check=True).stdout.split()
+    return int(out[0]), float(out[1]), int(float(out[2])), int(float(out[3]))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=os.environ.get("DROPSLOT_BIN", "build/release/src/cli/dropslot"))
+    ap.add_argument("--size-mib", type=int, default=1024)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--dir", default=None, help="work folder (default: a temp folder under the repo's build/)")
+    a = ap.parse_args()
+
+    base = a.dir or tempfile.mkdtemp(prefix="store-bench-", dir=os.path.abspath("build"))
+    os.makedirs(base, exist_ok=True)
+    os.chmod(base, 0o755)  # mkdtemp's 0700 would lock nginx's workers out
+    src = os.path.join(base, "payload.bin")
+    size = a.size_mib * 1024 * 1024
+    with open(src, "wb") as f:
+        block = os.urandom(1 << 20)
+        for _ in range(a.size_mib):
+            f.write(block)
+
+    # --- dropslot s3
+    data = os.path.join(base, "store-data")
+    env = dict(os.environ, DROPSLOT_S3_ACCESS_KEY_ID="BENCHKEY", DROPSLOT_S3_SECRET_ACCESS_KEY="benchsecret" * 4)
+    store = subprocess.Popen([a.bin, "s3", "--data", data, "--listen", "127.0.0.1:0", "--threads", "2"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    endpoint = re.search(r"(http://\S+)", store.stdout.readline()).group(1)
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="BENCHKEY",
+                      aws_secret_access_key="benchsecret" * 4,
+                      config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+    s3.create_bucket(Bucket="bench")
+    put_url = s3.generate_presigned_url("put_object", Params={"Bucket": "bench", "Key": "big.bin"}, ExpiresIn=3600)
+    get_url = s3.generate_presigned_url("get_object", Params={"Bucket": "bench", "Key": "big.bin"}, ExpiresIn=3600)
+
+    # --- nginx WebDAV (nginx-light has http_dav_module)
+    ngx = os.path.join(base, "nginx")
+    for d in ("root", "body", "logs"):
+        os.makedirs(os.path.join(ngx, d), exist_ok=True)
+        # nginx's workers drop to an unprivileged user when started as root.
+        os.chmod(os.path.join(ngx, d), 0o777)
+    port = free_port()
+    conf = os.path.join(ngx, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write("""worker_processes 2; daemon off; pid %(n)s/nginx.pid; error_log %(n)s/logs/error.log;
+events { worker_connections 64; }
+http { access_log off; client_body_temp_path %(n)s/body; client_max_body_size 0; sendfile on;
+  server { listen 127.0.0.1:%(p)d; root %(n)s/root; location / { dav_methods PUT DELETE; create_full_put_path on; } } }
+""" % {"n": ngx, "p": port})
+    nginx = subprocess.Popen(["nginx", "-c", conf, "-p", ngx, "-e", os.path.join(ngx, "logs/error.log")],
+                             stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    nginx_url = "http://127.0.0.1:%d/big.bin" % port
+
+    results = {"store_put": [], "nginx_put": [], "store_get": [], "nginx_get": []}
+    try:
+        for run in range(a.runs):
+            # Alternate who goes first so page-cache and disk state favour neither.
+            order = [("store", put_url), ("nginx", nginx_url)]
+            if run % 2:
+                order.reverse()
+            for who, url in order:
+                subprocess.run(["sync"])
+                code, t, up, _ = curl(["-T", src, "-o", "/dev/null", url])
+                assert code in (200, 201, 204), (who, code)
+                assert up == size
+                results[who + "_put"].append(size / t / 1e6)
+            for who, url in (("store", get_url), ("nginx", nginx_url)):
+                code, t, _, down = curl(["-o", "/dev/null", url])
+                assert code == 200 and down == size, (who, code, down)
+                results[who + "_get"].append(size / t / 1e6)
+        with open("/proc/%d/status" % store.pid) as f:
+            hwm = int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1))
+        head = s3.head_object(Bucket="bench", Key="big.bin")
+        assert head["ContentLength"] == size
+    finally:
+        store.terminate()
+        nginx.terminate()
+        store.wait()
+        nginx.wait()
+
+    med = {k: statistics.median(v) for k, v in results.items()}
+    report = {
+        "size_mib": a.size_mib, "runs": a.runs,
+        "median_MBps": {k: round(v, 1) for k, v in med.items()},
+        "all_MBps": {k: [round(x, 1) for x in v] for k, v in results.items()},
+        "put_ratio_store_over_nginx": round(med["store_put"] / med["nginx_put"], 3),
+        "get_ratio_store_over_nginx": round(med["store_get"] / med["nginx_get"], 3),
+        "store_peak_rss_mib": round(hwm / 1024, 1),
+    }
+    print(json.dumps(report, indent=2))
+    if not a.dir:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
