@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -226,8 +226,14 @@ test('4. a PDF is refused with "Only photos" and nothing is stored', async () =>
   assert.equal(await row.locator('.retry').isVisible(), false, 'no Retry for a file the API refuses');
   assert.match(await page.locator('#upload-status').textContent(), /Only photos/);
   // A photo over the limit is refused by the API before any byte goes anywhere.
-  await page.setInputFiles('#add-photos', { name: 'huge.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(26 * 1024 * 1024) });
+  // (a sparse file on disk: Chromium reads it by path, nothing crosses the wire)
+  const huge_dir = mkdtempSync(join(tmpdir(), 'dropslot-huge-'));
+  const huge = join(huge_dir, 'huge.jpg');
+  writeFileSync(huge, '');
+  truncateSync(huge, 26 * 1024 * 1024);
+  await page.setInputFiles('#add-photos', huge);
   await page.locator('#upload-list li.upload-error .upload-message', { hasText: 'Photos up to 25 MB' }).waitFor();
+  rmSync(huge_dir, { recursive: true, force: true });
   assert.equal((await stored_photos(page, jobs[1].id)).length, 0, 'nothing stored');
   assert.equal(await page.locator('#photo-grid img').count(), 0);
   await shot(page, 'drawer-refused-pdf.png');

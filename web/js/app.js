@@ -14,7 +14,8 @@ const state = {
   jobs: [],
   job_id: null,         // the job whose drawer is open
   opener: null,         // the element focus returns to when the drawer closes
-  photos_seq: 0,        // ignores photo listings that arrive out of order
+  photos_busy: false,   // a photo listing is in flight
+  photos_wanted: null,  // the job to list once it is done
   photos_listed_at: 0,
   photos_expires_in: 900,
   relists: 0,           // re-lists in a row caused by broken thumbnails
@@ -269,16 +270,32 @@ async function save_job(e) {
 
 // ---------------------------------------------------------------- photos
 
+// One listing at a time per page: uploads finishing together ask for several, and
+// the last one wins anyway. A request made while one runs is done right after it.
 async function load_photos(id) {
-  const seq = ++state.photos_seq;
+  state.photos_wanted = id;
+  if (state.photos_busy) return;
+  state.photos_busy = true;
+  try {
+    while (state.photos_wanted) {
+      const job_id = state.photos_wanted;
+      state.photos_wanted = null;
+      await list_photos_once(job_id);
+    }
+  } finally {
+    state.photos_busy = false;
+  }
+}
+
+async function list_photos_once(id) {
   let listing;
   try {
     listing = await api.list_photos(id);
   } catch (err) {
-    if (seq === state.photos_seq && err.status !== 401) $('photos-status').textContent = `Could not load photos: ${err.message}`;
+    if (id === state.job_id && err.status !== 401) $('photos-status').textContent = `Could not load photos: ${err.message}`;
     return;
   }
-  if (seq !== state.photos_seq || id !== state.job_id) return;
+  if (id !== state.job_id) return;
   state.photos_listed_at = Date.now();
   state.photos_expires_in = listing.expires_in;
   render_photos(listing.photos);
