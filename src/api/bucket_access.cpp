@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 
 #include "dropslot/api/error.hpp"
 #include "dropslot/s3/client.hpp"
@@ -80,30 +82,44 @@ class s3_bucket_access final : public bucket_access {
   }
 
  private:
+  /// A per-thread signing request that keeps this instance's credentials and its
+  /// vectors' capacity between calls: the hot path then copies no secret and
+  /// allocates little. Keyed by a never-reused instance id, not the address.
+  sigv4::signing_request& scratch() const {
+    thread_local sigv4::signing_request r;
+    thread_local std::uint64_t owner = 0;
+    if (owner != id_) {
+      r = sigv4::signing_request{};
+      r.credentials = creds_;
+      r.region = ep_.region;
+      owner = id_;
+    }
+    return r;
+  }
+
   result<presigned_request> sign(std::string_view method, const std::string& key, std::vector<sigv4::header> extra,
                                  system_clock::time_point now) const {
     auto e = expiry_at(now);
     if (!e) return fail(e.error());
-    sigv4::signing_request r;
-    r.method = std::string(method);
+    auto& r = scratch();
+    r.method.assign(method);
     r.path = ep_.object_path(key);
-    r.headers.reserve(extra.size() + 1);
+    r.headers.clear();
     r.headers.push_back({"host", ep_.host});
-    for (auto& h : extra) r.headers.push_back(h);
-    r.region = ep_.region;
-    r.credentials = creds_;
+    for (const auto& h : extra) r.headers.push_back(h);
     r.time = time_point_cast<seconds>(now);
     r.expires = *e;
-    auto q = sigv4::presign(r, &keys_);
+    auto q = sigv4::presign_query(r, &keys_);
     if (!q) return fail(api_errc::internal, fmt::format("presign: {}", q.error().message()));
     presigned_request out;
-    out.url.reserve(256 + r.path.size());
+    out.url.reserve(ep_.scheme.size() + 3 + ep_.host.size() + r.path.size() + 1 + q->size());
     out.url = ep_.origin();
     out.url += r.path;
     out.url.push_back('?');
-    out.url += sigv4::encode_query(*q);
+    out.url += *q;
     // The headers the client must send exactly: canonical spellings, host left to
     // the client.
+    out.headers.reserve(extra.size());
     for (auto& h : extra) {
       std::string name = h.name == "content-length"  ? "Content-Length"
                          : h.name == "content-type"  ? "Content-Type"
@@ -116,6 +132,8 @@ class s3_bucket_access final : public bucket_access {
     return out;
   }
 
+  static inline std::atomic<std::uint64_t> next_id_{1};
+  std::uint64_t id_ = next_id_.fetch_add(1);
   seconds url_expiry_;
   s3::bucket_endpoint ep_;
   sigv4::credentials creds_;
