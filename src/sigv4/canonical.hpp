@@ -1,5 +1,7 @@
 #pragma once
 // Internal building blocks shared by the signer and the verifier (not installed).
+#include <array>
+#include <chrono>
 #include <span>
 #include <string>
 #include <string_view>
@@ -8,6 +10,29 @@
 #include <dropslot/sigv4/signer.hpp>
 
 namespace dropslot::sigv4::detail {
+
+inline constexpr char hex_upper[] = "0123456789ABCDEF";
+
+/// unreserved_table[c]: c is an AWS unreserved character (A-Z a-z 0-9 - . _ ~).
+inline constexpr std::array<bool, 256> unreserved_table = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[static_cast<std::size_t>(c)] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                                     c == '-' || c == '.' || c == '_' || c == '~';
+  return t;
+}();
+
+/// The value of a hex digit, or -1.
+inline int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
+inline char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 /// A header after canonicalisation: lower-case name, trimmed value with inner
 /// runs of whitespace collapsed; repeated names merged with ',' in arrival order.

@@ -1,0 +1,75 @@
+// Object addresses (path or virtual-hosted style) and presigned URL strings.
+#include <dropslot/sigv4/signer.hpp>
+
+#include "canonical.hpp"
+
+namespace dropslot::sigv4 {
+using namespace std::string_view_literals;
+using namespace detail;
+
+namespace {
+
+// Virtual-hosted style needs the bucket to be one DNS label under TLS (a dot would
+// break the *.s3 certificate), as botocore's rules decide.
+bool virtual_hostable(std::string_view b) {
+  if (b.size() < 3 || b.size() > 63) return false;
+  for (char c : b)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  return b.front() != '-' && b.back() != '-';
+}
+
+}  // namespace
+
+result<object_address> address_object(std::string_view endpoint, std::string_view region, std::string_view bucket,
+                                      std::string_view key, addressing_style style) {
+  if (bucket.empty()) return fail(sigv4_errc::invalid_argument, "bucket is empty");
+  object_address a;
+  bool aws = endpoint.empty();
+  std::string base_path;
+  if (aws) {
+    if (region.empty()) return fail(sigv4_errc::invalid_argument, "region is empty");
+    a.scheme = "https";
+    a.host = region == "us-east-1" ? "s3.amazonaws.com" : "s3." + std::string(region) + ".amazonaws.com";
+  } else {
+    std::size_t sep = endpoint.find("://");
+    if (sep == std::string_view::npos || sep == 0)
+      return fail(sigv4_errc::invalid_argument, "endpoint must look like https://host[:port]");
+    a.scheme = lower(endpoint.substr(0, sep));
+    if (a.scheme != "http" && a.scheme != "https")
+      return fail(sigv4_errc::invalid_argument, "endpoint scheme must be http or https");
+    std::string_view rest = endpoint.substr(sep + 3);
+    std::size_t slash = rest.find('/');
+    a.host = lower(rest.substr(0, slash));
+    if (slash != std::string_view::npos) base_path = std::string(rest.substr(slash));
+    while (!base_path.empty() && base_path.back() == '/') base_path.pop_back();
+    if (a.host.empty() || a.host.find_first_of("?#@ ") != std::string::npos)
+      return fail(sigv4_errc::invalid_argument, "endpoint host is invalid");
+    // Default ports are not part of the Host header clients send.
+    if (a.scheme == "https" && a.host.ends_with(":443")) a.host.resize(a.host.size() - 4);
+    if (a.scheme == "http" && a.host.ends_with(":80")) a.host.resize(a.host.size() - 3);
+  }
+  bool virtual_hosted = style == addressing_style::virtual_hosted ||
+                        (style == addressing_style::automatic && aws && virtual_hostable(bucket));
+  if (virtual_hosted) {
+    a.host = std::string(bucket) + "." + a.host;
+    a.path = base_path + "/";
+  } else {
+    a.path = base_path + "/";
+    append_uri_encoded(a.path, bucket, false);
+    a.path += '/';
+  }
+  append_uri_encoded(a.path, key, true);
+  return a;
+}
+
+std::string presigned_url(const object_address& where, std::span<const query_param> query,
+                          std::span<const query_param> auth_query) {
+  std::string url;
+  url.reserve(where.scheme.size() + where.host.size() + where.path.size() + 512);
+  url.append(where.scheme).append("://"sv).append(where.host).append(where.path);
+  std::string q = encode_query(query, auth_query);
+  if (!q.empty()) url.append("?"sv).append(q);
+  return url;
+}
+
+}  // namespace dropslot::sigv4
