@@ -162,7 +162,7 @@ struct object_presign {
   std::string bucket;
   std::string key;                      ///< the object key, unencoded
   addressing_style style = addressing_style::automatic;
-  std::vector<header> headers;          ///< extra headers to sign (host is added)
+  std::vector<header> headers;          ///< extra headers to sign; host comes from the address (a host here is an error)
   std::vector<query_param> query;       ///< extra query parameters (decoded)
   std::string region;
   sigv4::credentials credentials;
@@ -176,6 +176,7 @@ struct presigned_object {
   std::chrono::sys_seconds expires_at;
 };
 
+/// Errors: as address_object() and presign().
 result<presigned_object> presign_object(const object_presign& p, key_cache* cache = nullptr,
                                         signing_trace* trace = nullptr);
 
