@@ -65,5 +65,36 @@ TEST(DeployS3Steps, StageThenPromoteAgainstDropslotS3) {
   EXPECT_EQ(page, "<!doctype html><title>dropslot v2</title>");
 }
 
+
+#if DROPSLOT_HAVE_SERVE
+// deploy/smoke.sh, the script deploy.sh runs against API Gateway, run here against
+// `dropslot serve` (same API under /api, embedded store): it must pass, and it
+// must fail when the URL does not point at the bucket it was told.
+TEST(DeploySmoke, PassesAgainstServeAndCatchesTheWrongBucket) {
+  temp_dir dir;
+  child_process serve({DROPSLOT_BINARY_DIR "/src/cli/dropslot", "serve", "--data", dir.path() + "/data", "--listen",
+                       "127.0.0.1:0", "--s3-listen", "127.0.0.1:0"},
+                      {"PATH=/usr/bin:/bin", "AWS_REGION=us-east-1"}, dir.path() + "/serve.log");
+  std::string api;
+  for (int i = 0; i < 400 && api.empty(); ++i) {
+    std::smatch m;
+    std::string log = serve.output();
+    if (std::regex_search(log, m, std::regex("dropslot api listening on (http://[0-9.:]+)"))) api = m[1];
+    else std::this_thread::sleep_for(25ms);
+  }
+  ASSERT_FALSE(api.empty()) << serve.output();
+  std::string smoke = "env -u AWS_CA_BUNDLE DROPSLOT_BIN=" DROPSLOT_BINARY_DIR "/src/cli/dropslot " DROPSLOT_SOURCE_DIR
+                      "/deploy/smoke.sh --api " + api + "/api/ --database-url sqlite://" + dir.path() +
+                      "/data/dropslot.db --staging-url " + api + "/";
+  auto [rc, out] = run_shell(smoke + " --bucket uploads");
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("smoke: OK"), std::string::npos) << out;
+  EXPECT_EQ(out.find("X-Amz-Signature"), std::string::npos) << "smoke printed a signature";
+  auto [bad_rc, bad_out] = run_shell(smoke + " --bucket some-other-bucket");
+  EXPECT_EQ(bad_rc, 1) << bad_out;
+  EXPECT_NE(bad_out.find("does not point at bucket some-other-bucket"), std::string::npos) << bad_out;
+}
+#endif
+
 }  // namespace
 }  // namespace dropslot::test
