@@ -91,6 +91,7 @@ async function open_job(p, id) {
 async function close_drawer(p) {
   await p.keyboard.press('Escape');
   await p.waitForFunction(() => !document.getElementById('drawer').classList.contains('open'));
+  await p.locator('#drawer').waitFor({ state: 'hidden' });
 }
 
 async function thumbnails_loaded(p, count) {
@@ -105,7 +106,7 @@ async function thumbnails_loaded(p, count) {
 
 async function shot(p, name) {
   const file = join(artifacts, name);
-  await p.screenshot({ path: file });
+  await p.screenshot({ path: file, animations: 'disabled' });
   return file;
 }
 
@@ -306,6 +307,7 @@ test('6. the store going away mid-upload shows an error with Retry, and Retry su
   await context.setOffline(false);
   await page.locator('#offline-banner').waitFor({ state: 'hidden' });
   await page.waitForFunction(() => document.querySelectorAll('#upload-list li.upload-done').length === 1, null, { timeout: 30_000 });
+  assert.equal(await page.locator('#upload-list li').count(), 1, 'the new batch replaced the finished one');
   await thumbnails_loaded(page, before_count + 2);
 });
 
@@ -361,6 +363,7 @@ test('a session that ends (401) sends the page back to login', async () => {
   await context.clearCookies();
   await page.click('#job-form button[type=submit]');
   await page.locator('#login-view').waitFor();
+  await page.locator('#drawer').waitFor({ state: 'hidden' });
   assert.match(await page.locator('#login-error').textContent(), /session has ended/);
   assert.equal(await page.locator('#drawer.open').count(), 0, 'the drawer closed');
   await shot(page, 'login-after-401.png');

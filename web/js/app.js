@@ -354,6 +354,7 @@ function add_files(input) {
   input.value = ''; // picking the same file again must fire `change` again
   if (!files.length || !state.job_id) return;
   queue.add(state.job_id, files);
+  render_uploads(); // a new batch may have dropped the finished rows of the last one
 }
 
 function render_uploads() {
