@@ -175,12 +175,17 @@ http::response db_error_response(const error& e, std::string_view request_id) {
 http::response api_error_response(const error& e, std::string_view request_id) {
   if (e.code.category() == api_errc_category()) {
     auto code = static_cast<api_errc>(e.code.value());
-    if (code == api_errc::internal || code == api_errc::storage_unavailable || code == api_errc::bad_config) {
+    if (code == api_errc::storage_unavailable) {
+      // The detail is "client message\ninternal detail": the client gets the first
+      // line (which says what failed, never how), the log gets everything.
       log_failure(request_id, to_string(code), e.detail);
-      return error_response(code == api_errc::storage_unavailable ? code : api_errc::internal,
-                            code == api_errc::storage_unavailable
-                                ? "the storage service is unavailable; try again shortly"
-                                : "internal error");
+      auto nl = e.detail.find('\n');
+      std::string_view shown = std::string_view(e.detail).substr(0, nl);
+      return error_response(code, shown.empty() ? "the storage service is unavailable; try again shortly" : shown);
+    }
+    if (code == api_errc::internal || code == api_errc::bad_config) {
+      log_failure(request_id, to_string(code), e.detail);
+      return error_response(api_errc::internal, "internal error");
     }
     return error_response(code, e.detail.empty() ? to_string(code) : e.detail);
   }

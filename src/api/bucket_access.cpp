@@ -45,7 +45,8 @@ class s3_bucket_access final : public bucket_access {
       // No URL outlives the credentials that signed it (DESIGN.md, Security model).
       auto left = duration_cast<seconds>(*creds_.expiry - now);
       if (left <= credential_margin)
-        return fail(api_errc::storage_unavailable, "the S3 credentials have expired or are about to");
+        return fail(api_errc::storage_unavailable,
+                    "the storage credentials have expired; try again shortly\nS3 credentials expire within 30 s");
       e = std::min(e, left);
     }
     return e;
@@ -70,10 +71,12 @@ class s3_bucket_access final : public bucket_access {
       // The client never sees S3's internals; the log gets them (no secrets: the
       // detail is S3's code and message or curl's).
       auto code = all.error().code;
-      std::string what = code == s3::s3_errc::access_denied ? "S3 denied the listing"
-                         : code == s3::s3_errc::no_such_bucket ? "the bucket does not exist"
-                                                               : "S3 is unavailable";
-      return fail(api_errc::storage_unavailable, fmt::format("{}: {}", what, all.error().message()));
+      std::string what = code == s3::s3_errc::access_denied    ? "the storage service refused the API's credentials"
+                         : code == s3::s3_errc::no_such_bucket ? "the storage bucket does not exist"
+                                                               : "the storage service is unavailable; try again shortly";
+      // "client message\ninternal detail": api_error_response shows the first line
+      // and logs the whole.
+      return fail(api_errc::storage_unavailable, fmt::format("{}\n{}", what, all.error().message()));
     }
     std::vector<listed_object> out;
     out.reserve(all->size());

@@ -1,0 +1,126 @@
+// The presigner the API uses: what it signs, where the URL points, and that no URL
+// outlives credentials with a known expiry. Pure: no request leaves the process.
+#include "bucket_access.hpp"
+
+#include <gtest/gtest.h>
+
+#include "dropslot/api/error.hpp"
+
+namespace dropslot::api {
+namespace {
+
+using namespace std::chrono;
+
+app_config local_config() {
+  app_config c;
+  c.bucket = "uploads";
+  c.region = "us-east-1";
+  c.s3_endpoint = "http://127.0.0.1:9000";
+  c.path_style = true;
+  c.database_url = "sqlite:///unused.db";
+  c.credentials = explicit_credentials{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", {}, {}};
+  return c;
+}
+
+const system_clock::time_point t0 = sys_days{year{2026} / 11 / 29} + hours(5);
+
+TEST(BucketAccess, PresignedPutSignsTheTerms) {
+  auto b = make_bucket_access(local_config(), t0);
+  ASSERT_TRUE(b) << b.error().message();
+  auto p = (*b)->presign_put("jobs/J1/photo-001.jpg", {"image/jpeg", 1234, std::nullopt}, t0);
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->url.starts_with("http://127.0.0.1:9000/uploads/jobs/J1/photo-001.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256"))
+      << p->url;
+  EXPECT_NE(p->url.find("X-Amz-Expires=900&"), std::string::npos);
+  EXPECT_NE(p->url.find("X-Amz-Date=20261129T050000Z"), std::string::npos);
+  EXPECT_NE(p->url.find("X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost%3Bif-none-match&"), std::string::npos)
+      << p->url;
+  EXPECT_EQ(p->url.find("wJalr"), std::string::npos);  // the secret never leaves
+  ASSERT_EQ(p->headers.size(), 3u);
+  EXPECT_EQ(p->headers[0], (std::pair<std::string, std::string>{"Content-Length", "1234"}));
+  EXPECT_EQ(p->headers[1], (std::pair<std::string, std::string>{"Content-Type", "image/jpeg"}));
+  EXPECT_EQ(p->headers[2], (std::pair<std::string, std::string>{"If-None-Match", "*"}));
+  EXPECT_EQ(p->expires_in, seconds(900));
+  EXPECT_EQ(p->expires_at, t0 + seconds(900));
+}
+
+TEST(BucketAccess, ChecksumIsSignedWhenGiven) {
+  auto b = make_bucket_access(local_config(), t0);
+  ASSERT_TRUE(b);
+  auto p = (*b)->presign_put("k.jpg", {"image/jpeg", 5, std::string("LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=")}, t0);
+  ASSERT_TRUE(p);
+  EXPECT_NE(p->url.find("if-none-match%3Bx-amz-checksum-sha256"), std::string::npos) << p->url;
+  ASSERT_EQ(p->headers.size(), 4u);
+  EXPECT_EQ(p->headers[3].first, "x-amz-checksum-sha256");
+}
+
+TEST(BucketAccess, SameInputsSameUrlAcrossThreadsAndInstances) {
+  auto a = make_bucket_access(local_config(), t0);
+  auto b = make_bucket_access(local_config(), t0);
+  ASSERT_TRUE(a && b);
+  auto pa = (*a)->presign_get("jobs/J1/photo-001.jpg", t0);
+  auto pb = (*b)->presign_get("jobs/J1/photo-001.jpg", t0);
+  ASSERT_TRUE(pa && pb);
+  EXPECT_EQ(pa->url, pb->url);
+  // Another instance with other credentials on the same thread must not reuse the
+  // first one's per-thread signing state.
+  auto other_cfg = local_config();
+  other_cfg.credentials->access_key_id = "AKIDOTHER";
+  auto c = make_bucket_access(other_cfg, t0);
+  ASSERT_TRUE(c);
+  auto pc = (*c)->presign_get("jobs/J1/photo-001.jpg", t0);
+  ASSERT_TRUE(pc);
+  EXPECT_NE(pc->url.find("AKIDOTHER"), std::string::npos);
+  auto pa2 = (*a)->presign_get("jobs/J1/photo-001.jpg", t0);
+  EXPECT_EQ(pa2->url, pa->url);
+}
+
+TEST(BucketAccess, AwsIsVirtualHostedRegional) {
+  auto c = local_config();
+  c.s3_endpoint.clear();
+  c.path_style = false;
+  c.region = "eu-west-1";
+  auto b = make_bucket_access(c, t0);
+  ASSERT_TRUE(b);
+  auto p = (*b)->presign_get("jobs/J1/photo 1.jpg", t0);
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->url.starts_with("https://uploads.s3.eu-west-1.amazonaws.com/jobs/J1/photo%201.jpg?")) << p->url;
+}
+
+TEST(BucketAccess, NoUrlOutlivesTemporaryCredentials) {
+  auto c = local_config();
+  c.credentials->session_token = "FQoGZXIvYXdzEXAMPLETOKEN";
+  c.credentials->expires_at = t0 + seconds(300);
+  auto b = make_bucket_access(c, t0);
+  ASSERT_TRUE(b);
+  auto p = (*b)->presign_put("k.jpg", {"image/jpeg", 1, std::nullopt}, t0);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->expires_in, seconds(300));
+  EXPECT_NE(p->url.find("X-Amz-Expires=300&"), std::string::npos);
+  EXPECT_NE(p->url.find("X-Amz-Security-Token="), std::string::npos);
+  // Later, less is left.
+  EXPECT_EQ(*(*b)->expiry_at(t0 + seconds(200)), seconds(100));
+  // Expired (or about to): no URL at all.
+  auto late = (*b)->presign_get("k.jpg", t0 + seconds(290));
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, api_errc::storage_unavailable);
+}
+
+TEST(BucketAccess, ExpiryIsCappedAtSevenDays) {
+  auto c = local_config();
+  c.url_expiry = seconds(604800);
+  auto b = make_bucket_access(c, t0);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(*(*b)->expiry_at(t0), seconds(604800));
+}
+
+TEST(BucketAccess, BadEndpointOrBucketIsAConfigError) {
+  auto c = local_config();
+  c.bucket = "Bad_Bucket";
+  auto b = make_bucket_access(c, t0);
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().code, api_errc::bad_config);
+}
+
+}  // namespace
+}  // namespace dropslot::api
