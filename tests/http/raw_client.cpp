@@ -36,6 +36,13 @@ void raw_client::close() {
   fd_ = -1;
 }
 
+int raw_client::local_port() const {
+  sockaddr_in addr{};
+  socklen_t len = sizeof addr;
+  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return -1;
+  return ntohs(addr.sin_port);
+}
+
 bool raw_client::send(const std::string& bytes) {
   std::size_t off = 0;
   while (off < bytes.size()) {

@@ -37,6 +37,8 @@ class raw_client {
   /// Reads exactly `n` bytes or fewer if the peer closes.
   std::string read_bytes(std::size_t n);
   void close();
+  /// The client's own port (diagnostics).
+  int local_port() const;
 
  private:
   bool fill();  // reads more into buf_; false on close or timeout
