@@ -303,6 +303,7 @@ test('6. the store going away mid-upload shows an error with Retry, and Retry su
   await page.locator('#upload-list li.upload-queued').waitFor();
   await sleep(500);
   assert.equal(await page.locator('#upload-list li.upload-queued').count(), 1, 'it waits while offline');
+  assert.equal(await page.locator('#upload-list li.upload-queued .upload-state').textContent(), 'Waiting for connection');
   await shot(page, 'drawer-offline.png');
   await context.setOffline(false);
   await page.locator('#offline-banner').waitFor({ state: 'hidden' });

@@ -384,7 +384,7 @@ function render_upload(item) {
   row.className = `upload upload-${item.state}`;
   row.querySelector('progress').value = item.state === 'done' ? 100 : pct;
   row.querySelector('.upload-state').textContent =
-    { queued: 'Waiting', uploading: `${pct}%`, done: 'Done', error: 'Failed' }[item.state];
+    { queued: navigator.onLine ? 'Waiting' : 'Waiting for connection', uploading: `${pct}%`, done: 'Done', error: 'Failed' }[item.state];
   row.querySelector('.upload-message').textContent = item.state === 'error' ? upload_message(item.error) : '';
   row.querySelector('.retry').hidden = !(item.state === 'error' && retryable(item.error));
   render_overall();
@@ -446,7 +446,9 @@ function route() {
 
 function on_connectivity() {
   show('offline-banner', !navigator.onLine);
+  document.body.classList.toggle('offline', !navigator.onLine);
   if (navigator.onLine) queue.pump();
+  render_uploads();
 }
 
 async function start() {
