@@ -134,47 +134,55 @@ def upload_url_event(token, job):
         "isBase64Encoded": False}).encode()
 
 
-def measure(name, argv, env, emu, event, runs, warm):
-    colds, cpus, statuses = [], [], {}
-    log_path = os.path.join(env["LAMBDA_TASK_ROOT"] if "zip" not in name else tempfile.gettempdir(),
-                            "bench-%d.stderr" % os.getpid())
-    for i in range(runs):
-        emu.new_generation()
-        rid = emu.invoke_async(event)
-        t0 = time.perf_counter_ns()
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=log)
-        try:
-            t1, kind, body = emu.wait(rid)
-        except RuntimeError:
-            proc.kill()
-            sys.exit("%s gave no answer; its stderr:\n%s" % (name, open(log_path, errors="replace").read()[-3000:]))
-        colds.append((t1 - t0) / 1e6)
-        doc = json.loads(body)
-        statuses[doc.get("statusCode", kind)] = statuses.get(doc.get("statusCode", kind), 0) + 1
-        if i == runs - 1 and warm:
-            # Warm: the last process keeps serving, one invocation after another.
-            t_start = time.perf_counter()
-            for _ in range(warm):
-                w = emu.wait(emu.invoke_async(event))
-                code = json.loads(w[2]).get("statusCode", w[1])
-                statuses[code] = statuses.get(code, 0) + 1
-            warm_rate = warm / (time.perf_counter() - t_start)
-        proc.send_signal(signal.SIGKILL)
-        # rusage of the killed process: the CPU it spent up to its first answer
-        # (it was blocked in `next` after that), which the machine's load does not
-        # inflate the way it inflates wall time.
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = status
-        if not (i == runs - 1 and warm):
-            cpus.append((usage.ru_utime + usage.ru_stime) * 1000)
-    colds.sort()
-    result = {"name": name, "runs": runs, "cold_median_ms": statistics.median(colds),
-              "cold_min_ms": colds[0], "cold_p90_ms": colds[int(0.9 * (len(colds) - 1))],
-              "cold_cpu_median_ms": statistics.median(cpus) if cpus else None,
-              "warm_invocations_per_s": warm_rate if warm else None, "statuses": statuses}
-    print(json.dumps(result), flush=True)
-    return result
+class Target:
+    """One way of starting the function, and what was measured of it."""
+
+    def __init__(self, name, argv, env):
+        self.name, self.argv, self.env = name, argv, env
+        self.colds, self.cpus, self.statuses, self.warm_rate = [], [], {}, None
+
+    def count(self, body, kind):
+        code = json.loads(body).get("statusCode", kind)
+        self.statuses[code] = self.statuses.get(code, 0) + 1
+
+    def result(self):
+        colds = sorted(self.colds)
+        return {"name": self.name, "runs": len(colds), "cold_median_ms": statistics.median(colds),
+                "cold_min_ms": colds[0], "cold_p90_ms": colds[int(0.9 * (len(colds) - 1))],
+                "cold_cpu_median_ms": statistics.median(self.cpus) if self.cpus else None,
+                "warm_invocations_per_s": self.warm_rate, "statuses": self.statuses}
+
+
+def cold_run(target, emu, event, warm=0):
+    """A fresh process answers one event (then, with `warm`, that many more)."""
+    log_path = os.path.join(tempfile.gettempdir(), "dropslot-lambda-bench-%d.stderr" % os.getpid())
+    emu.new_generation()
+    rid = emu.invoke_async(event)
+    t0 = time.perf_counter_ns()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(target.argv, env=target.env, stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        t1, kind, body = emu.wait(rid)
+    except RuntimeError:
+        proc.kill()
+        sys.exit("%s gave no answer; its stderr:\n%s" % (target.name, open(log_path, errors="replace").read()[-3000:]))
+    target.colds.append((t1 - t0) / 1e6)
+    target.count(body, kind)
+    if warm:
+        # Warm: the same process keeps serving, one invocation after another.
+        t_start = time.perf_counter()
+        for _ in range(warm):
+            t, kind, body = emu.wait(emu.invoke_async(event))
+            target.count(body, kind)
+        target.warm_rate = warm / (time.perf_counter() - t_start)
+    proc.send_signal(signal.SIGKILL)
+    # rusage of the killed process: the CPU it spent up to its first answer (it
+    # was blocked in `next` after that). Load inflates it less than wall time.
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = status
+    if not warm:
+        target.cpus.append((usage.ru_utime + usage.ru_stime) * 1000)
+    os.unlink(log_path)
 
 
 def main():
@@ -216,15 +224,35 @@ def main():
         p.wait()
         event = upload_url_event(token, job)
 
-        print(json.dumps({"machine": os.uname().release, "cpus": os.cpu_count(), "python": sys.version.split()[0]}))
-        results = [measure("dropslot lambda (binary)", [args.dropslot, "lambda"], base_env, emu, event, args.runs,
-                           args.warm)]
+        print(json.dumps({"machine": os.uname().release, "cpus": os.cpu_count(), "python": sys.version.split()[0],
+                          "loadavg": os.getloadavg()}))
+        # The floor on this machine right now: spawning /bin/true and reaping it.
+        floor_wall, floor_cpu = [], []
+        for _ in range(args.runs):
+            t0 = time.perf_counter_ns()
+            p = subprocess.Popen(["/bin/true"], env=base_env)
+            _, status, usage = os.wait4(p.pid, 0)
+            p.returncode = status
+            floor_wall.append((time.perf_counter_ns() - t0) / 1e6)
+            floor_cpu.append((usage.ru_utime + usage.ru_stime) * 1000)
+        print(json.dumps({"name": "/bin/true (spawn + exit)", "wall_median_ms": statistics.median(floor_wall),
+                          "cpu_median_ms": statistics.median(floor_cpu)}), flush=True)
+        targets = [Target("dropslot lambda (binary)", [args.dropslot, "lambda"], base_env)]
         if args.zip_root:
-            env = dict(base_env, LAMBDA_TASK_ROOT=args.zip_root)
-            results.append(measure("dropslot lambda (unpacked zip, bundled loader)",
-                                   [os.path.join(args.zip_root, "bootstrap")], env, emu, event, args.runs, args.warm))
-        results.append(measure("python3 + boto3 presign", ["/usr/bin/python3", os.path.join(HERE, "boto3_function.py")],
-                               base_env, emu, event, args.runs, args.warm))
+            targets.append(Target("dropslot lambda (unpacked zip, bundled loader)",
+                                  [os.path.join(args.zip_root, "bootstrap")],
+                                  dict(base_env, LAMBDA_TASK_ROOT=args.zip_root)))
+        targets.append(Target("python3 + boto3 presign",
+                              ["/usr/bin/python3", os.path.join(HERE, "boto3_function.py")], base_env))
+        # Round-robin, so the machine's changing load falls on every target alike.
+        for _ in range(args.runs):
+            for t in targets:
+                cold_run(t, emu, event)
+        for t in targets:
+            cold_run(t, emu, event, warm=args.warm)
+        results = [t.result() for t in targets]
+        for r in results:
+            print(json.dumps(r), flush=True)
         base = results[-1]
         for r in results[:-1]:
             print("%s: cold %.2f ms median (boto3 %.1f ms, %.0fx faster), CPU %.1f ms (boto3 %.1f ms); "
