@@ -63,7 +63,7 @@ std::size_t api_service::body_limit(const http::request& head) const {
 http::response api_service::handle(const http::request& req) {
   http::response res;
   try {
-    res = dispatch(req);
+    res = req.method == "OPTIONS" ? preflight(req) : dispatch(req);
   } catch (const std::exception& e) {
     // The request boundary: the detail goes to the log, the client gets a generic body.
     log_failure(req.request_id, "unhandled exception", e.what());
@@ -71,6 +71,14 @@ http::response api_service::handle(const http::request& req) {
   } catch (...) {
     log_failure(req.request_id, "unhandled exception", "unknown");
     res = error_response(api_errc::internal, "internal error");
+  }
+  // CORS for a dashboard served from another origin (Lambda behind API Gateway,
+  // the dashboard on CloudFront): only the configured origin, with credentials.
+  if (auto origin = req.headers.get("Origin");
+      origin && !config_.dashboard_origin.empty() && *origin == config_.dashboard_origin) {
+    res.headers.set("Access-Control-Allow-Origin", config_.dashboard_origin);
+    res.headers.set("Access-Control-Allow-Credentials", "true");
+    res.headers.add("Vary", "Origin");
   }
   if (!req.request_id.empty()) res.headers.set("X-Request-Id", req.request_id);
   res.headers.set("X-Content-Type-Options", "nosniff");
@@ -138,6 +146,24 @@ http::response api_service::dispatch(const http::request& req) {
     c.token = std::move(*token);
   }
   return (this->*(m.found->handler.fn))(c);
+}
+
+http::response api_service::preflight(const http::request& req) {
+  auto path = route_path(req.path);
+  if (!path) return error_response(api_errc::not_found, "no such route");
+  auto m = routes_.find("", *path);  // no verb is "": any route on this path counts
+  if (!m.other_method) return error_response(api_errc::not_found, "no such route");
+  http::response res;
+  res.status = 204;
+  std::string methods;
+  for (const auto& r : routes_.routes()) {
+    route_params unused;
+    if (match_template(r.path_template, *path, unused)) methods += (methods.empty() ? "" : ", ") + r.method;
+  }
+  res.headers.set("Access-Control-Allow-Methods", methods);
+  res.headers.set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Requested-With");
+  res.headers.set("Access-Control-Max-Age", "600");
+  return res;
 }
 
 http::response api_service::healthz(call& c) {

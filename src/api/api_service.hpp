@@ -61,6 +61,8 @@ class api_service final : public http::service {
 
  private:
   http::response dispatch(const http::request& req);
+  /// OPTIONS: the CORS preflight of a route (204 with the allowed methods).
+  http::response preflight(const http::request& req);
   /// Strips the API base from the path: the route path, or nullopt when the
   /// request is not under the base.
   std::optional<std::string_view> route_path(std::string_view path) const;

@@ -138,6 +138,21 @@ TEST_P(api_test, JobsAndQuotes) {
   EXPECT_EQ(list.json().at("quotes").at(0).at("description").as_string(), "New gutters");
 }
 
+TEST_P(api_test, CorsOnlyForTheDashboardOrigin) {
+  DROPSLOT_START();
+  auto pre = http_request("OPTIONS", s().api() + "/api/upload-url",
+                          {{"Origin", s().api()}, {"Access-Control-Request-Method", "POST"}});
+  EXPECT_EQ(pre.status, 204);
+  EXPECT_EQ(pre.header("access-control-allow-origin"), s().api());
+  EXPECT_EQ(pre.header("access-control-allow-methods"), "POST");
+  auto evil = http_request("OPTIONS", s().api() + "/api/upload-url",
+                           {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "POST"}});
+  EXPECT_EQ(evil.header("access-control-allow-origin"), "");
+  EXPECT_EQ(http_request("OPTIONS", s().api() + "/api/nope").status, 404);
+  auto jobs = http_request("OPTIONS", s().api() + "/api/jobs/J1", {{"Origin", s().api()}});
+  EXPECT_EQ(jobs.header("access-control-allow-methods"), "GET, PATCH");
+}
+
 TEST_P(api_test, DashboardPagesCarryTheSecurityHeaders) {
   DROPSLOT_START();
   auto page = http_request("GET", s().api() + "/");
