@@ -28,6 +28,32 @@ def free_port():
         return s.getsockname()[1]
 
 
+def cpu_seconds(pids):
+    """user + system CPU time of these processes (clock ticks → seconds)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except FileNotFoundError:
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def nginx_pids(master):
+    pids = [master]
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == master:
+                        pids.append(int(d))
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+    return pids
+
+
 def curl(args):
     out = subprocess.run(["curl", "-sS", "--fail", "-w", "%{http_code} %{time_total} %{size_upload} %{size_download}",
                           *args], capture_output=True, text=True, check=True).stdout.split()
@@ -84,7 +110,9 @@ http { access_log off; client_body_temp_path %(n)s/body; client_max_body_size 0;
     time.sleep(0.5)
     nginx_url = "http://127.0.0.1:%d/big.bin" % port
 
-    results = {"store_put": [], "nginx_put": [], "store_get": [], "nginx_get": []}
+    results = {"store_put": [], "nginx_put": [], "store_get": [], "nginx_get": [], "dd_fdatasync": []}
+    cpu = {"store_put": [], "nginx_put": []}  # server CPU seconds per GiB: robust to a busy machine
+    npids = nginx_pids(nginx.pid)
     try:
         for run in range(a.runs):
             # Alternate who goes first so page-cache and disk state favour neither.
@@ -93,10 +121,21 @@ http { access_log off; client_body_temp_path %(n)s/body; client_max_body_size 0;
                 order.reverse()
             for who, url in order:
                 subprocess.run(["sync"])
+                pids = [store.pid] if who == "store" else npids
+                before = cpu_seconds(pids)
                 code, t, up, _ = curl(["-T", src, "-o", "/dev/null", url])
                 assert code in (200, 201, 204), (who, code)
                 assert up == size
                 results[who + "_put"].append(size / t / 1e6)
+                cpu[who + "_put"].append((cpu_seconds(pids) - before) / (size / 2**30))
+            # The disk's own durable write speed, same file, same run: the ceiling for any
+            # server that fsyncs before answering (nginx's WebDAV PUT does not).
+            subprocess.run(["sync"])
+            t0 = time.monotonic()
+            subprocess.run(["dd", "if=" + src, "of=" + os.path.join(base, "dd.bin"), "bs=1M", "conv=fdatasync"],
+                           check=True, capture_output=True)
+            results["dd_fdatasync"].append(size / (time.monotonic() - t0) / 1e6)
+            os.remove(os.path.join(base, "dd.bin"))
             for who, url in (("store", get_url), ("nginx", nginx_url)):
                 code, t, _, down = curl(["-o", "/dev/null", url])
                 assert code == 200 and down == size, (who, code, down)
@@ -117,7 +156,10 @@ http { access_log off; client_body_temp_path %(n)s/body; client_max_body_size 0;
         "median_MBps": {k: round(v, 1) for k, v in med.items()},
         "all_MBps": {k: [round(x, 1) for x in v] for k, v in results.items()},
         "put_ratio_store_over_nginx": round(med["store_put"] / med["nginx_put"], 3),
+        "put_ratio_store_over_dd_fdatasync": round(med["store_put"] / med["dd_fdatasync"], 3),
         "get_ratio_store_over_nginx": round(med["store_get"] / med["nginx_get"], 3),
+        "server_cpu_s_per_GiB_put": {k: round(statistics.median(v), 2) for k, v in cpu.items()},
+        "load_average": open("/proc/loadavg").read().split()[:3],
         "store_peak_rss_mib": round(hwm / 1024, 1),
     }
     print(json.dumps(report, indent=2))

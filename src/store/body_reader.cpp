@@ -108,7 +108,12 @@ result<std::unique_ptr<body_reader>> body_reader::make(const sigv4::verified_req
     r->checksum_name_ = name;
     r->checksum_in_trailer_ = true;
   }
-  r->digests_ = std::make_unique<body_digests>(auth.payload == pm::hashed, algo);
+  // Bodies past 8 MiB hash MD5 on a helper thread (md5_pipeline.hpp); small ones inline,
+  // where a thread would cost more than it saves.
+  std::uint64_t expected = r->decoded_length_.value_or(0);
+  if (auto cl = h.get("content-length")) expected = std::max<std::uint64_t>(expected, parse_u64(*cl).value_or(0));
+  const bool large = expected > 8 * 1024 * 1024;
+  r->digests_ = std::make_unique<body_digests>(auth.payload == pm::hashed, algo, large);
   return r;
 }
 

@@ -53,10 +53,14 @@ std::string base64_encode(std::string_view raw);
 /// nullopt on invalid input.
 std::optional<std::string> base64_decode(std::string_view text);
 
-/// Every digest a stored body needs, fed once per byte.
+class md5_pipeline;
+
+/// Every digest a stored body needs, fed once per byte. With `large`, MD5 runs on a
+/// helper thread (md5_pipeline.hpp).
 class body_digests {
  public:
-  explicit body_digests(bool want_sha256, checksum_algorithm extra);
+  explicit body_digests(bool want_sha256, checksum_algorithm extra, bool large = false);
+  ~body_digests();
   void update(const void* p, std::size_t n);
   void finish();
   const std::string& md5() const { return md5_; }            // raw
@@ -67,6 +71,7 @@ class body_digests {
 
  private:
   evp_digest md5_ctx_{evp_digest::kind::md5};
+  std::unique_ptr<md5_pipeline> md5_thread_;
   std::unique_ptr<evp_digest> sha_ctx_;
   std::unique_ptr<evp_digest> sha1_ctx_;
   std::optional<crc32_hasher> crc_;

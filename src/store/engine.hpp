@@ -93,7 +93,6 @@ class store_engine {
  private:
   dispatch route(std::shared_ptr<request_ctx> ctx);
   dispatch preflight(const request_ctx& ctx);
-  dispatch post_object(std::shared_ptr<request_ctx> ctx);
 
   store_config config_;
   std::unique_ptr<disk_store> disk_;
