@@ -115,7 +115,9 @@ const registrar reg{"presign", [](CLI::App& app, int& exit_code) {
   cmd->add_option("--endpoint", s->endpoint, "S3 endpoint URL (default: AWS_ENDPOINT_URL_S3, else AWS)");
   cmd->add_option("--content-type", s->content_type, "Sign a Content-Type the client must send");
   cmd->add_option("--content-length", s->content_length, "Sign a Content-Length the client must send");
-  cmd->add_option("--header", s->headers, "Sign an extra header, 'Name: value' (repeatable)");
+  // One value per --header, so `--header 'A: 1' s3://b/k` does not swallow the target.
+  cmd->add_option("--header", s->headers, "Sign an extra header, 'Name: value' (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--date", s->date, "Signing time, YYYYMMDDTHHMMSSZ (default: now)");
   cmd->add_flag("--explain", s->explain, "Also print the canonical request and the string to sign");
   cmd->callback([s, &exit_code] { exit_code = run(*s); });

@@ -16,7 +16,8 @@ std::vector<std::string> cli_args(const peer::presign_input& in) {
   std::vector<std::string> a{binary, "presign", "s3://" + in.bucket + "/" + in.key, "--method", in.method,
                              "--expires", std::to_string(in.expires), "--date", in.time};
   if (!in.content_type.empty()) a.insert(a.end(), {"--content-type", in.content_type});
-  for (const auto& [k, v] : in.meta) a.insert(a.end(), {"--header", "x-amz-meta-" + k + ": " + v});
+  // Before the target: a repeatable option must not swallow the positional argument.
+  for (const auto& [k, v] : in.meta) a.insert(a.begin() + 2, {"--header", "x-amz-meta-" + k + ": " + v});
   return a;
 }
 
