@@ -36,7 +36,7 @@ TEST(presign_cli, url_equals_botocore) {
   auto reference = peer::botocore_urls(inputs, why);
   ASSERT_TRUE(reference) << why;
   peer::temp_dir home;
-  std::size_t checked = 0, via_env = 0, via_profile = 0;
+  std::size_t checked = 0, via_env = 0, via_profile = 0, with_headers = 0, with_token = 0;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const auto& in = inputs[i];
     std::vector<std::string> env{"HOME=" + home.path.string(), "PATH=/usr/bin:/bin"};
@@ -67,10 +67,14 @@ TEST(presign_cli, url_equals_botocore) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, (*reference)[i] + "\n") << in.key;
     ++checked;
+    with_headers += !in.meta.empty() || !in.content_type.empty();
+    with_token += !in.token.empty();
   }
   EXPECT_GE(checked, 20u);
   EXPECT_GT(via_env, 0u);
   EXPECT_GT(via_profile, 0u);
+  EXPECT_GT(with_headers, 0u);
+  EXPECT_GT(with_token, 0u);
 }
 
 TEST(presign_cli, explain_prints_the_stages) {
