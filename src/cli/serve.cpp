@@ -127,6 +127,13 @@ std::vector<std::string> dashboard_origins(const std::string& bound) {
 
 int run_serve(const serve_options& o) {
   using clock = std::chrono::system_clock;
+  // SIGINT/SIGTERM are taken by this thread (sigwait at the end). Blocked before any
+  // thread exists, so every worker inherits the mask and none is killed by them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   // --- configuration: flag beats env beats default (DESIGN.md, CLI).
   fs::path data = fs::absolute(o.data.empty() ? env_or("DROPSLOT_DATA", "data") : o.data).lexically_normal();
   std::error_code ec;
@@ -226,12 +233,6 @@ int run_serve(const serve_options& o) {
     return fail_with(fmt::format("web folder {} not found", o.web));
   }
 
-  // Signals are taken by this thread (sigwait below); the workers inherit the mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   server.start();
 
   // --- the bucket with CORS for the dashboard, through the S3 client over HTTP

@@ -199,6 +199,12 @@ TEST_P(api_test, S3DownIsA503WithAClearMessage) {
   EXPECT_EQ(upload_url(s(), token, upload_body(job, "image/jpeg", 10)).status, 200);
 }
 
+TEST_P(api_test, SigtermStopsServeCleanly) {
+  DROPSLOT_START();
+  EXPECT_EQ(http_request("GET", s().api() + "/healthz").status, 200);
+  EXPECT_EQ(s().terminate(), 0) << s().output();
+}
+
 INSTANTIATE_TEST_SUITE_P(backends, api_test, ::testing::Values(backend::sqlite, backend::postgres), backend_name);
 
 }  // namespace

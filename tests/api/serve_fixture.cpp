@@ -238,6 +238,7 @@ void serve_process::stop() {
       kill(pid_, SIGKILL);
       waitpid(pid_, &status, 0);
     }
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     pid_ = -1;
   }
   if (reader_.joinable()) reader_.join();
@@ -246,6 +247,17 @@ void serve_process::stop() {
   std::error_code ec;
   if (!data_.empty()) fs::remove_all(data_, ec);
   data_.clear();
+}
+
+int serve_process::terminate() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    pid_ = -1;
+  }
+  return exit_code_;
 }
 
 std::string serve_process::output() {

@@ -73,12 +73,16 @@ class serve_process {
   };
   login_result login(const std::string& code);
 
+  /// Sends SIGTERM, waits, and returns the exit code (or 128 + signal).
+  int terminate();
+
   /// A login code for a customer via `admin login-link`.
   std::string login_code_for(const std::string& customer_id);
 
  private:
   void stop();
   pid_t pid_ = -1;
+  int exit_code_ = -1;
   int out_fd_ = -1;
   std::thread reader_;
   std::mutex mu_;
