@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
 #include "peer.hpp"
 
@@ -29,7 +30,8 @@ TEST(botocore_differential, presigned_urls_are_identical) {
   ASSERT_EQ(reference->size(), inputs.size());
 
   key_cache cache;
-  std::size_t equal = 0, with_token = 0, long_keys = 0;
+  std::size_t equal = 0, with_token = 0, long_keys = 0, with_headers = 0;
+  std::set<std::string> method_styles, regions;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     auto mine = presign_object(peer::to_object_presign(inputs[i]), &cache);
     ASSERT_TRUE(mine) << describe(inputs[i]) << ": " << mine.error().message();
@@ -37,6 +39,9 @@ TEST(botocore_differential, presigned_urls_are_identical) {
       ++equal;
       with_token += !inputs[i].token.empty();
       long_keys += inputs[i].key.size() >= 1000;
+      with_headers += !inputs[i].content_type.empty() || !inputs[i].meta.empty();
+      method_styles.insert(inputs[i].method + "/" + inputs[i].style);
+      regions.insert(inputs[i].region);
     } else {
       ADD_FAILURE() << describe(inputs[i]) << "\n dropslot: " << mine->url << "\n botocore: " << (*reference)[i];
     }
@@ -45,6 +50,9 @@ TEST(botocore_differential, presigned_urls_are_identical) {
   EXPECT_GE(equal, 1000u);
   EXPECT_GT(with_token, 100u);
   EXPECT_GT(long_keys, 10u);
+  EXPECT_GT(with_headers, 100u);
+  EXPECT_EQ(method_styles.size(), 16u);  // every method with every addressing style
+  EXPECT_GE(regions.size(), 5u);
 }
 
 }  // namespace
