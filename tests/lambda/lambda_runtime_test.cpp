@@ -419,6 +419,18 @@ TEST_P(ApiFunction, LogsAreJsonLinesWithoutSecrets) {
   EXPECT_EQ(log.find("X-Amz-Signature"), std::string::npos);
 }
 
+// Lambda hands the role's temporary credentials over with AWS_SESSION_TOKEN; a URL
+// signed with them must carry the token, or S3 rejects it.
+TEST_P(ApiFunction, SessionTokenFromTheEnvironmentIsSignedIntoTheUrl) {
+  function_->stop();
+  start_function({"AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjEXAMPLE/TOKEN+x="});
+  auto grant = upload_url(login());
+  ASSERT_EQ(grant.status, 200) << json::serialize(grant.doc);
+  std::string url(grant.body["url"].as_string());
+  EXPECT_NE(url.find("X-Amz-Security-Token=IQoJb3JpZ2luX2VjEXAMPLE%2FTOKEN%2Bx%3D"), std::string::npos) << url;
+  EXPECT_EQ(function_->output().find("IQoJb3JpZ2luX2VjEXAMPLE"), std::string::npos) << "the token reached the log";
+}
+
 TEST_P(ApiFunction, InitFailureIsReportedWithoutThePassword) {
   function_->stop();
   // A database that cannot be reached (port 1): init fails, once, and the runtime exits.
