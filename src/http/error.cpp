@@ -8,6 +8,7 @@ const char* http_errc_message(dropslot::http::http_errc e) {
     case http_errc::bind_failed: return "cannot listen on the address";
     case http_errc::not_startable: return "the server has already started";
     case http_errc::invalid_root: return "static root is not a folder";
+    case http_errc::no_handler: return "no service or handler given";
   }
   return "unknown http error";
 }

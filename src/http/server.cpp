@@ -72,6 +72,7 @@ class server::impl {
   result<std::string> listen(const std::string& host_port, limits lim, std::shared_ptr<service> svc,
                              stream_handler handler) {
     if (stopping_.load()) return fail(http_errc::not_startable, "the server is stopping");
+    if (!svc && !handler.fn) return fail(http_errc::no_handler, host_port);
     auto colon = host_port.rfind(':');
     if (colon == std::string::npos) return fail(http_errc::invalid_address, host_port);
     std::string host = host_port.substr(0, colon);

@@ -115,6 +115,25 @@ TEST_F(ServerTest, BadAddressIsAnError) {
   EXPECT_FALSE(r2.has_value());
 }
 
+TEST_F(ServerTest, MissingServiceIsAnError) {
+  EXPECT_FALSE(server_.listen("127.0.0.1:0", nullptr).has_value());
+}
+
+TEST_F(ServerTest, ListensOnIpv6AndNames) {
+  auto v6 = server_.listen("[::1]:0", std::make_shared<echo_service>());
+  if (v6) {  // some sandboxes have no IPv6
+    EXPECT_EQ(v6->rfind("[::1]:", 0), 0u) << *v6;
+  }
+  auto named = server_.listen("localhost:0", std::make_shared<echo_service>());
+  ASSERT_TRUE(named.has_value()) << named.error().message();
+  server_.start();
+  if (named->rfind("127.0.0.1:", 0) == 0) {  // the raw client speaks IPv4 only
+    auto r = fetch(*named, simple_get);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+}
+
 TEST_F(ServerTest, ServesARequestWithItsId) {
   start();
   auto r = fetch(address_, simple_get);

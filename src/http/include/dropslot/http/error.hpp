@@ -9,6 +9,7 @@ enum class http_errc {
   bind_failed,          // the address is in use or not ours
   not_startable,        // listen after the server has started or stopped
   invalid_root,         // static files: the root folder does not exist
+  no_handler,           // listen without a service or stream handler
 };
 
 }  // namespace dropslot::http
