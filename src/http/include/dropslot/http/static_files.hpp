@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "dropslot/http/message.hpp"
 #include "dropslot/util/result.hpp"
