@@ -276,6 +276,7 @@ async function load_photos(id) {
   state.photos_wanted = id;
   if (state.photos_busy) return;
   state.photos_busy = true;
+  $('photo-grid').setAttribute('aria-busy', 'true');
   try {
     while (state.photos_wanted) {
       const job_id = state.photos_wanted;
@@ -284,6 +285,7 @@ async function load_photos(id) {
     }
   } finally {
     state.photos_busy = false;
+    $('photo-grid').setAttribute('aria-busy', 'false');
   }
 }
 
