@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { start_serve } from './serve.mjs';
+import { start_serve, start_store, store_credentials } from './serve.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const source_dir = process.env.DROPSLOT_SOURCE_DIR || join(here, '..', '..');
@@ -313,6 +313,50 @@ test('6. the store going away mid-upload shows an error with Retry, and Retry su
   await page.waitForFunction(() => document.querySelectorAll('#upload-list li.upload-done').length === 1, null, { timeout: 30_000 });
   assert.equal(await page.locator('#upload-list li').count(), 1, 'the new batch replaced the finished one');
   await thumbnails_loaded(page, before_count + 2);
+});
+
+test('6b. a separately run dropslot s3 killed during a PUT: error and Retry, and Retry succeeds once it is restarted', async () => {
+  const { store_env, client_env } = store_credentials();
+  const store_data = mkdtempSync(join(tmpdir(), 'dropslot-web-store-'));
+  let store = await start_store(store_data, '127.0.0.1:0', store_env);
+  const port = new URL(store.endpoint).port;
+  let remote;
+  let ctx;
+  try {
+    remote = await start_serve([], { s3_endpoint: store.endpoint, env: client_env });
+    ctx = await browser.newContext();
+    const p = watch(await ctx.newPage());
+    await p.goto(remote.login_link);
+    await p.locator('#job-list a.job').first().waitFor();
+    const id = await p.locator('#job-list a.job').first().getAttribute('data-id');
+    await open_job(p, id);
+
+    // The store dies while the browser is about to send the photo.
+    await p.route(`${store.endpoint}/**`, async (route) => {
+      if (route.request().method() === 'PUT') await store.stop();
+      return route.fallback();
+    });
+    await p.setInputFiles('#add-photos', fixtures[2]);
+    const row = p.locator('#upload-list li.upload-error');
+    await row.waitFor({ timeout: 30_000 });
+    assert.match(await row.locator('.upload-message').textContent(), /storage could not be reached/);
+    assert.equal(await row.locator('.retry').isVisible(), true);
+    await p.unrouteAll({ behavior: 'wait' });
+
+    // The same store comes back on the same port (the URLs name it); Retry works.
+    store = await start_store(store_data, `127.0.0.1:${port}`, store_env);
+    await row.locator('.retry').click();
+    await p.locator('#upload-list li.upload-done').waitFor({ timeout: 30_000 });
+    await thumbnails_loaded(p, 1);
+    const stored = await stored_photos(p, id);
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0].sha, sha256(readFileSync(fixtures[2])));
+  } finally {
+    await ctx?.close();
+    await remote?.stop();
+    await store.stop();
+    rmSync(store_data, { recursive: true, force: true });
+  }
 });
 
 test('3. an upload URL that expires before the PUT arrives is renewed and the upload succeeds without a word to the user', async () => {

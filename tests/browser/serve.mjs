@@ -2,6 +2,7 @@
 // `dropslot admin` against its data dir. Ports are picked by the OS (port 0); the
 // addresses and the login link are parsed from what serve prints.
 import { spawn, execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,15 +12,25 @@ const run_file = promisify(execFile);
 
 export const dropslot_bin = process.env.DROPSLOT_BIN || '';
 
+// The test's environment with `changes` applied; a null value removes the variable.
+function env_with(changes) {
+  const env = { ...process.env, ...changes };
+  for (const [k, v] of Object.entries(env)) if (v === null || v === undefined) delete env[k];
+  return env;
+}
+
 /// A running `dropslot serve`: `api` and `s3` are origins (http://127.0.0.1:PORT),
 /// `login_link` the first login URL it printed, `data` its fresh data dir.
-export async function start_serve(extra_args = []) {
+/// With `s3_endpoint` (and `env` holding its credentials) serve uses that store
+/// instead of starting the embedded one.
+export async function start_serve(extra_args = [], { s3_endpoint = '', env = {} } = {}) {
   if (!dropslot_bin) throw new Error('DROPSLOT_BIN is not set (the path of the dropslot binary)');
   const data = mkdtempSync(join(tmpdir(), 'dropslot-web-'));
-  const args = ['serve', '--listen', '127.0.0.1:0', '--s3-listen', '127.0.0.1:0', '--data', data, ...extra_args];
-  const proc = spawn(dropslot_bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const store_args = s3_endpoint ? ['--s3-endpoint', s3_endpoint] : ['--s3-listen', '127.0.0.1:0'];
+  const args = ['serve', '--listen', '127.0.0.1:0', ...store_args, '--data', data, ...extra_args];
+  const proc = spawn(dropslot_bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env_with(env) });
   let output = '';
-  const found = {};
+  const found = { s3: s3_endpoint || undefined };
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not print its addresses in 60 s:\n${output}`)), 60_000);
     const scan = (chunk) => {
@@ -64,6 +75,55 @@ export async function start_serve(extra_args = []) {
         clearTimeout(timer);
       }
       rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+/// Credentials for a separately run store, given to both `dropslot s3` and serve.
+export function store_credentials() {
+  const id = `DSWEB${randomBytes(8).toString('hex').toUpperCase()}`.slice(0, 20);
+  const secret = randomBytes(30).toString('base64').replace(/[+/=]/g, 'x');
+  return {
+    store_env: { DROPSLOT_S3_ACCESS_KEY_ID: id, DROPSLOT_S3_SECRET_ACCESS_KEY: secret },
+    client_env: { AWS_ACCESS_KEY_ID: id, AWS_SECRET_ACCESS_KEY: secret, AWS_REGION: 'us-east-1', AWS_SESSION_TOKEN: null, AWS_PROFILE: null },
+  };
+}
+
+/// A separately run `dropslot s3` on `listen` (port 0 picks one) over `data`.
+/// Resolves with `{endpoint, stop}`; stop() kills it (SIGKILL: a store that dies).
+export async function start_store(data, listen, env) {
+  const proc = spawn(dropslot_bin, ['s3', '--data', data, '--listen', listen], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: env_with(env),
+  });
+  let output = '';
+  const endpoint = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`dropslot s3 did not start in 30 s:\n${output}`)), 30_000);
+    const scan = (chunk) => {
+      output += chunk;
+      const m = /dropslot s3 listening on (https?:\/\/[^\s/]+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    proc.stdout.setEncoding('utf8').on('data', scan);
+    proc.stderr.setEncoding('utf8').on('data', scan);
+    proc.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`dropslot s3 exited early (${code ?? signal}):\n${output}`));
+    });
+  }).catch((e) => {
+    proc.kill('SIGKILL');
+    throw e;
+  });
+  return {
+    endpoint,
+    stop: async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGKILL');
+      await exited;
     },
   };
 }
