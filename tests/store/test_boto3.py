@@ -252,6 +252,47 @@ class Boto3(unittest.TestCase):
             self.s3.get_bucket_cors(Bucket="corsb")
         self.assertEqual(code_of(e.exception), "NoSuchCORSConfiguration")
 
+    def test_concurrent_writers_and_readers(self):
+        """Writers race on one key; every read returns one whole version, and the key ends
+        as one of the versions written (the last complete writer wins)."""
+        import hashlib
+        import threading
+        versions = [bytes([i]) * (512 * 1024 + i) for i in range(6)]
+        by_md5 = {hashlib.md5(v).hexdigest(): v for v in versions}
+        self.s3.put_object(Bucket="boto", Key="race", Body=versions[0])
+        errors = []
+
+        def writer(i):
+            try:
+                c = self.store.boto3()
+                for _ in range(4):
+                    c.put_object(Bucket="boto", Key="race", Body=versions[i])
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        def reader():
+            try:
+                c = self.store.boto3()
+                for _ in range(12):
+                    r = c.get_object(Bucket="boto", Key="race")
+                    body = r["Body"].read()
+                    md5 = hashlib.md5(body).hexdigest()
+                    if md5 not in by_md5 or r["ETag"].strip('"') != md5:
+                        errors.append(AssertionError("torn read: %d bytes, ETag %s" % (len(body), r["ETag"])))
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+
+        threads = [threading.Thread(target=writer, args=(i,)) for i in range(1, 6)]
+        threads += [threading.Thread(target=reader) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        final = self.s3.get_object(Bucket="boto", Key="race")["Body"].read()
+        self.assertIn(final, versions[1:])
+        self.assertEqual(os.listdir(os.path.join(self.store.data, ".tmp")), [])
+
     def test_buckets(self):
         self.s3.create_bucket(Bucket="tmp-bucket")
         self.s3.head_bucket(Bucket="tmp-bucket")

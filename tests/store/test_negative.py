@@ -233,6 +233,32 @@ class Negative(unittest.TestCase):
                 rel = os.path.relpath(os.path.join(dirpath, f), objects)
                 self.assertRegex(rel, r"^[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}$")
 
+    def test_slow_client_cannot_hold_the_server(self):
+        # Many connections that never finish their request head.
+        slow = []
+        for _ in range(20):
+            c = socket.create_connection(("127.0.0.1", self.store.port))
+            c.sendall(b"GET /neg/secret.txt HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            slow.append(c)
+        # Meanwhile others are served.
+        self.assertEqual(self.s3.get_object(Bucket="neg", Key="secret.txt")["Body"].read(), b"top secret")
+        # And the slow ones are cut by the header timeout (15 s), not left open.
+        for c in slow:
+            c.settimeout(60)
+            try:
+                self.assertEqual(c.recv(1), b"")
+            except ConnectionResetError:
+                pass
+            c.close()
+
+    def test_oversized_header_is_refused(self):
+        s = socket.create_connection(("127.0.0.1", self.store.port))
+        s.settimeout(30)
+        s.sendall(b"GET /neg/x HTTP/1.1\r\nHost: a\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+        data = s.recv(100)
+        s.close()
+        self.assertTrue(data == b"" or data.startswith(b"HTTP/1.1 431"), data)
+
     def test_dropped_upload_leaves_nothing(self):
         url = presign(self.store, "PUT", "/neg/dropped.bin")
         s = socket.create_connection(("127.0.0.1", self.store.port))
