@@ -123,6 +123,22 @@ class Boto3(unittest.TestCase):
         bad = dict(post["fields"], **{"x-amz-signature": "0" * 64})
         status, body = submit(bad)
         self.assertEqual(status, 403, body)
+        # A Content-Type other than the policy's.
+        bad = dict(post["fields"], **{"Content-Type": "image/jpeg"})
+        status, body = submit(bad)
+        self.assertEqual(status, 403, body)
+        # An expired policy (signed "two hours ago" with a one-hour expiry).
+        import datetime
+        from unittest import mock
+        import botocore.signers
+        past = datetime.datetime.utcnow() - datetime.timedelta(hours=2)
+        with mock.patch.object(botocore.signers, "datetime") as dt:
+            dt.datetime.utcnow.return_value = past
+            dt.timedelta = datetime.timedelta
+            old = self.s3.generate_presigned_post("boto", "uploads/${filename}", ExpiresIn=3600)
+        status, body = submit(old["fields"], url=old["url"])
+        self.assertEqual(status, 403, body)
+        self.assertIn("expired", body)
         # The bucket comes from the URL: a form naming another bucket is refused.
         bad = dict(post["fields"], bucket="elsewhere")
         status, body = submit(bad)
