@@ -230,6 +230,23 @@ class Attacks(unittest.TestCase):
         for k in ("post/b.jpg", "post/other.jpg"):
             self.absent("victim", k)
 
+    def test_post_repeated_field_cannot_add_an_unsigned_value(self):
+        # Found while fuzzing the policy evaluator: conditions were checked against the
+        # first field of a name, while every x-amz-meta-* field was stored, so a second
+        # field smuggled a value the policy never signed ("ok, evil").
+        fields = self.presigned_post("attacker", "post/meta.jpg", conditions=[{"x-amz-meta-tag": "ok"}],
+                                     fields={"x-amz-meta-tag": "ok"})
+        status, resp = self.post("attacker", fields + [("x-amz-meta-tag", "evil")])
+        if status in (200, 201, 204):
+            meta = self.s3.head_object(Bucket="attacker", Key="post/meta.jpg")["Metadata"]
+            self.assertEqual(meta.get("tag"), "ok", meta)
+        else:
+            self.assertIn(status, (400, 403), resp)
+            self.absent("attacker", "post/meta.jpg")
+        status, resp = self.post("attacker", fields)
+        self.assertIn(status, (200, 201, 204), resp)
+        self.assertEqual(self.s3.head_object(Bucket="attacker", Key="post/meta.jpg")["Metadata"], {"tag": "ok"})
+
     # 6. Key traversal --------------------------------------------------------------------
     def test_traversal_keys_stay_inside_the_root(self):
         with open(os.path.join(self.store.tmp, "outside.txt"), "wb") as f:
