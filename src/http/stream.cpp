@@ -10,6 +10,7 @@
 
 #include <array>
 #include <charconv>
+#include <ctime>
 
 #include "connection_state.hpp"
 #include "dropslot/http/access_log.hpp"
@@ -87,6 +88,23 @@ bool valid_name(std::string_view n) {
 }
 bool valid_value(std::string_view v) { return v.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos; }
 
+// The Date header (RFC 9110, 6.6.1: an origin server with a clock sends it; S3
+// clients also read it to correct their clock skew). Formatted once per second and
+// per thread, so the hot path pays one clock read.
+std::string_view http_date() {
+  thread_local std::time_t cached_second = -1;
+  thread_local char text[40];
+  thread_local std::size_t length = 0;
+  std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    ::gmtime_r(&now, &tm);
+    length = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached_second = now;
+  }
+  return {text, length};
+}
+
 void append_number(std::string& out, std::uint64_t v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
@@ -109,8 +127,10 @@ asio::awaitable<std::size_t> async_write_response(beast::tcp_stream& stream, res
   head.append(reason == "<unknown-status>" ? std::string_view("Unknown") : std::string_view(reason));
   head.append("\r\n");
   bool has_length = false;
+  bool has_date = false;
   for (const auto& f : res.headers) {
     if (!valid_name(f.name) || !valid_value(f.value)) continue;
+    if (!has_date && iequals(f.name, "Date")) has_date = true;
     if (iequals(f.name, "Connection") || iequals(f.name, "Transfer-Encoding")) continue;
     if (iequals(f.name, "Content-Length")) {
       // Kept only for HEAD, where it tells the size of the body a GET would send.
@@ -119,6 +139,7 @@ asio::awaitable<std::size_t> async_write_response(beast::tcp_stream& stream, res
     }
     head.append(f.name).append(": ").append(f.value).append("\r\n");
   }
+  if (!has_date) head.append("Date: ").append(http_date()).append("\r\n");
   if (!no_body && !has_length) {
     head.append("Content-Length: ");
     append_number(head, res.body.size());

@@ -144,6 +144,8 @@ TEST_F(ServerTest, ServesARequestWithItsId) {
   EXPECT_EQ(o["path"].as_string(), "/echo");
   EXPECT_EQ(o["query"].as_string(), "a=1");
   EXPECT_EQ(o["remote"].as_string(), "127.0.0.1");
+  EXPECT_EQ(r->header("date").size(), 29u) << r->header("date");  // "Sun, 29 Nov 2026 05:40:00 GMT"
+  EXPECT_EQ(r->header("date").substr(25), " GMT");
   const std::string id = r->header("x-request-id");
   EXPECT_EQ(id.size(), 16u);
   EXPECT_EQ(o["request_id"].as_string(), id);

@@ -92,13 +92,16 @@ boost::asio::awaitable<bool> async_wait_for_request(boost::beast::tcp_stream& st
 /// `remote_address` and a fresh `request_id` set. The body stays empty.
 request to_request(const boost::beast::http::request_header<>& head, const connection_info& info);
 
-/// Writes a buffered response (the timer must be armed by the caller: it applies
-/// when the response does not fit the socket's send buffer at once). It puts the
-/// socket in non-blocking mode for its first, synchronous attempt, so a handler
-/// must not use blocking (synchronous) reads or writes on the stream. Adds
-/// `Connection: close` unless `keep_alive`, and Content-Length. For a HEAD request
-/// (`head_request`) the body is not sent; a Content-Length the response already
+/// Writes a buffered response. Adds `Connection: close` unless `keep_alive`,
+/// Content-Length, and Date unless the response has one; drops header fields whose
+/// name or value could split the response (CR, LF, NUL). For a HEAD request
+/// (`head_request`) the body is not sent, and a Content-Length the response already
 /// carries is kept. Returns the body bytes written.
+///
+/// The caller arms the stream's timer; it applies only when the response does not
+/// fit the socket's send buffer at once: the first attempt is one synchronous,
+/// non-blocking write. That puts the socket in non-blocking mode, so a handler must
+/// not use blocking (synchronous) reads or writes on the stream.
 boost::asio::awaitable<std::size_t> async_write_response(boost::beast::tcp_stream& stream, response res,
                                                          bool keep_alive, bool head_request = false,
                                                          unsigned version = 11);
