@@ -39,11 +39,9 @@ function show(id, visible) {
   $(id).hidden = !visible;
 }
 
-// Jobs from the API name some fields differently depending on the backend version;
-// read them in one place.
-const job_title = (j) => j.title || j.name || `Job ${j.id}`;
-const job_date = (j) => j.scheduled_date || j.scheduled_at || j.scheduled_for || j.scheduled || '';
-const job_access = (j) => j.access_instructions ?? j.access ?? '';
+// A job as the API sends it: {id, title, address, status, scheduled_date
+// (YYYY-MM-DD or null), notes, access_instructions, photo_count, ...}.
+const job_title = (j) => j.title || `Job ${j.id}`;
 
 function format_date(value) {
   if (!value) return 'Not scheduled';
@@ -129,7 +127,7 @@ function render_jobs() {
         el('a', { class: 'job', href: `#/jobs/${encodeURIComponent(job.id)}`, dataset: { id: job.id } },
           el('span', { class: 'job-title' }, job_title(job)),
           el('span', { class: status_class(job.status) }, status_label(job.status)),
-          el('span', { class: 'job-date' }, format_date(job_date(job))),
+          el('span', { class: 'job-date' }, format_date(job.scheduled_date)),
           job.address ? el('span', { class: 'job-address muted' }, job.address) : null))));
   $('jobs-status').textContent = state.jobs.length ? '' : 'You have no jobs yet.';
 
@@ -144,7 +142,7 @@ function render_jobs() {
 function open_drawer(id) {
   const drawer = $('drawer');
   const already_open = drawer.classList.contains('open');
-  if (!already_open) state.opener = document.activeElement;
+  if (!already_open && !state.opener) state.opener = document.activeElement;
   state.job_id = id;
   drawer.classList.add('open');
   $('backdrop').classList.add('open');
@@ -182,7 +180,7 @@ async function load_job(id) {
   $('drawer-title').textContent = job_title(job);
   render_details(job);
   $('job-notes').value = job.notes || '';
-  $('job-access').value = job_access(job);
+  $('job-access').value = job.access_instructions || '';
   show('drawer-content', true);
   load_photos(id);
 }
@@ -190,7 +188,7 @@ async function load_job(id) {
 function render_details(job) {
   const rows = [
     ['Status', el('span', { class: status_class(job.status) }, status_label(job.status))],
-    ['Scheduled', format_date(job_date(job))],
+    ['Scheduled', format_date(job.scheduled_date)],
     ['Address', job.address || '—'],
     ['Reference', job.id],
   ];
@@ -475,6 +473,8 @@ async function start() {
     } catch { /* the session is gone either way */ }
     show_login('You are signed out.');
   });
+  // Safari does not focus a clicked link, so remember which job was clicked.
+  $('job-list').addEventListener('click', (e) => { state.opener = e.target.closest('a.job') || state.opener; });
   $('drawer-close').addEventListener('click', leave_drawer);
   $('backdrop').addEventListener('click', leave_drawer);
   document.addEventListener('keydown', on_drawer_key);
