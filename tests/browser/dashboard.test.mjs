@@ -407,6 +407,26 @@ test('3. an upload URL that expires before the PUT arrives is renewed and the up
   }
 });
 
+test('a used login link is refused; a fresh one pasted into the sign-in form works', async () => {
+  const ctx = await browser.newContext();
+  try {
+    const p = watch(await ctx.newPage());
+    await p.goto(serve.login_link); // used by test 1 already
+    await p.locator('#login-view').waitFor();
+    assert.match(await p.locator('#login-error').textContent(), /expired or was already used/);
+    assert.ok(!p.url().includes('code='), 'the used code left the address bar too');
+
+    const demo_id = (await serve.admin('customer', 'list')).split('\n')[0].split('\t')[0];
+    const link = await serve.admin('login-link', '--customer', demo_id);
+    await p.fill('#login-code', link);
+    await p.click('#login-form button[type=submit]');
+    await p.locator('#job-list a.job').first().waitFor();
+    assert.equal(await p.locator('#login-view').isVisible(), false);
+  } finally {
+    await ctx.close();
+  }
+});
+
 test('api.js tells an expired URL from other refusals (the rules behind the silent retry)', async () => {
   const verdicts = await page.evaluate(async () => {
     const api = await import('/js/api.js');
