@@ -4,7 +4,7 @@
 // either a response or a body_consumer that the connection feeds the body to. No
 // sockets here, so the whole S3 surface is testable with values and a temp folder.
 //
-// Order for every request (docs/security.md): parse the target, authenticate with
+// Order for every request (DESIGN.md, security model): parse the target, authenticate with
 // sigv4 (anonymous and bad signatures are 403 whether or not the key exists), then
 // route, then conditions and existence, then the operation.
 #include <chrono>
