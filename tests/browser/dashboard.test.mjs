@@ -11,12 +11,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { start_serve, start_store, store_credentials } from './serve.mjs';
+import { start_serve, start_store, store_credentials, temp_dir } from './serve.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const source_dir = process.env.DROPSLOT_SOURCE_DIR || join(here, '..', '..');
@@ -231,7 +231,7 @@ test('4. a PDF is refused with "Only photos" and nothing is stored', async () =>
   assert.match(await page.locator('#upload-status').textContent(), /Only photos/);
   // A photo over the limit is refused by the API before any byte goes anywhere.
   // (a sparse file on disk: Chromium reads it by path, nothing crosses the wire)
-  const huge_dir = mkdtempSync(join(tmpdir(), 'dropslot-huge-'));
+  const huge_dir = temp_dir('dropslot-huge-');
   const huge = join(huge_dir, 'huge.jpg');
   writeFileSync(huge, '');
   truncateSync(huge, 26 * 1024 * 1024);
@@ -317,7 +317,7 @@ test('6. the store going away mid-upload shows an error with Retry, and Retry su
 
 test('6b. a separately run dropslot s3 killed during a PUT: error and Retry, and Retry succeeds once it is restarted', async () => {
   const { store_env, client_env } = store_credentials();
-  const store_data = mkdtempSync(join(tmpdir(), 'dropslot-web-store-'));
+  const store_data = temp_dir('dropslot-web-store-');
   let store = await start_store(store_data, '127.0.0.1:0', store_env);
   const port = new URL(store.endpoint).port;
   let remote;

@@ -12,6 +12,22 @@ const run_file = promisify(execFile);
 
 export const dropslot_bin = process.env.DROPSLOT_BIN || '';
 
+// Every process started here, so none outlives the test run even when the runner
+// is stopped (a CTest timeout sends SIGTERM) or a test fails before its cleanup.
+const children = new Set();
+const data_dirs = new Set();
+function track(proc) {
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  return proc;
+}
+function clean_up() {
+  for (const c of children) c.kill('SIGKILL');
+  for (const d of data_dirs) rmSync(d, { recursive: true, force: true });
+}
+process.once('exit', clean_up);
+for (const sig of ['SIGTERM', 'SIGINT']) process.once(sig, () => process.exit(1));
+
 // The test's environment with `changes` applied; a null value removes the variable.
 function env_with(changes) {
   const env = { ...process.env, ...changes };
@@ -26,9 +42,10 @@ function env_with(changes) {
 export async function start_serve(extra_args = [], { s3_endpoint = '', env = {} } = {}) {
   if (!dropslot_bin) throw new Error('DROPSLOT_BIN is not set (the path of the dropslot binary)');
   const data = mkdtempSync(join(tmpdir(), 'dropslot-web-'));
+  data_dirs.add(data);
   const store_args = s3_endpoint ? ['--s3-endpoint', s3_endpoint] : ['--s3-listen', '127.0.0.1:0'];
   const args = ['serve', '--listen', '127.0.0.1:0', ...store_args, '--data', data, ...extra_args];
-  const proc = spawn(dropslot_bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env_with(env) });
+  const proc = track(spawn(dropslot_bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env_with(env) }));
   let output = '';
   const found = { s3: s3_endpoint || undefined };
   const ready = new Promise((resolve, reject) => {
@@ -79,6 +96,13 @@ export async function start_serve(extra_args = [], { s3_endpoint = '', env = {} 
   };
 }
 
+/// A fresh temporary folder, removed when the run ends even if a test did not.
+export function temp_dir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  data_dirs.add(dir);
+  return dir;
+}
+
 /// Credentials for a separately run store, given to both `dropslot s3` and serve.
 export function store_credentials() {
   const id = `DSWEB${randomBytes(8).toString('hex').toUpperCase()}`.slice(0, 20);
@@ -92,10 +116,10 @@ export function store_credentials() {
 /// A separately run `dropslot s3` on `listen` (port 0 picks one) over `data`.
 /// Resolves with `{endpoint, stop}`; stop() kills it (SIGKILL: a store that dies).
 export async function start_store(data, listen, env) {
-  const proc = spawn(dropslot_bin, ['s3', '--data', data, '--listen', listen], {
+  const proc = track(spawn(dropslot_bin, ['s3', '--data', data, '--listen', listen], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: env_with(env),
-  });
+  }));
   let output = '';
   const endpoint = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`dropslot s3 did not start in 30 s:\n${output}`)), 30_000);
