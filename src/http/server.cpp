@@ -35,10 +35,19 @@ using detail::log_error;
 
 namespace {
 
-/// One listening socket and what serves its connections.
+/// One listening socket, its own event loop, and what serves its connections.
+///
+/// Each listener has its own io_context and worker threads. Handlers of a buffered
+/// service may block (SQLite, or the API's S3 client calling the embedded store in
+/// the same process): with a shared loop, as many blocked handlers as threads would
+/// starve every other listener, and the store call would wait for its timeout
+/// (tests/faults/test_photos_concurrency.py, tests/http/isolation_test.cpp).
 struct listener {
-  listener(tcp::acceptor a, limits l) : acceptor(std::move(a)), lim(l) {}
-  tcp::acceptor acceptor;  // bound to the server's control strand
+  listener(unsigned threads, limits l)
+      : ioc(static_cast<int>(threads)), strand(asio::make_strand(ioc)), acceptor(strand), lim(l) {}
+  asio::io_context ioc;
+  asio::strand<asio::io_context::executor_type> strand;  // the accept loop and the acceptor's close
+  tcp::acceptor acceptor;
   limits lim;
   std::shared_ptr<service> svc;  // buffered listener
   stream_handler handler;        // raw listener
@@ -66,7 +75,7 @@ class server::impl {
  public:
   explicit impl(unsigned threads)
       : threads_(threads ? threads : std::max(1u, std::thread::hardware_concurrency())),
-        ioc_(static_cast<int>(threads_)),
+        ioc_(1),
         control_(asio::make_strand(ioc_)) {}
 
   result<std::string> listen(const std::string& host_port, limits lim, std::shared_ptr<service> svc,
@@ -88,7 +97,8 @@ class server::impl {
     if (ec || results.empty()) return fail(http_errc::invalid_address, host_port + ": " + ec.message());
     tcp::endpoint ep = results.begin()->endpoint();
 
-    tcp::acceptor acceptor(control_);
+    auto l = std::make_unique<listener>(threads_, lim);
+    auto& acceptor = l->acceptor;
     acceptor.open(ep.protocol(), ec);
     if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor.bind(ep, ec);
@@ -96,16 +106,13 @@ class server::impl {
     if (ec) return fail(http_errc::bind_failed, host_port + ": " + ec.message());
     std::string bound = format_endpoint(acceptor.local_endpoint(ec));
 
-    auto l = std::make_unique<listener>(std::move(acceptor), lim);
     l->access_log = svc && svc->access_log_enabled();
     l->svc = std::move(svc);
     l->handler = std::move(handler);
     listener& ref = *l;
-    {
-      std::lock_guard lock(mu_);
-      listeners_.push_back(std::move(l));
-    }
-    if (started_.load()) asio::co_spawn(control_, accept_loop(ref), asio::detached);
+    std::lock_guard lock(mu_);
+    listeners_.push_back(std::move(l));
+    if (started_.load()) start_listener(ref);
     return bound;
   }
 
@@ -118,10 +125,11 @@ class server::impl {
     }
     {
       std::lock_guard lock(mu_);
-      for (auto& l : listeners_) asio::co_spawn(control_, accept_loop(*l), asio::detached);
+      for (auto& l : listeners_) start_listener(*l);
+      // The control loop (signals, drain) runs on the caller under run(), else on a
+      // thread of its own.
+      if (!block) threads_list_.emplace_back([this] { ioc_.run(); });
     }
-    unsigned extra = block ? threads_ - 1 : threads_;
-    for (unsigned i = 0; i < extra; ++i) threads_list_.emplace_back([this] { ioc_.run(); });
     if (block) {
       ioc_.run();
       join();
@@ -129,8 +137,18 @@ class server::impl {
   }
 
   void join() {
-    for (auto& t : threads_list_)
-      if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard lock(mu_);
+      threads.swap(threads_list_);
+    }
+    for (auto& t : threads)
+      if (t.joinable()) {
+        if (t.get_id() == std::this_thread::get_id())
+          t.detach();  // join() from a handler: the thread ends by itself
+        else
+          t.join();
+      }
   }
 
   void stop() {
@@ -143,10 +161,16 @@ class server::impl {
   void set_drain_timeout(std::chrono::milliseconds d) { drain_timeout_ = d; }
 
  private:
+  // Called with mu_ held.
+  void start_listener(listener& l) {
+    asio::co_spawn(l.strand, accept_loop(l), asio::detached);
+    for (unsigned i = 0; i < threads_; ++i) threads_list_.emplace_back([&l] { l.ioc.run(); });
+  }
+
   asio::awaitable<void> accept_loop(listener& l) {
-    asio::steady_timer backoff(control_);
+    asio::steady_timer backoff(l.strand);
     for (;;) {
-      tcp::socket socket(asio::make_strand(ioc_));
+      tcp::socket socket(asio::make_strand(l.ioc));
       auto [ec] = co_await l.acceptor.async_accept(socket, asio::as_tuple(asio::use_awaitable));
       if (stopping_.load() || !l.acceptor.is_open()) co_return;
       if (ec) {
@@ -234,10 +258,14 @@ class server::impl {
 
   // Runs on the control strand, once.
   void begin_drain() {
-    boost::system::error_code ec;
     {
       std::lock_guard lock(mu_);
-      for (auto& l : listeners_) l->acceptor.close(ec);
+      // Each acceptor is closed on its own listener's strand, where its accept runs.
+      for (auto& l : listeners_)
+        asio::post(l->strand, [&acceptor = l->acceptor] {
+          boost::system::error_code ignored;
+          acceptor.close(ignored);
+        });
     }
     close_connections(/*only_idle=*/true);
     asio::co_spawn(control_, drain_wait(), asio::detached);
@@ -285,7 +313,7 @@ class server::impl {
   std::chrono::milliseconds drain_timeout_{10'000};
   std::atomic<bool> started_{false};
   std::atomic<bool> stopping_{false};
-  std::mutex mu_;  // listeners_ and connections_; taken per connection, never per request
+  std::mutex mu_;  // listeners_, connections_, threads_list_; per connection, never per request
   std::vector<std::unique_ptr<listener>> listeners_;
   std::unordered_set<std::shared_ptr<detail::connection_state>> connections_;
 };

@@ -2,9 +2,11 @@
 // The HTTP/1.1 server behind `dropslot serve` and `dropslot s3` (Boost.Beast).
 //
 // Beast and Asio stay inside src/http/*.cpp (pimpl), so the parts that serve
-// requests compile without them. One `server` owns one io_context and its worker
-// threads; each `listen` adds a listener with its own handler and limits, so the
-// API (:8080) and the object store (:9000) share one process and one event loop.
+// requests compile without them. Each `listen` adds a listener with its own handler,
+// limits, event loop (io_context) and worker threads, so the API (:8080) and the
+// object store (:9000) share one process and one `server`, but a handler that blocks
+// (SQLite; the API's S3 client calling the embedded store over HTTP) never starves
+// the other listener. One more thread runs signals and the drain.
 //
 // Timeouts of a buffered connection (`listen`):
 //   - the first request's head must arrive within `header_timeout` of the accept;
@@ -70,7 +72,8 @@ struct stream_handler;
 /// does not start again.
 class server {
  public:
-  /// `threads` worker threads run the event loop (0: hardware concurrency).
+  /// Each listener's event loop runs on `threads` worker threads (0: hardware
+  /// concurrency); buffered handlers run on them.
   explicit server(unsigned threads = 0);
   /// Stops (as `stop()`) and joins the threads started by `start()`.
   ~server();
@@ -87,8 +90,9 @@ class server {
   /// says who owns timeouts and how shutdown reaches it).
   result<std::string> listen_stream(const std::string& host_port, stream_handler handler, limits lim = {});
 
-  /// Runs the event loop on the worker threads (the calling thread is one of them)
-  /// until `stop()`, SIGINT or SIGTERM, then drains (see the top of this file).
+  /// Runs the listeners on their worker threads, and signals and the drain on the
+  /// calling thread, until `stop()`, SIGINT or SIGTERM; then drains (see the top of
+  /// this file) and returns when every thread has ended.
   void run();
   /// Like `run()` but returns at once; the loop runs on background threads and no
   /// signal handler is installed (tests, embedding). `join()` waits for the end.
