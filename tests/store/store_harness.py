@@ -27,13 +27,18 @@ class Store:
         self.start()
 
     def start(self):
+        # stderr goes to a file (a pipe nobody reads could fill and stall the server);
+        # stop() checks it for sanitizer reports.
+        self.stderr_path = os.path.join(self.tmp, "store-stderr-%d.log" % time.monotonic_ns())
+        self.stderr = open(self.stderr_path, "w")
         self.proc = subprocess.Popen([BIN, "s3", "--data", self.data, "--listen", "127.0.0.1:0", "--threads", "2"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env)
+                                     stdout=subprocess.PIPE, stderr=self.stderr, text=True, env=self.env)
         line = self.proc.stdout.readline()
         m = re.match(r"dropslot s3 listening on (http://\S+)", line)
         if not m:
             self.proc.kill()
-            raise RuntimeError("dropslot s3 did not start: %r %s" % (line, self.proc.stderr.read()))
+            self.proc.wait()
+            raise RuntimeError("dropslot s3 did not start: %r %s" % (line, open(self.stderr_path).read()))
         self.endpoint = m.group(1)
         self.host_port = self.endpoint[len("http://"):]
         self.port = int(self.host_port.rsplit(":", 1)[1])
@@ -48,6 +53,8 @@ class Store:
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
+        self.proc.stdout.close()
+        self.stderr.close()
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -59,7 +66,11 @@ class Store:
                 self.proc.wait()
         if self.proc:
             self.proc.stdout.close()
-            self.proc.stderr.close()
+            self.stderr.close()
+            with open(self.stderr_path) as f:
+                err = f.read()
+            if "Sanitizer" in err or "runtime error:" in err:
+                raise AssertionError("dropslot s3 reported:\n" + err)
 
     def close(self):
         self.stop()
