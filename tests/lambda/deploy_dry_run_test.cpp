@@ -53,7 +53,9 @@ TEST(DeployDryRun, PrintsTheSeedSequenceInOrder) {
   ASSERT_EQ(cmds.size(), expected.size()) << out;
   for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_NE(cmds[i].find(expected[i]), std::string::npos) << cmds[i];
   for (const auto& c : cmds)
-    if (c.find("/nonexistent/aws") != std::string::npos) EXPECT_NE(c.find("--region eu-west-1"), std::string::npos) << c;
+    if (c.find("/nonexistent/aws") != std::string::npos) {
+      EXPECT_NE(c.find("--region eu-west-1"), std::string::npos) << c;
+    }
   EXPECT_NE(cmds[1].find("--preset release"), std::string::npos);
   EXPECT_NE(cmds[4].find("s3://my-artifacts/dropslot-lambda-"), std::string::npos);
   EXPECT_NE(cmds[5].find("--capabilities CAPABILITY_IAM"), std::string::npos);

@@ -230,7 +230,9 @@ class ApiFunction : public ::testing::TestWithParam<launch> {
   }
 
   void SetUp() override {
-    if (GetParam() == launch::unpacked_zip) ASSERT_TRUE(package_ok_) << package_log_;
+    if (GetParam() == launch::unpacked_zip) {
+      ASSERT_TRUE(package_ok_) << package_log_;
+    }
     // The object store standing in for S3, with the uploads bucket.
     fs::create_directories(dir_.path() + "/store");
     store_ = std::make_unique<child_process>(
@@ -428,7 +430,9 @@ TEST_P(ApiFunction, LogsAreJsonLinesWithoutSecrets) {
     auto v = json::parse(line, ec);
     EXPECT_FALSE(ec) << "not a JSON line: " << line;
     ++lines;
-    if (!ec && v.as_object().contains("status")) EXPECT_TRUE(v.as_object().contains("request_id")) << line;
+    if (!ec && v.as_object().contains("status")) {
+      EXPECT_TRUE(v.as_object().contains("request_id")) << line;
+    }
   }
   EXPECT_GE(lines, 3);
   for (const std::string& secret : {token, code_, secret_, std::string(grant.body["url"].as_string())})
