@@ -15,6 +15,8 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "child_process.hpp"
 #include "runtime_emulator.hpp"
 
@@ -462,6 +464,53 @@ TEST_P(ApiFunction, InitFailureIsReportedWithoutThePassword) {
   EXPECT_EQ(init->body.find("hunter2"), std::string::npos) << init->body;
   EXPECT_EQ(function_->wait_for(30s), 1);
   EXPECT_EQ(function_->output().find("hunter2"), std::string::npos) << function_->output();
+}
+
+// The strongest local proof that the bundle needs nothing from the host: a chroot
+// holding only the unpacked zip (at /var/task, as on Lambda) and an empty /tmp
+// for the SQLite file. The command is the one `bootstrap` execs; only /bin/sh,
+// which runs bootstrap itself on Lambda, is left out. Needs root (chroot).
+TEST(PackagedFunction, ServesFromAChrootHoldingOnlyTheZip) {
+  if (::geteuid() != 0) GTEST_SKIP() << "chroot needs root; the unpacked-zip tests above still ran";
+  temp_dir dir;
+  auto [prc, pout] = run_shell(std::string(DROPSLOT_SOURCE_DIR) + "/deploy/package --binary " + dropslot_bin +
+                               " --out " + dir.path() + "/out");
+  ASSERT_EQ(prc, 0) << pout;
+  std::string root = dir.path() + "/root";
+  fs::create_directories(root + "/var/task");
+  fs::create_directories(root + "/tmp");
+  must_run("cd " + root + "/var/task && unzip -q " + dir.path() + "/out/dropslot-lambda.zip");
+  std::string db = " --database sqlite://" + root + "/tmp/dropslot.db";
+  std::string customer = must_run(dropslot_bin + " admin customer add --name Chroot --email chroot@example.com" + db);
+  std::string job = must_run(dropslot_bin + " admin job add --customer " + customer + " --title Roof" + db);
+  std::string link = must_run(dropslot_bin + " admin login-link --customer " + customer + db);
+  std::string code = link.substr(link.find("code=") + 5);
+
+  runtime_emulator emu;
+  child_process fn({"/usr/sbin/chroot", root, "/var/task/lib/ld-linux-x86-64.so.2", "--library-path", "/var/task/lib",
+                    "/var/task/bin/dropslot", "lambda"},
+                   lambda_env(emu, "/var/task",
+                              {"DROPSLOT_BUCKET=uploads", "DROPSLOT_DATABASE_URL=sqlite:///tmp/dropslot.db",
+                               "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE",
+                               "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                               "AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjEXAMPLE"}),
+                   dir.path() + "/function.log");
+  json::object login{{"httpMethod", "POST"}, {"path", "/login"}, {"body", json::serialize(json::object{{"code", code}})}};
+  auto session = parse_response(emu.invoke(json::serialize(login)));
+  ASSERT_EQ(session.status, 200) << json::serialize(session.doc) << fn.output();
+  std::string token(session.body["session_token"].as_string());
+  json::object grant_ev{
+      {"httpMethod", "POST"},
+      {"path", "/upload-url"},
+      {"multiValueHeaders", {{"Authorization", json::array{"Bearer " + token}}}},
+      {"body", json::serialize(json::object{{"job_id", job}, {"filename", "a.png"}, {"content_type", "image/png"}, {"size", 10}})}};
+  auto grant = parse_response(emu.invoke(json::serialize(grant_ev)));
+  ASSERT_EQ(grant.status, 200) << json::serialize(grant.doc);
+  // Real AWS addressing (no custom endpoint): virtual-hosted, the bucket in the host.
+  EXPECT_TRUE(std::string_view(grant.body["url"].as_string())
+                  .starts_with("https://uploads.s3.us-east-1.amazonaws.com/jobs/" + job + "/photo-001.png?"))
+      << grant.body["url"];
+  EXPECT_EQ(fn.wait_for(0ms), std::nullopt) << fn.output();
 }
 
 INSTANTIATE_TEST_SUITE_P(Launch, ApiFunction, ::testing::Values(launch::built_binary, launch::unpacked_zip),
