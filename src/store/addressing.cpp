@@ -1,5 +1,7 @@
 #include "addressing.hpp"
 
+#include <cstdint>
+
 #include "dropslot/store/s3_error.hpp"
 
 namespace dropslot::store {
@@ -47,6 +49,40 @@ std::string lower_host(std::string_view host) {
 
 }  // namespace
 
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len;
+    std::uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > s.size()) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr std::uint32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min_for_len[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += len;
+  }
+  return true;
+}
+
 bool valid_bucket_name(std::string_view n) {
   if (n.size() < 3 || n.size() > 63) return false;
   auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
@@ -93,6 +129,8 @@ result<bucket_key> split_target(std::string_view host, std::string_view raw_path
   }
   out.key = decode_path(rest);
   if (out.key.size() > 1024) return fail(s3_errc::key_too_long, "key longer than 1024 bytes");
+  // The key reaches XML listings and JSON metadata, which are UTF-8; S3 refuses others too.
+  if (!valid_utf8(out.key)) return fail(s3_errc::invalid_argument, "Object key is not valid UTF-8");
   return out;
 }
 

@@ -18,10 +18,13 @@ struct bucket_key {
 
 /// Splits a request. `raw_path` is still percent-encoded; `host` may carry a port.
 /// A host `<bucket>.<h>` where `h` is one of `endpoint_hosts` or "localhost" is
-/// virtual-hosted. KeyTooLongError for keys over 1,024 bytes, InvalidURI-style
-/// InvalidArgument for a path that is not absolute.
+/// virtual-hosted. KeyTooLongError for keys over 1,024 bytes; InvalidArgument for a
+/// path that is not absolute or a key that is not UTF-8 (S3 keys are UTF-8).
 result<bucket_key> split_target(std::string_view host, std::string_view raw_path,
                                 const std::vector<std::string>& endpoint_hosts);
+
+/// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
+bool valid_utf8(std::string_view s);
 
 /// S3's bucket naming rules: 3–63 of [a-z0-9.-], starting and ending with a letter or
 /// digit, no "..", not an IPv4 address. Anything that passes is safe as a path segment.

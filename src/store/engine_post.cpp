@@ -107,6 +107,12 @@ class post_consumer final : public body_consumer {
 
   result<void> begin_file(const std::vector<std::pair<std::string, std::string>>& fields, std::string_view filename,
                           std::string_view file_type) {
+    // A repeated field would be checked once by the policy but stored twice (headers
+    // join repeats), smuggling an unsigned value: refuse any repeat outright.
+    for (std::size_t i = 0; i < fields.size(); ++i)
+      for (std::size_t j = i + 1; j < fields.size(); ++j)
+        if (fields[i].first == fields[j].first)
+          return fail(s3_errc::invalid_argument, "Form field " + fields[i].first + " appears more than once");
     auto policy = field(fields, "policy");
     auto signature = field(fields, "x-amz-signature");
     auto credential = field(fields, "x-amz-credential");

@@ -34,7 +34,12 @@ std::string meta_to_json(const object_meta& m) {
 
 result<object_meta> meta_from_json(std::string_view text) {
   boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
+  // Header values may carry obs-text (bytes ≥ 0x80 that are not UTF-8, legal in HTTP);
+  // the serializer writes them through as they are, so the parser must take them back,
+  // or an accepted object's metadata could never be read again.
+  json::parse_options opt;
+  opt.allow_invalid_utf8 = true;
+  json::value v = json::parse(text, ec, {}, opt);
   if (ec || !v.is_object()) return fail(s3_errc::internal_error, "object metadata is not JSON");
   const auto& o = v.as_object();
   object_meta m;

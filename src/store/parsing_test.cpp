@@ -83,6 +83,17 @@ TEST(Addressing, KeyLimitAndBadTargets) {
   EXPECT_FALSE(split_target("h", "b/k", {}));
 }
 
+TEST(Addressing, KeysMustBeUtf8) {
+  EXPECT_TRUE(split_target("h", "/b/%C3%BC%F0%9F%8E%89", {}));
+  for (const char* bad : {"/b/bytes-%FF%FE", "/b/%C0%AF", "/b/%ED%A0%80", "/b/%E2%82", "/b/%F4%90%80%80"}) {
+    auto t = split_target("h", bad, {});
+    ASSERT_FALSE(t) << bad;
+    EXPECT_EQ(t.error().code, s3_errc::invalid_argument);
+  }
+  EXPECT_TRUE(valid_utf8("plain ascii"));
+  EXPECT_FALSE(valid_utf8("\xe9t\xe9"));
+}
+
 TEST(Addressing, BucketNames) {
   EXPECT_TRUE(valid_bucket_name("uploads"));
   EXPECT_TRUE(valid_bucket_name("my.bucket-1"));

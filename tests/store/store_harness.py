@@ -18,6 +18,8 @@ class Store:
 
     def __init__(self, data_dir=None, env=None):
         self.tmp = tempfile.mkdtemp(prefix="dropslot-store-test-")
+        # The server's stderr lives apart from `tmp`, whose contents tests inspect.
+        self.log_dir = tempfile.mkdtemp(prefix="dropslot-store-log-")
         self.data = data_dir or os.path.join(self.tmp, "data")
         self.env = dict(os.environ)
         for k in ("DROPSLOT_S3_ACCESS_KEY_ID", "DROPSLOT_S3_SECRET_ACCESS_KEY", "DROPSLOT_DATA"):
@@ -29,7 +31,7 @@ class Store:
     def start(self):
         # stderr goes to a file (a pipe nobody reads could fill and stall the server);
         # stop() checks it for sanitizer reports.
-        self.stderr_path = os.path.join(self.tmp, "store-stderr-%d.log" % time.monotonic_ns())
+        self.stderr_path = os.path.join(self.log_dir, "stderr-%d.log" % time.monotonic_ns())
         self.stderr = open(self.stderr_path, "w")
         self.proc = subprocess.Popen([BIN, "s3", "--data", self.data, "--listen", "127.0.0.1:0", "--threads", "2"],
                                      stdout=subprocess.PIPE, stderr=self.stderr, text=True, env=self.env)
@@ -73,8 +75,11 @@ class Store:
                 raise AssertionError("dropslot s3 reported:\n" + err)
 
     def close(self):
-        self.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            shutil.rmtree(self.log_dir, ignore_errors=True)
 
     def client_env(self, **extra):
         """Environment for a CLI client pointed at this store, with no user config leaking in."""
