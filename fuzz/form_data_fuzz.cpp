@@ -107,6 +107,11 @@ void round_mode(FuzzedDataProvider& in) {
   FUZZ_CHECK(ok);
   FUZZ_CHECK(p.finish().has_value());
   FUZZ_CHECK(s.file_begins == 1);
+  if (s.fields_at_file != fields) {
+    for (const auto& [n, v] : fields) std::fprintf(stderr, "sent  [%s]=[%s]\n", n.c_str(), v.c_str());
+    for (const auto& [n, v] : s.fields_at_file) std::fprintf(stderr, "parsed[%s]=[%s]\n", n.c_str(), v.c_str());
+    std::fprintf(stderr, "boundary [%s]\n", boundary.c_str());
+  }
   FUZZ_CHECK(s.fields_at_file == fields);
   FUZZ_CHECK(p.fields() == fields);  // the field after the file is ignored, as S3 does
   FUZZ_CHECK(s.file == file);
