@@ -17,10 +17,10 @@
 //   - the response must be written within `body_timeout`.
 // A timeout closes the connection without a response (the peer is too slow to read one).
 //
-// Answers the buffered server gives by itself, as JSON `{"error":{"code","message"}}`,
-// each followed by a close: 400 bad_request (malformed, ambiguous framing, HTTP/1.1
-// without Host), 413 payload_too_large (before the body is read), 431
-// request_header_fields_too_large, 500 internal_error (the handler threw; the detail
+// Answers the buffered server gives by itself, as JSON `{"error":{"code","message"}}`:
+// 400 bad_request (malformed, ambiguous framing, HTTP/1.1 without Host), 413
+// payload_too_large (before the body is read) and 431 request_header_fields_too_large,
+// each followed by a close; 500 internal_error when the handler throws (the detail
 // goes to the log only). Every response carries `X-Request-Id` and `Date`.
 //
 // Shutdown (`stop()`, SIGINT or SIGTERM under `run()`): the listeners stop accepting,
