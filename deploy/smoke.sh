@@ -32,7 +32,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 admin() { "$dropslot" admin "$@" --database "$database_url"; }
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
+# The stamp names this run's test customer; a random suffix keeps two runs in the same
+# second (a retry, or the test's good and bad run) from colliding on the unique email.
+stamp=$(date -u +%Y%m%dT%H%M%SZ)-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
 customer=$(admin customer add --name "smoke test $stamp" --email "smoke+$stamp@dropslot.invalid")
 job=$(admin job add --customer "$customer" --title "smoke test $stamp")
 link=$(admin login-link --customer "$customer")
