@@ -23,22 +23,25 @@ std::string_view trim(std::string_view s) {
 }
 
 // The value of parameter `name` in a header like `form-data; name="key"; filename="a.jpg"`.
+// Items end at a ';' outside a quoted string, so a quoted value may hold ';' anywhere
+// (`filename=";a.jpg"`) and what it holds is never read as another parameter.
 std::optional<std::string> header_param(std::string_view header, std::string_view name) {
   std::size_t pos = 0;
   while (pos < header.size()) {
-    auto semi = header.find(';', pos);
-    std::string_view item = trim(header.substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos));
-    pos = semi == std::string_view::npos ? header.size() : semi + 1;
+    std::size_t end = pos;
+    for (bool quoted = false; end < header.size(); ++end) {
+      if (header[end] == '"') quoted = !quoted;
+      else if (header[end] == ';' && !quoted) break;
+    }
+    std::string_view item = trim(header.substr(pos, end - pos));
+    pos = end + 1;
     auto eq = item.find('=');
     if (eq == std::string_view::npos) continue;
     if (lower(trim(item.substr(0, eq))) != name) continue;
     std::string_view v = trim(item.substr(eq + 1));
-    if (v.size() >= 2 && v.front() == '"') {
-      // Quoted: the value may itself hold ';'. Read to the closing quote.
-      std::size_t start = static_cast<std::size_t>(v.data() - header.data()) + 1;
-      auto close = header.find('"', start);
-      if (close == std::string_view::npos) return std::nullopt;
-      return std::string(header.substr(start, close - start));
+    if (!v.empty() && v.front() == '"') {
+      if (v.size() < 2 || v.back() != '"') return std::nullopt;  // unterminated
+      return std::string(v.substr(1, v.size() - 2));
     }
     return std::string(v);
   }

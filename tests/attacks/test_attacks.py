@@ -375,8 +375,11 @@ class Attacks(unittest.TestCase):
         evil_name = 'x.jpg%22}, {%22bucket%22: %22victim%22}, \\u0022key\\u0022: ${filename}\'; name=key'
         status, resp = self.post("attacker", fields, filename=evil_name)
         self.assertIn(status, (200, 201, 204), resp)
+        # A quoted filename that starts with ';' (finding F4: it was read as '"').
+        status, resp = self.post("attacker", fields, filename=';name=evil.jpg')
+        self.assertIn(status, (200, 201, 204), resp)
         keys = [o["Key"] for o in self.s3.list_objects_v2(Bucket="attacker", Prefix="inj/").get("Contents", [])]
-        self.assertEqual(keys, ["inj/" + evil_name])
+        self.assertEqual(sorted(keys), sorted(["inj/" + evil_name, "inj/;name=evil.jpg"]))
         self.absent("victim", "stolen")
         # A field value that tries to close the condition and open another one.
         for value in ('image/jpeg"}, ["starts-with", "$key", "', 'image/jpeg\\", "x": "', "image/jpeg\x00"):
