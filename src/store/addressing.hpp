@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dropslot/http/message.hpp"
 #include "dropslot/util/result.hpp"
 
 namespace dropslot::store {
@@ -23,8 +24,8 @@ struct bucket_key {
 result<bucket_key> split_target(std::string_view host, std::string_view raw_path,
                                 const std::vector<std::string>& endpoint_hosts);
 
-/// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
-bool valid_utf8(std::string_view s);
+/// True when `s` is well-formed UTF-8 (shared with the Lambda adapter, in http).
+using http::valid_utf8;
 
 /// S3's bucket naming rules: 3–63 of [a-z0-9.-], starting and ending with a letter or
 /// digit, no "..", not an IPv4 address. Anything that passes is safe as a path segment.

@@ -71,4 +71,8 @@ struct response {
 /// are kept literally.
 std::string percent_decode(std::string_view s, bool plus_is_space = false);
 
+/// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
+/// S3 keys and JSON text must be; the store and the Lambda adapter both ask.
+bool valid_utf8(std::string_view s);
+
 }  // namespace dropslot::http
