@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The long fuzzing runs reported in docs/reliability.md: every target for SECONDS
-# (default 600), two at a time (the machine has two cores), each starting from its
+# (default 600), JOBS at a time (default 2: the machine has two cores), each starting from its
 # committed seeds plus the corpus a previous long run left in build/fuzz/fuzz/long/.
 #   fuzz/run-long.sh [SECONDS] [target...]
 # Prints one line per target: executions, libFuzzer's final cov/ft figures, corpus size,
@@ -29,8 +29,8 @@ run() {
     "$(echo "$done_line" | grep -o 'cov: [0-9]* ft: [0-9]*')" "$(ls "$bin/long/$t" | wc -l)"
   grep -a -m3 -E 'property failed|ERROR: ' "$bin/long/$t.log" | sed "s/^/  $t: /"
 }
-for ((i = 0; i < ${#targets[@]}; i += 2)); do
-  run "${targets[i]}" &
-  if ((i + 1 < ${#targets[@]})); then run "${targets[i + 1]}" & fi
+jobs=${JOBS:-2}
+for ((i = 0; i < ${#targets[@]}; i += jobs)); do
+  for ((j = i; j < i + jobs && j < ${#targets[@]}; j++)); do run "${targets[j]}" & done
   wait
 done
