@@ -179,6 +179,26 @@ TEST_F(Template, DistributionServesIndexOverHttpsOnly) {
   EXPECT_TRUE(s3_origin);
 }
 
+// The CSP and the other page headers `dropslot serve` sends must also reach browsers
+// through CloudFront, with the uploads bucket the only other origin the page may use.
+TEST_F(Template, DashboardPagesCarryTheSecurityHeaders) {
+  const auto& cfg = props("DashboardDistribution").at("DistributionConfig").as_object();
+  EXPECT_EQ(cfg.at("DefaultCacheBehavior").at("ResponseHeadersPolicyId"), (json::value{{"Ref", "DashboardHeadersPolicy"}}));
+  EXPECT_EQ(resource("DashboardHeadersPolicy").at("Type"), "AWS::CloudFront::ResponseHeadersPolicy");
+  const auto& sec = props("DashboardHeadersPolicy").at("ResponseHeadersPolicyConfig").at("SecurityHeadersConfig").as_object();
+  for (const char* h : {"ContentSecurityPolicy", "ContentTypeOptions", "FrameOptions", "ReferrerPolicy", "StrictTransportSecurity"})
+    EXPECT_EQ(sec.at(h).at("Override"), true) << h;
+  EXPECT_EQ(sec.at("FrameOptions").at("FrameOption"), "DENY");
+  EXPECT_EQ(sec.at("ReferrerPolicy").at("ReferrerPolicy"), "no-referrer");
+  const std::string csp(sec.at("ContentSecurityPolicy").at("ContentSecurityPolicy").at("Fn::Sub").as_string());
+  const std::string bucket = "https://${UploadsBucket}.s3.${AWS::Region}.amazonaws.com";
+  for (const std::string& d : std::vector<std::string>{"default-src 'self';", "script-src 'self';", "style-src 'self';", "frame-ancestors 'none';",
+                              "base-uri 'none';", "img-src 'self' " + bucket + " blob: data:;", "connect-src 'self' " + bucket + ";"})
+    EXPECT_NE(csp.find(d), std::string::npos) << d << " missing from " << csp;
+  EXPECT_EQ(csp.find("unsafe"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find('*'), std::string::npos) << csp;
+}
+
 TEST_F(Template, RestApiRoutesAreProxyIntegrationsIntoTheFunction) {
   // resource logical id -> path, rebuilt from ParentId chains.
   std::map<std::string, std::string> paths;
