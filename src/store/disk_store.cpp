@@ -110,9 +110,50 @@ temp_file::~temp_file() {
   if (!path_.empty()) ::unlink(path_.c_str());
 }
 
+bool temp_file::enable_direct() {
+  int flags = ::fcntl(fd_.get(), F_GETFL);
+  direct_ = flags >= 0 && ::fcntl(fd_.get(), F_SETFL, flags | O_DIRECT) == 0;
+  return direct_;
+}
+
+void temp_file::end_direct() {
+  if (!direct_) return;
+  direct_ = false;
+  int flags = ::fcntl(fd_.get(), F_GETFL);
+  if (flags >= 0) ::fcntl(fd_.get(), F_SETFL, flags & ~O_DIRECT);
+  // Nothing written so far sits in the page cache: the writeback windows start here.
+  writeback_started_ = writeback_done_ = size_;
+}
+
 result<void> temp_file::write(std::string_view bytes) {
-  if (!write_all(fd_.get(), bytes.data(), bytes.size())) return io_error("write", path_);
-  size_ += bytes.size();
+  const char* p = bytes.data();
+  std::size_t n = bytes.size();
+  if (direct_) {
+    const bool aligned = reinterpret_cast<std::uintptr_t>(p) % direct_alignment == 0 && size_ % direct_alignment == 0;
+    std::size_t whole = aligned ? n / direct_alignment * direct_alignment : 0;
+    while (whole) {
+      ssize_t r = ::write(fd_.get(), p, whole);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        // EINVAL: this device wants another alignment (or a short write left us
+        // unaligned); the rest goes buffered.
+        if (errno == EINVAL) break;
+        return io_error("write", path_);
+      }
+      p += r;
+      n -= static_cast<std::size_t>(r);
+      whole -= static_cast<std::size_t>(r);
+      size_ += static_cast<std::uint64_t>(r);
+    }
+    if (!n) return {};
+    end_direct();
+  }
+  return write_buffered(p, n);
+}
+
+result<void> temp_file::write_buffered(const char* p, std::size_t n) {
+  if (!write_all(fd_.get(), p, n)) return io_error("write", path_);
+  size_ += n;
   // Overlap the disk with the network: start writeback of every new 8 MiB window and
   // wait for the window before it. The final fsync then flushes at most ~16 MiB instead
   // of the whole body, so a large PUT costs max(network, disk) rather than their sum,
@@ -133,6 +174,7 @@ result<void> temp_file::write(std::string_view bytes) {
 }
 
 result<void> temp_file::seal(const object_meta& meta) {
+  end_direct();  // the footer is never aligned
   std::string json = meta_to_json(meta);
   std::uint32_t len = static_cast<std::uint32_t>(json.size());
   char footer[8];

@@ -52,13 +52,27 @@ class unique_fd {
 };
 
 /// A file in .tmp/ that is removed when dropped unless committed.
+///
+/// With enable_direct(), writes go to the disk with O_DIRECT while they stay aligned
+/// (address, length and file offset multiples of `direct_alignment`): no copy into the
+/// page cache and no writeback left for the final fsync, which is what bounds a large
+/// PUT's CPU and its dirty memory (docs/benchmarks/store.md). The first write that is
+/// not aligned (a body's tail, the footer) turns O_DIRECT off for good and goes buffered,
+/// as does every write when the filesystem refuses O_DIRECT.
 class temp_file {
  public:
+  static constexpr std::size_t direct_alignment = 4096;
+
   temp_file(unique_fd fd, fs::path path) : fd_(std::move(fd)), path_(std::move(path)) {}
   temp_file(temp_file&&) noexcept = default;
   temp_file& operator=(temp_file&&) noexcept = default;
   ~temp_file();
-  /// Appends all of `bytes` (InternalError on a write failure, e.g. a full disk).
+  /// Asks for O_DIRECT on the following writes; false when the filesystem refuses it
+  /// (the writes are then buffered).
+  bool enable_direct();
+  bool direct() const { return direct_; }
+  /// Appends all of `bytes` (InternalError on a write failure, e.g. a full disk). In
+  /// direct mode the aligned prefix goes direct and any unaligned rest ends direct mode.
   result<void> write(std::string_view bytes);
   int fd() const { return fd_.get(); }
   const fs::path& path() const { return path_; }
@@ -68,9 +82,13 @@ class temp_file {
   void release() { path_.clear(); }
 
  private:
+  result<void> write_buffered(const char* p, std::size_t n);
+  void end_direct();
+
   unique_fd fd_;
   fs::path path_;
   std::uint64_t size_ = 0;
+  bool direct_ = false;
   std::uint64_t writeback_started_ = 0;  // bytes handed to the kernel's writeback
   std::uint64_t writeback_done_ = 0;     // bytes known to be on disk
 };
