@@ -1,6 +1,15 @@
+// OpenSSL 3 deprecates the low-level SHA256_Init/Update/Final, but still ships them,
+// and they are the fast path here: a SHA256_CTX is a plain struct, so an HMAC key's
+// precomputed inner/outer state is copied by assignment, where EVP_MD_CTX_copy_ex
+// allocates a provider context per copy; and a one-shot hash skips the EVP dispatch.
+// Measured on the presign hot path (bench presign_cached_key, crypto_floor): see
+// docs/benchmarks/presign.md. Hence the suppression, in this file only.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <dropslot/sigv4/crypto.hpp>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <cstring>
 #include <stdexcept>
@@ -16,49 +25,16 @@ void check(int rc, const char* what) {
   if (rc != 1) openssl_failed(what);
 }
 
-// Fetched once: EVP_sha256() would re-resolve the provider implementation on each
-// EVP_DigestInit_ex call, which costs more than hashing a short string.
-const EVP_MD* sha256_md() {
-  static EVP_MD* md = [] {
-    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    if (m == nullptr) openssl_failed("EVP_MD_fetch(SHA256)");
-    return m;
-  }();
-  return md;
-}
-
-struct md_ctx_deleter {
-  void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
-};
-using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, md_ctx_deleter>;
-
-md_ctx_ptr new_ctx() {
-  md_ctx_ptr c(EVP_MD_CTX_new());
-  if (!c) openssl_failed("EVP_MD_CTX_new");
-  return c;
-}
-
-// One scratch context per thread, so a one-shot hash does not allocate.
-EVP_MD_CTX* scratch_ctx() {
-  thread_local md_ctx_ptr ctx = new_ctx();
-  return ctx.get();
-}
-EVP_MD_CTX* scratch_ctx2() {
-  thread_local md_ctx_ptr ctx = new_ctx();
-  return ctx.get();
-}
-
 constexpr std::size_t block_size = 64;
 
 }  // namespace
 
 digest sha256(std::span<const std::uint8_t> data) {
-  EVP_MD_CTX* c = scratch_ctx();
-  check(EVP_DigestInit_ex2(c, sha256_md(), nullptr), "EVP_DigestInit_ex2");
-  check(EVP_DigestUpdate(c, data.data(), data.size()), "EVP_DigestUpdate");
+  SHA256_CTX c;
+  check(SHA256_Init(&c), "SHA256_Init");
+  check(SHA256_Update(&c, data.data(), data.size()), "SHA256_Update");
   digest out;
-  unsigned int n = 0;
-  check(EVP_DigestFinal_ex(c, out.data(), &n), "EVP_DigestFinal_ex");
+  check(SHA256_Final(out.data(), &c), "SHA256_Final");
   return out;
 }
 
@@ -71,12 +47,8 @@ std::string sha256_hex(std::string_view data) { return hex(sha256(data)); }
 // ---- sha256_hasher ----
 
 struct sha256_hasher::impl {
-  md_ctx_ptr ctx = new_ctx();
-  bool started = false;
-  void start() {
-    check(EVP_DigestInit_ex2(ctx.get(), sha256_md(), nullptr), "EVP_DigestInit_ex2");
-    started = true;
-  }
+  SHA256_CTX ctx;
+  void start() { check(SHA256_Init(&ctx), "SHA256_Init"); }
 };
 
 sha256_hasher::sha256_hasher() : impl_(std::make_unique<impl>()) { impl_->start(); }
@@ -85,8 +57,7 @@ sha256_hasher::sha256_hasher(sha256_hasher&&) noexcept = default;
 sha256_hasher& sha256_hasher::operator=(sha256_hasher&&) noexcept = default;
 
 void sha256_hasher::update(std::span<const std::uint8_t> data) {
-  if (!impl_->started) impl_->start();
-  check(EVP_DigestUpdate(impl_->ctx.get(), data.data(), data.size()), "EVP_DigestUpdate");
+  check(SHA256_Update(&impl_->ctx, data.data(), data.size()), "SHA256_Update");
 }
 
 void sha256_hasher::update(std::string_view data) {
@@ -94,10 +65,8 @@ void sha256_hasher::update(std::string_view data) {
 }
 
 digest sha256_hasher::finish() {
-  if (!impl_->started) impl_->start();
   digest out;
-  unsigned int n = 0;
-  check(EVP_DigestFinal_ex(impl_->ctx.get(), out.data(), &n), "EVP_DigestFinal_ex");
+  check(SHA256_Final(out.data(), &impl_->ctx), "SHA256_Final");
   impl_->start();
   return out;
 }
@@ -105,13 +74,17 @@ digest sha256_hasher::finish() {
 // ---- HMAC with precomputed pads ----
 //
 // HMAC(K, m) = H((K^opad) || H((K^ipad) || m)). The two padded-key blocks are
-// hashed once at construction; each mac() copies those states (EVP_MD_CTX_copy_ex)
-// and hashes only the message and the inner digest. This is the "inner and outer
-// state" cache the presign budget relies on.
+// hashed once at construction; each mac() copies those states (a struct copy, no
+// allocation) and hashes only the message and the inner digest. This is the "inner
+// and outer state" cache the presign budget relies on.
 
 struct hmac_sha256_key::impl {
-  md_ctx_ptr inner = new_ctx();
-  md_ctx_ptr outer = new_ctx();
+  SHA256_CTX inner;
+  SHA256_CTX outer;
+  ~impl() {
+    OPENSSL_cleanse(&inner, sizeof inner);
+    OPENSSL_cleanse(&outer, sizeof outer);
+  }
 };
 
 hmac_sha256_key::hmac_sha256_key(std::span<const std::uint8_t> key) : impl_(std::make_unique<impl>()) {
@@ -128,10 +101,10 @@ hmac_sha256_key::hmac_sha256_key(std::span<const std::uint8_t> key) : impl_(std:
     ipad[i] = k[i] ^ 0x36;
     opad[i] = k[i] ^ 0x5c;
   }
-  check(EVP_DigestInit_ex2(impl_->inner.get(), sha256_md(), nullptr), "EVP_DigestInit_ex2");
-  check(EVP_DigestUpdate(impl_->inner.get(), ipad, block_size), "EVP_DigestUpdate");
-  check(EVP_DigestInit_ex2(impl_->outer.get(), sha256_md(), nullptr), "EVP_DigestInit_ex2");
-  check(EVP_DigestUpdate(impl_->outer.get(), opad, block_size), "EVP_DigestUpdate");
+  check(SHA256_Init(&impl_->inner), "SHA256_Init");
+  check(SHA256_Update(&impl_->inner, ipad, block_size), "SHA256_Update");
+  check(SHA256_Init(&impl_->outer), "SHA256_Init");
+  check(SHA256_Update(&impl_->outer, opad, block_size), "SHA256_Update");
   OPENSSL_cleanse(k, sizeof k);
   OPENSSL_cleanse(ipad, sizeof ipad);
   OPENSSL_cleanse(opad, sizeof opad);
@@ -142,16 +115,14 @@ hmac_sha256_key::hmac_sha256_key(hmac_sha256_key&&) noexcept = default;
 hmac_sha256_key& hmac_sha256_key::operator=(hmac_sha256_key&&) noexcept = default;
 
 digest hmac_sha256_key::mac(std::string_view message) const {
-  EVP_MD_CTX* c = scratch_ctx2();
-  check(EVP_MD_CTX_copy_ex(c, impl_->inner.get()), "EVP_MD_CTX_copy_ex");
-  check(EVP_DigestUpdate(c, message.data(), message.size()), "EVP_DigestUpdate");
+  SHA256_CTX c = impl_->inner;
+  check(SHA256_Update(&c, message.data(), message.size()), "SHA256_Update");
   digest inner;
-  unsigned int n = 0;
-  check(EVP_DigestFinal_ex(c, inner.data(), &n), "EVP_DigestFinal_ex");
-  check(EVP_MD_CTX_copy_ex(c, impl_->outer.get()), "EVP_MD_CTX_copy_ex");
-  check(EVP_DigestUpdate(c, inner.data(), inner.size()), "EVP_DigestUpdate");
+  check(SHA256_Final(inner.data(), &c), "SHA256_Final");
+  c = impl_->outer;
+  check(SHA256_Update(&c, inner.data(), inner.size()), "SHA256_Update");
   digest out;
-  check(EVP_DigestFinal_ex(c, out.data(), &n), "EVP_DigestFinal_ex");
+  check(SHA256_Final(out.data(), &c), "SHA256_Final");
   return out;
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 // All of sigv4's cryptography: SHA-256, HMAC-SHA256, hex, constant-time compare.
 //
-// OpenSSL 3 looks an algorithm up by name on every one-shot call (SHA256(), HMAC()),
-// which costs more than hashing a short string; so the EVP_MD is fetched once per
-// process and reused. Every OpenSSL return value is checked; a failure there is a
-// broken environment, not an expected error, so it throws std::runtime_error.
+// OpenSSL 3 looks an algorithm up by name on every one-shot EVP call (SHA256(),
+// HMAC()) and allocates when it copies an EVP_MD_CTX, which costs more than hashing
+// a short string; so hashing goes through OpenSSL's SHA256_CTX (a plain struct, same
+// assembly) and an HMAC key keeps its padded states as two of them. Every OpenSSL
+// return value is checked; a failure there is a broken environment, not an expected
+// error, so it throws std::runtime_error.
 #include <array>
 #include <cstddef>
 #include <cstdint>
