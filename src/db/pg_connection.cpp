@@ -6,6 +6,8 @@
 #include <cstring>
 #include <vector>
 
+#include "dropslot/util/shared_library.hpp"
+
 namespace dropslot::db::detail {
 namespace {
 
@@ -33,17 +35,45 @@ std::string one_line(std::string msg) {
 
 }  // namespace
 
+const libpq& pq() {
+  static const libpq lib = [] {
+    libpq l{};
+    util::shared_library so("libpq.so.5");
+    so.resolve(l.connectdbParams, "PQconnectdbParams");
+    so.resolve(l.status, "PQstatus");
+    so.resolve(l.errorMessage, "PQerrorMessage");
+    so.resolve(l.finish, "PQfinish");
+    so.resolve(l.setNoticeProcessor, "PQsetNoticeProcessor");
+    so.resolve(l.resultErrorField, "PQresultErrorField");
+    so.resolve(l.clear, "PQclear");
+    so.resolve(l.prepare, "PQprepare");
+    so.resolve(l.resultStatus, "PQresultStatus");
+    so.resolve(l.execPrepared, "PQexecPrepared");
+    so.resolve(l.exec, "PQexec");
+    so.resolve(l.socket, "PQsocket");
+    so.resolve(l.consumeInput, "PQconsumeInput");
+    so.resolve(l.ntuples, "PQntuples");
+    so.resolve(l.getisnull, "PQgetisnull");
+    so.resolve(l.getvalue, "PQgetvalue");
+    so.resolve(l.getlength, "PQgetlength");
+    so.resolve(l.cmdTuples, "PQcmdTuples");
+    if (!so.ok()) l.error = so.error();
+    return l;
+  }();
+  return lib;
+}
+
 std::int64_t pg_result::affected() const {
-  const char* n = PQcmdTuples(r_);
+  const char* n = pq().cmdTuples(r_);
   std::int64_t v = 0;
   std::from_chars(n, n + std::strlen(n), v);
   return v;
 }
 
 std::int64_t pg_result::int64(int row, int col) const {
-  const char* p = PQgetvalue(r_, row, col);
+  const char* p = pq().getvalue(r_, row, col);
   std::int64_t v = 0;
-  std::from_chars(p, p + PQgetlength(r_, row, col), v);
+  std::from_chars(p, p + pq().getlength(r_, row, col), v);
   return v;
 }
 
@@ -52,28 +82,29 @@ result<std::unique_ptr<pg_connection>> pg_connection::connect(const std::string&
   // host must not hang a request forever, hence the connect timeout.
   const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
   const char* values[] = {"5", "dropslot", url.c_str(), nullptr};
-  PGconn* c = PQconnectdbParams(keys, values, 1);
+  if (!pq().error.empty()) return fail(db_errc::internal, "PostgreSQL needs libpq: " + pq().error);
+  PGconn* c = pq().connectdbParams(keys, values, 1);
   if (c == nullptr) return fail(db_errc::unavailable, "out of memory connecting to PostgreSQL");
-  if (PQstatus(c) != CONNECTION_OK) {
-    std::string msg = one_line(PQerrorMessage(c));
-    PQfinish(c);
+  if (pq().status(c) != CONNECTION_OK) {
+    std::string msg = one_line(pq().errorMessage(c));
+    pq().finish(c);
     // The message names host and port, never the password.
     return fail(db_errc::unavailable, "connect: " + msg);
   }
   auto out = std::unique_ptr<pg_connection>(new pg_connection(c, generation));
   // Quiet NOTICEs (CREATE TABLE IF NOT EXISTS ...) instead of libpq's stderr default.
-  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+  pq().setNoticeProcessor(c, [](void*, const char*) {}, nullptr);
   return out;
 }
 
 error pg_connection::failure(PGresult* r, std::string_view what) {
   std::string detail(what);
   detail += ": ";
-  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-  const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-  detail += one_line(primary ? primary : PQerrorMessage(conn_));
+  const char* state = r ? pq().resultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  const char* primary = r ? pq().resultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  detail += one_line(primary ? primary : pq().errorMessage(conn_));
   const std::string s = state ? state : "";  // a copy: PQclear frees `state`
-  PQclear(r);
+  pq().clear(r);
   db_errc code = db_errc::internal;
   if (broken() || s.empty() || is_unavailable_state(s)) code = db_errc::unavailable;
   else if (s == "23505") code = db_errc::conflict;
@@ -84,9 +115,9 @@ error pg_connection::failure(PGresult* r, std::string_view what) {
 
 result<pg_result> pg_connection::run(const pg_statement& st, std::initializer_list<pg_param> params) {
   if (!prepared_.contains(st.name)) {
-    PGresult* p = PQprepare(conn_, st.name, st.sql, 0, nullptr);
-    if (PQresultStatus(p) != PGRES_COMMAND_OK) return fail(failure(p, std::string("prepare ") + st.name));
-    PQclear(p);
+    PGresult* p = pq().prepare(conn_, st.name, st.sql, 0, nullptr);
+    if (pq().resultStatus(p) != PGRES_COMMAND_OK) return fail(failure(p, std::string("prepare ") + st.name));
+    pq().clear(p);
     prepared_.insert(st.name);
   }
   const char* values[16];
@@ -95,17 +126,17 @@ result<pg_result> pg_connection::run(const pg_statement& st, std::initializer_li
     if (n == 16) return fail(db_errc::internal, "too many parameters");
     values[n++] = v.c_str();
   }
-  PGresult* r = PQexecPrepared(conn_, st.name, n, values, nullptr, nullptr, 0);
-  auto status = PQresultStatus(r);
+  PGresult* r = pq().execPrepared(conn_, st.name, n, values, nullptr, nullptr, 0);
+  auto status = pq().resultStatus(r);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return fail(failure(r, st.name));
   return pg_result(r);
 }
 
 result<void> pg_connection::exec(const char* sql) {
-  PGresult* r = PQexec(conn_, sql);
-  auto status = PQresultStatus(r);
+  PGresult* r = pq().exec(conn_, sql);
+  auto status = pq().resultStatus(r);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return fail(failure(r, "exec"));
-  PQclear(r);
+  pq().clear(r);
   return {};
 }
 
@@ -115,10 +146,10 @@ bool pg_connection::still_alive() {
   // one meets the EOF that marks the connection bad, hence the loop. poll() with a
   // zero timeout keeps the healthy path to one cheap syscall.
   for (int i = 0; i < 4; ++i) {
-    pollfd p{PQsocket(conn_), POLLIN, 0};
+    pollfd p{pq().socket(conn_), POLLIN, 0};
     if (p.fd < 0) return false;
     if (::poll(&p, 1, 0) <= 0 || p.revents == 0) break;
-    if (PQconsumeInput(conn_) == 0 || broken()) return false;
+    if (pq().consumeInput(conn_) == 0 || broken()) return false;
   }
   return !broken();
 }

@@ -18,6 +18,36 @@
 
 namespace dropslot::db::detail {
 
+/// libpq, opened from libpq.so.5 on the first connection (dlopen) rather than linked:
+/// with its ~20 dependencies (Kerberos, LDAP, GnuTLS) it costs about 3 ms of every
+/// process start, and a SQLite-only process never needs it (util/shared_library.hpp).
+/// Every libpq call in this part goes through it.
+struct libpq {
+  decltype(&::PQconnectdbParams) connectdbParams;
+  decltype(&::PQstatus) status;
+  decltype(&::PQerrorMessage) errorMessage;
+  decltype(&::PQfinish) finish;
+  decltype(&::PQsetNoticeProcessor) setNoticeProcessor;
+  decltype(&::PQresultErrorField) resultErrorField;
+  decltype(&::PQclear) clear;
+  decltype(&::PQprepare) prepare;
+  decltype(&::PQresultStatus) resultStatus;
+  decltype(&::PQexecPrepared) execPrepared;
+  decltype(&::PQexec) exec;
+  decltype(&::PQsocket) socket;
+  decltype(&::PQconsumeInput) consumeInput;
+  decltype(&::PQntuples) ntuples;
+  decltype(&::PQgetisnull) getisnull;
+  decltype(&::PQgetvalue) getvalue;
+  decltype(&::PQgetlength) getlength;
+  decltype(&::PQcmdTuples) cmdTuples;
+  std::string error;  // why libpq could not be loaded; empty once it is
+};
+
+/// Loaded once (thread-safe). Check `error` before the first connection; a
+/// connection or a result exists only once it is empty.
+const libpq& pq();
+
 /// A statement prepared once per connection (PQprepare) under `name`.
 struct pg_statement {
   const char* name;
@@ -50,13 +80,13 @@ class pg_result {
   explicit pg_result(PGresult* r) : r_(r) {}
   pg_result(pg_result&& o) noexcept : r_(o.r_) { o.r_ = nullptr; }
   pg_result& operator=(pg_result&&) = delete;
-  ~pg_result() { PQclear(r_); }
+  ~pg_result() { pq().clear(r_); }
 
-  int rows() const { return PQntuples(r_); }
+  int rows() const { return pq().ntuples(r_); }
   std::int64_t affected() const;
-  bool is_null(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
+  bool is_null(int row, int col) const { return pq().getisnull(r_, row, col) != 0; }
   std::string text(int row, int col) const {
-    return std::string(PQgetvalue(r_, row, col), static_cast<std::size_t>(PQgetlength(r_, row, col)));
+    return std::string(pq().getvalue(r_, row, col), static_cast<std::size_t>(pq().getlength(r_, row, col)));
   }
   std::optional<std::string> opt_text(int row, int col) const {
     if (is_null(row, col)) return std::nullopt;
@@ -72,7 +102,7 @@ class pg_connection {
  public:
   /// Connects with libpq (the URL is passed through, so every libpq URL parameter works).
   static result<std::unique_ptr<pg_connection>> connect(const std::string& url, std::uint64_t generation);
-  ~pg_connection() { PQfinish(conn_); }
+  ~pg_connection() { pq().finish(conn_); }
   pg_connection(const pg_connection&) = delete;
   pg_connection& operator=(const pg_connection&) = delete;
 
@@ -82,7 +112,7 @@ class pg_connection {
   result<void> exec(const char* sql);
 
   /// True once the connection is unusable (the server went away).
-  bool broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+  bool broken() const { return pq().status(conn_) != CONNECTION_OK; }
   /// Reads whatever the server sent while the connection sat idle (a shutdown notice,
   /// EOF) without blocking, so a connection the server has already closed is noticed
   /// before a statement is sent on it. True when still usable.
