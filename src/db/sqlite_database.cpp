@@ -44,11 +44,10 @@ quote read_quote(const sqlite_stmt& s) {
 
 class sqlite_database final : public database {
  public:
-  sqlite_database(std::string path, std::unique_ptr<sqlite_connection> writer,
-                  std::unique_ptr<sqlite_connection> checkpoint_conn, const open_options& o)
+  sqlite_database(std::string path, std::unique_ptr<sqlite_connection> writer, const open_options& o)
       : path_(std::move(path)),
         writer_(std::move(writer)),
-        checkpointer_(std::move(checkpoint_conn), write_mutex_),
+        checkpointer_(path_, write_mutex_),
         max_idle_(o.max_connections),
         cache_(o.session_cache_ttl) {
     sqlite3_wal_hook(writer_->handle(), &wal_checkpointer::on_commit, &checkpointer_);
@@ -343,6 +342,13 @@ class sqlite_database final : public database {
 };
 
 result<void> migrate(sqlite_connection& c, timestamp now) {
+  // Nearly every open finds the schema current: one read says so, without the DDL
+  // and the write lock below (they cost a cold start; docs/benchmarks/lambda.md).
+  // No table yet (a new file) is an error here, and the full path runs.
+  std::int64_t found = 0;
+  auto read = c.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                      [&](const sqlite_stmt& s) { found = s.int64(0); });
+  if (read && found >= sqlite_migrations().back().version) return {};
   if (auto r = c.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
                       "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)");
       !r)
@@ -384,10 +390,7 @@ result<std::unique_ptr<database>> open_sqlite(const std::string& path, const ope
   if (created) std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   if (auto m = migrate(**writer, now); !m) return fail(m.error());
-  auto checkpoint_conn = sqlite_connection::open(path);
-  if (!checkpoint_conn) return fail(checkpoint_conn.error());
-  return std::unique_ptr<database>(
-      new sqlite_database(path, std::move(*writer), std::move(*checkpoint_conn), options));
+  return std::unique_ptr<database>(new sqlite_database(path, std::move(*writer), options));
 }
 
 }  // namespace dropslot::db::detail

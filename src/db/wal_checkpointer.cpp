@@ -7,6 +7,7 @@ void wal_checkpointer::request() {
   // atomic exchange unless the thread actually needs waking.
   if (requested_.exchange(true)) return;
   std::lock_guard lk(mutex_);
+  if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
   wake_.notify_one();
 }
 
@@ -17,8 +18,14 @@ void wal_checkpointer::run() {
     if (stop_) return;
     lk.unlock();
     requested_ = false;
+    // A connection that cannot be opened is tried again at the next request, as a
+    // failed checkpoint is.
+    if (!conn_) {
+      if (auto c = sqlite_connection::open(path_)) conn_ = std::move(*c);
+    }
     int frames = 0, done = 0;
-    int rc = sqlite3_wal_checkpoint_v2(conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &done);
+    int rc = conn_ ? sqlite3_wal_checkpoint_v2(conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &done)
+                   : SQLITE_CANTOPEN;
     if (rc == SQLITE_OK && frames >= cap_frames) {
       std::lock_guard writers(writer_lock_);
       (void)sqlite3_wal_checkpoint_v2(conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &done);

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "sqlite_connection.hpp"
@@ -25,17 +26,22 @@ namespace dropslot::db::detail {
 // WAL passes `cap_frames`, the thread finishes the job while holding the in-process
 // writer lock: only the frames written since the unlocked pass are left to copy,
 // and the stall comes once per cap_frames instead of once per 1000 frames.
+//
+// The thread and its connection start with the first checkpoint request, not with the
+// database: a short-lived process (an admin command, a Lambda sandbox's first
+// invocation) seldom writes 1000 frames, and opening a connection (schema read,
+// pragmas) and starting a thread are start-up time it then spends for nothing
+// (docs/benchmarks/lambda.md).
 class wal_checkpointer {
  public:
-  wal_checkpointer(std::unique_ptr<sqlite_connection> conn, std::mutex& writer_lock)
-      : conn_(std::move(conn)), writer_lock_(writer_lock), thread_([this] { run(); }) {}
+  wal_checkpointer(std::string path, std::mutex& writer_lock) : path_(std::move(path)), writer_lock_(writer_lock) {}
   ~wal_checkpointer() {
     {
       std::lock_guard lk(mutex_);
       stop_ = true;
     }
     wake_.notify_one();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
 
   /// Installed as the writer connection's sqlite3_wal_hook (which also turns off
@@ -57,7 +63,8 @@ class wal_checkpointer {
   void request();
   void run();
 
-  std::unique_ptr<sqlite_connection> conn_;
+  std::string path_;
+  std::unique_ptr<sqlite_connection> conn_;  // opened by the thread; only it uses it
   std::mutex& writer_lock_;
   std::mutex mutex_;
   std::condition_variable wake_;
