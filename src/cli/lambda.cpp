@@ -8,7 +8,7 @@
 #include "command.hpp"
 #include "dropslot/api/app.hpp"
 #include "dropslot/lambda/api_gateway_adapter.hpp"
-#include "dropslot/lambda/curl_runtime_api.hpp"
+#include "dropslot/lambda/http_runtime_api.hpp"
 #include "dropslot/lambda/log.hpp"
 #include "dropslot/lambda/runtime_loop.hpp"
 
@@ -19,10 +19,11 @@ int run_lambda() {
   const char* endpoint = std::getenv("AWS_LAMBDA_RUNTIME_API");
   if (!endpoint || !*endpoint)
     return fail_with("AWS_LAMBDA_RUNTIME_API is not set: `dropslot lambda` runs inside AWS Lambda (or its emulator)");
-  lambda::curl_runtime_api runtime(endpoint);
+  lambda::http_runtime_api runtime(endpoint);
 
   // Init, once per sandbox: configuration, database connection (and migrations),
-  // credentials and the S3 client with its signing-key cache. A failure here is an
+  // credentials and the S3 client with its signing-key cache (libcurl itself is
+  // loaded by the first S3 request; libpq by a PostgreSQL URL). A failure here is an
   // init error: Lambda returns it to the first invocation and recycles the sandbox.
   auto config = api::app_config_from_env(api::process_env());
   if (!config) return lambda::report_init_error(runtime, {"Runtime.InitError", lambda::redact_url_passwords("configuration: " + config.error().message())});

@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "dropslot/lambda/api_gateway_adapter.hpp"
-#include "dropslot/lambda/curl_runtime_api.hpp"
+#include "dropslot/lambda/http_runtime_api.hpp"
 #include "dropslot/lambda/runtime_loop.hpp"
 
 namespace {
@@ -50,7 +50,7 @@ class echo_service final : public dropslot::http::service {
 int main() {
   const char* endpoint = std::getenv("AWS_LAMBDA_RUNTIME_API");
   if (!endpoint) return 2;
-  dropslot::lambda::curl_runtime_api runtime(endpoint);
+  dropslot::lambda::http_runtime_api runtime(endpoint);
   if (const char* f = std::getenv("ECHO_INIT_FAIL"); f && std::string_view(f) == "1")
     return dropslot::lambda::report_init_error(runtime, {"", "ECHO_INIT_FAIL is set"});
   dropslot::lambda::api_gateway_adapter adapter(std::make_shared<echo_service>());

@@ -1,7 +1,7 @@
 #pragma once
 // The Lambda Runtime API (2018-06-01) as an interface, so the invocation loop can
 // be tested against an in-memory fake and run against the real endpoint
-// (`curl_runtime_api`). See /work/shared/testdata/apigw/README.md for the protocol.
+// (`http_runtime_api`). See /work/shared/testdata/apigw/README.md for the protocol.
 #include <cstdint>
 #include <optional>
 #include <string>
