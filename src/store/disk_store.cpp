@@ -226,6 +226,9 @@ result<std::unique_ptr<disk_store>> disk_store::open(fs::path root, std::chrono:
 result<void> disk_store::load_bucket(const std::string& name, std::chrono::sys_seconds now,
                                      std::chrono::seconds stale) {
   auto state = std::make_shared<bucket_state>();
+  auto index = key_index::create(root_ / ".tmp");
+  if (!index) return fail(index.error());
+  state->index = std::move(*index);
   fs::path dir = bucket_dir(name);
   if (auto text = read_small_file(dir / "bucket.json")) {
     boost::system::error_code jec;
@@ -236,6 +239,9 @@ result<void> disk_store::load_bucket(const std::string& name, std::chrono::sys_s
   }
   std::error_code ec;
   if (fs::exists(dir / "objects", ec)) {
+    // One transaction for the whole rebuild: one write of each index page, not one per key.
+    auto batch = state->index->begin_batch();
+    if (!batch) return fail(batch.error());
     for (auto it = fs::recursive_directory_iterator(dir / "objects", ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec)) {
       if (!it->is_regular_file()) continue;
@@ -245,8 +251,9 @@ result<void> disk_store::load_bucket(const std::string& name, std::chrono::sys_s
       // A file that does not read back whole was never committed by this store: skip it
       // rather than refuse to start (it cannot be a torn write: commits are renames).
       if (!meta) continue;
-      state->index[meta->key] = index_entry{meta->size, meta->etag, meta->last_modified};
+      if (auto r = batch->put(meta->key, index_entry{meta->size, meta->etag, meta->last_modified}); !r) return r;
     }
+    if (auto r = batch->commit(); !r) return r;
   }
   // Multipart uploads nobody finished within `stale`: their parts only cost disk.
   if (fs::exists(dir / "uploads", ec)) {
@@ -273,6 +280,8 @@ result<void> disk_store::create_bucket(std::string_view name, std::chrono::sys_s
     if (exist_ok) return {};
     return fail(s3_errc::bucket_already_owned_by_you);
   }
+  auto index = key_index::create(root_ / ".tmp");
+  if (!index) return fail(index.error());
   fs::path dir = bucket_dir(name);
   std::error_code ec;
   fs::create_directories(dir / "objects", ec);
@@ -282,6 +291,7 @@ result<void> disk_store::create_bucket(std::string_view name, std::chrono::sys_s
   o["created"] = now.time_since_epoch().count();
   if (auto r = write_small_file(root_ / ".tmp", dir / "bucket.json", boost::json::serialize(o)); !r) return r;
   auto state = std::make_shared<bucket_state>();
+  state->index = std::move(*index);
   state->created = now;
   buckets_[std::string(name)] = std::move(state);
   return {};
@@ -295,7 +305,9 @@ result<void> disk_store::delete_bucket(std::string_view name) {
   if (it == buckets_.end()) return fail(s3_errc::no_such_bucket);
   {
     std::shared_lock l(it->second->mutex);
-    if (!it->second->index.empty()) return fail(s3_errc::bucket_not_empty);
+    auto empty = it->second->index->empty();
+    if (!empty) return fail(empty.error());
+    if (!*empty) return fail(s3_errc::bucket_not_empty);
   }
   // Move the folder aside first: the bucket disappears in one rename, then is removed.
   fs::path doomed = root_ / ".tmp" / ("bucket-" + random_hex(8));
@@ -303,7 +315,7 @@ result<void> disk_store::delete_bucket(std::string_view name) {
   fs::rename(bucket_dir(name), doomed, ec);
   if (ec) return fail(s3_errc::internal_error, "delete bucket: " + ec.message());
   fs::remove_all(doomed, ec);
-  buckets_.erase(it);
+  buckets_.erase(it);  // the index file goes with the last holder of the state
   return {};
 }
 
@@ -349,10 +361,20 @@ result<void> disk_store::commit_object(std::string_view bucket, temp_file body, 
   fs::create_directories(target.parent_path(), ec);
   if (ec) return fail(s3_errc::internal_error, "create object folder: " + ec.message());
   std::unique_lock lock(state->mutex);
-  if (must_not_exist && state->index.count(meta.key)) return fail(s3_errc::precondition_failed);
-  if (::rename(body.path().c_str(), target.c_str()) != 0) return io_error("rename", target);
+  auto previous = state->index->find(meta.key);
+  if (!previous) return fail(previous.error());
+  if (must_not_exist && *previous) return fail(s3_errc::precondition_failed);
+  // The index first: its write is the step a full disk can make fail (a new key grows
+  // the file), and failing here leaves the key as it was, on disk and in the index.
+  if (auto r = state->index->put(meta.key, index_entry{meta.size, meta.etag, meta.last_modified}); !r) return r;
+  if (::rename(body.path().c_str(), target.c_str()) != 0) {
+    auto failed = io_error("rename", target);
+    // Undo the entry. Should that fail too, the index disagrees with the disk until
+    // the next open rebuilds it.
+    (void)(*previous ? state->index->put(meta.key, **previous) : state->index->erase(meta.key));
+    return failed;
+  }
   body.release();
-  state->index[meta.key] = index_entry{meta.size, meta.etag, meta.last_modified};
   lock.unlock();
   fsync_dir(target.parent_path());
   return {};
@@ -377,9 +399,8 @@ std::optional<index_entry> disk_store::stat_object(std::string_view bucket, std:
   auto state = find(bucket);
   if (!state) return std::nullopt;
   std::shared_lock lock(state->mutex);
-  auto it = state->index.find(key);
-  if (it == state->index.end()) return std::nullopt;
-  return it->second;
+  auto entry = state->index->find(key);
+  return entry ? std::move(*entry) : std::nullopt;
 }
 
 result<void> disk_store::delete_object(std::string_view bucket, std::string_view key) {
@@ -387,46 +408,23 @@ result<void> disk_store::delete_object(std::string_view bucket, std::string_view
   if (!state) return fail(s3_errc::no_such_bucket);
   fs::path p = bucket_dir(bucket) / "objects" / key_relative_path(key);
   std::unique_lock lock(state->mutex);
-  if (::unlink(p.c_str()) != 0 && errno != ENOENT) return io_error("unlink", p);
-  state->index.erase(std::string(key));
+  auto previous = state->index->find(key);
+  if (!previous) return fail(previous.error());
+  // As in commit_object: the index first, and put back if the disk refuses.
+  if (auto r = state->index->erase(key); !r) return r;
+  if (::unlink(p.c_str()) != 0 && errno != ENOENT) {
+    auto failed = io_error("unlink", p);
+    if (*previous) (void)state->index->put(key, **previous);
+    return failed;
+  }
   return {};
 }
 
 result<list_result> disk_store::list(std::string_view bucket, const list_request& req) const {
   auto state = find(bucket);
   if (!state) return fail(s3_errc::no_such_bucket);
-  list_result out;
-  if (req.max_keys <= 0) return out;
   std::shared_lock lock(state->mutex);
-  const std::string& start = req.marker > req.prefix ? req.marker : req.prefix;
-  auto it = req.marker > req.prefix ? state->index.upper_bound(start) : state->index.lower_bound(start);
-  int count = 0;
-  for (; it != state->index.end(); ++it) {
-    const std::string& key = it->first;
-    if (key.compare(0, req.prefix.size(), req.prefix) != 0) break;
-    std::string common;
-    if (!req.delimiter.empty()) {
-      auto d = key.find(req.delimiter, req.prefix.size());
-      if (d != std::string::npos) common = key.substr(0, d + req.delimiter.size());
-    }
-    if (!common.empty()) {
-      // Already reported (on this page or, via the marker, on an earlier one).
-      if ((!out.common_prefixes.empty() && out.common_prefixes.back() == common) || common <= req.marker) continue;
-    }
-    if (count == req.max_keys) {
-      out.truncated = true;
-      break;
-    }
-    if (common.empty()) {
-      out.objects.emplace_back(key, it->second);
-      out.last = key;
-    } else {
-      out.common_prefixes.push_back(common);
-      out.last = common;
-    }
-    ++count;
-  }
-  return out;
+  return state->index->list(req);
 }
 
 result<std::string> disk_store::create_upload(std::string_view bucket, const object_meta& meta,

@@ -11,9 +11,11 @@
 // old object or the new one, never a mix, and a crash leaves at most a temporary.
 // Bucket names are validated (S3 rules) before they name a folder; keys never do.
 //
-// The key index (sorted map per bucket) lives in memory and is rebuilt from the object
-// files on open; it is updated under the bucket's lock together with the rename, so the
-// index and the disk agree and the last complete writer of a key wins.
+// The key index (key_index.hpp: per bucket, an SQLite file created in .tmp/ and unlinked
+// at once; bounded memory) is derived data: it is rebuilt from the object files on
+// open, and updated under the bucket's lock together with the rename, so the index and
+// the disk agree and the last complete writer of a key wins. Its disk space shows in
+// df, not in du; it is freed when the process ends.
 //
 // Thread safety: every member may be called concurrently.
 #include <chrono>
@@ -29,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "key_index.hpp"
 #include "object_meta.hpp"
 #include "dropslot/util/result.hpp"
 
@@ -105,26 +108,6 @@ struct bucket_entry {
   std::chrono::sys_seconds created{};
 };
 
-struct index_entry {
-  std::uint64_t size = 0;
-  std::string etag;
-  std::chrono::sys_seconds last_modified{};
-};
-
-struct list_request {
-  std::string prefix;
-  std::string marker;  // keys strictly after this (start-after, continuation, v1 marker)
-  std::string delimiter;
-  int max_keys = 1000;
-};
-
-struct list_result {
-  std::vector<std::pair<std::string, index_entry>> objects;
-  std::vector<std::string> common_prefixes;
-  bool truncated = false;
-  std::string last;  // the last key or prefix returned (the next marker)
-};
-
 struct upload_entry {
   std::string id;
   std::string key;
@@ -162,6 +145,8 @@ class disk_store {
   result<void> commit_object(std::string_view bucket, temp_file body, const object_meta& meta, bool must_not_exist);
   /// NoSuchBucket / NoSuchKey.
   result<object_reader> open_object(std::string_view bucket, std::string_view key) const;
+  /// The key's index entry; nullopt when absent, and when the index cannot be read (an
+  /// early answer only: commit_object checks again under the bucket lock).
   std::optional<index_entry> stat_object(std::string_view bucket, std::string_view key) const;
   /// Removes the key if present (S3 answers 204 either way).
   result<void> delete_object(std::string_view bucket, std::string_view key);
@@ -186,8 +171,10 @@ class disk_store {
 
  private:
   struct bucket_state {
+    // Shared for reads of the index, exclusive for a change of the index together with
+    // the rename or unlink it stands for, so nobody sees one without the other.
     mutable std::shared_mutex mutex;
-    std::map<std::string, index_entry, std::less<>> index;
+    std::unique_ptr<key_index> index;
     std::chrono::sys_seconds created{};
   };
   explicit disk_store(fs::path root) : root_(std::move(root)) {}

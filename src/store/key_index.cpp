@@ -1,6 +1,11 @@
 #include "key_index.hpp"
 
 #include <sqlite3.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "dropslot/store/s3_error.hpp"
 
@@ -8,10 +13,12 @@ namespace dropslot::store {
 
 namespace {
 
-// Why these settings (the index is derived data, key_index.hpp):
+// Why these settings (the index is derived data in an unlinked file, key_index.hpp):
 // - journal_mode=MEMORY: a transaction can still roll back (a failed write, e.g. a full
 //   disk, leaves the index as it was), but the rollback journal is never written to
-//   disk: after a crash the file is thrown away and rebuilt, so it needs no recovery.
+//   disk: a crash frees the file, so nothing needs recovering. It is also what lets the
+//   file have no name: SQLite refuses to open a journal file (READONLY_DBMOVED) or a
+//   WAL beside a database that was unlinked, and never needs one here.
 // - synchronous=OFF: no fsync, for the same reason; the object files carry durability.
 // - locking_mode=EXCLUSIVE: one connection, in one process, ever uses the file, so it
 //   keeps its lock instead of taking and dropping file locks on every statement.
@@ -113,25 +120,29 @@ struct key_index::connection {
   }
 };
 
-key_index::key_index(std::filesystem::path file, std::unique_ptr<connection> c)
-    : file_(std::move(file)), c_(std::move(c)) {}
+key_index::key_index(std::unique_ptr<connection> c) : c_(std::move(c)) {}
 
 key_index::~key_index() = default;
 
-result<std::unique_ptr<key_index>> key_index::create(const std::filesystem::path& file) {
-  std::error_code ec;
-  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) std::filesystem::remove(file.string() + suffix, ec);
-  std::filesystem::create_directories(file.parent_path(), ec);
-  if (ec) return fail(s3_errc::internal_error, "key index folder " + file.parent_path().string() + ": " + ec.message());
+result<std::unique_ptr<key_index>> key_index::create(const std::filesystem::path& dir) {
+  // mkstemp: a fresh name nobody else uses, mode 0600. An empty file is an empty database.
+  std::string name = (dir / "index-XXXXXX").string();
+  int fd = ::mkstemp(name.data());
+  if (fd < 0) return fail(s3_errc::internal_error, "key index file in " + dir.string() + ": " + std::strerror(errno));
+  ::close(fd);
+  // Unlinked once set up, or at once when that fails: the name never outlives this call.
+  struct unlink_at_exit {
+    const std::string& name;
+    ~unlink_at_exit() { ::unlink(name.c_str()); }
+  } unlink_name{name};
   auto c = std::make_unique<connection>();
   sqlite3* raw = nullptr;
   // NOMUTEX: the key_index's own mutex already serializes every use of the connection.
-  int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(name.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   c->db.reset(raw);  // closed on every path, even when the open failed
-  if (rc != SQLITE_OK) return fail(s3_errc::internal_error, "key index open " + file.string() + ": " + sqlite3_errstr(rc));
+  if (rc != SQLITE_OK) return fail(s3_errc::internal_error, "key index open " + name + ": " + sqlite3_errstr(rc));
   if (sqlite3_exec(c->db.get(), setup_sql, nullptr, nullptr, nullptr) != SQLITE_OK)
-    return sqlite_fail(c->db.get(), "setup " + file.string());
+    return sqlite_fail(c->db.get(), "setup " + name);
   for (auto [s, sql] : {
            std::pair{&c->find, "SELECT size, etag, last_modified FROM objects WHERE key = ?1"},
            std::pair{&c->upsert,
@@ -146,7 +157,7 @@ result<std::unique_ptr<key_index>> key_index::create(const std::filesystem::path
        }) {
     if (auto r = c->prepare(*s, sql); !r) return fail(r.error());
   }
-  return std::unique_ptr<key_index>(new key_index(file, std::move(c)));
+  return std::unique_ptr<key_index>(new key_index(std::move(c)));
 }
 
 result<std::optional<index_entry>> key_index::find(std::string_view key) const {

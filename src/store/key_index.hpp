@@ -1,15 +1,18 @@
 #pragma once
 // The key index of one bucket: key → size, ETag, last-modified, in S3's listing order,
-// kept in an SQLite file (one per bucket) rather than on the heap, so the store's memory
-// does not grow with the number of objects it holds (issue 7; docs/reliability.md, Soak).
+// kept in an SQLite file rather than on the heap, so the store's memory does not grow
+// with the number of objects it holds (issue 7; docs/reliability.md, Soak). Its memory
+// is bounded by SQLite's page cache; the rest of it is in the file.
 //
 // Keys are stored as BLOBs, which SQLite compares with memcmp: byte order, which for
 // UTF-8 is code point order, the order S3 lists in (and std::string's).
 //
 // The index is derived data. The object files, each with its metadata footer, stay the
 // source of truth: disk_store creates the index empty and refills it from them on every
-// open, so the file never needs to survive a crash, and it is written without journal
-// on disk or fsync (see key_index.cpp). Its memory is bounded by SQLite's page cache.
+// open. So the file has no name: it is created in a folder and unlinked at once, lives
+// as long as its connection, and a crash frees it. No index of an earlier run can be
+// read, none needs cleaning up, and the data folder's layout does not change. It is
+// written without a journal on disk and without fsync (see key_index.cpp).
 //
 // Thread safety: every member may be called concurrently; calls take turns on the one
 // connection (a list holds it for the length of its page).
@@ -50,14 +53,12 @@ struct list_result {
 
 class key_index {
  public:
-  /// Creates an empty index in `file`, replacing any file of that name (the index of a
-  /// previous run is never trusted: it is rebuilt). InternalError when SQLite cannot.
-  static result<std::unique_ptr<key_index>> create(const std::filesystem::path& file);
+  /// Creates an empty index in an unnamed file on the filesystem of `dir` (named there
+  /// only until it is set up). InternalError when the file or SQLite fails.
+  static result<std::unique_ptr<key_index>> create(const std::filesystem::path& dir);
   ~key_index();
   key_index(const key_index&) = delete;
   key_index& operator=(const key_index&) = delete;
-
-  const std::filesystem::path& file() const { return file_; }
 
   /// The entry of `key`, if indexed.
   result<std::optional<index_entry>> find(std::string_view key) const;
@@ -93,10 +94,9 @@ class key_index {
 
  private:
   struct connection;
-  key_index(std::filesystem::path file, std::unique_ptr<connection> c);
+  explicit key_index(std::unique_ptr<connection> c);
   result<void> put_locked(std::string_view key, const index_entry& entry);
 
-  std::filesystem::path file_;
   mutable std::mutex mutex_;  // serializes use of the connection and its statements
   std::unique_ptr<connection> c_;
 };

@@ -1,6 +1,7 @@
 // The on-disk key index: S3 order over awkward bytes, upsert and erase, every listing case
 // against a reference (the listing the store used to compute over a std::map, run on the
-// same random keys), the rebuild that replaces a previous file, and bounded memory.
+// same random keys), a new unnamed file per index with its one-transaction load, and
+// bounded memory.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -73,7 +74,8 @@ class KeyIndex : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("dropslot-index-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
-    auto i = key_index::create(dir_ / "b.db");
+    fs::create_directories(dir_);
+    auto i = key_index::create(dir_);
     ASSERT_TRUE(i) << i.error().message();
     index_ = std::move(*i);
   }
@@ -262,15 +264,15 @@ TEST_F(KeyIndex, EveryListingMatchesTheReference) {
   }
 }
 
-TEST_F(KeyIndex, CreateReplacesThePreviousFileAndBatchLoadsInOneTransaction) {
+TEST_F(KeyIndex, EachIndexIsNewUnnamedAndBatchLoadsInOneTransaction) {
   put_all({"old/1", "old/2"});
-  index_.reset();
-  // A previous run's index is never trusted: create starts empty, even over garbage.
-  { std::ofstream(dir_ / "b.db", std::ios::binary | std::ios::app) << "not a database"; }
-  auto fresh = key_index::create(dir_ / "b.db");
+  // The file has no name: nothing in the folder, nothing left to read by a later run.
+  EXPECT_TRUE(fs::is_empty(dir_));
+  auto fresh = key_index::create(dir_);
   ASSERT_TRUE(fresh) << fresh.error().message();
+  EXPECT_TRUE(*(*fresh)->empty());
+  EXPECT_FALSE(*index_->empty());  // two indexes side by side do not share anything
   index_ = std::move(*fresh);
-  EXPECT_TRUE(*index_->empty());
   {
     auto batch = index_->begin_batch();
     ASSERT_TRUE(batch);
@@ -286,6 +288,8 @@ TEST_F(KeyIndex, CreateReplacesThePreviousFileAndBatchLoadsInOneTransaction) {
   }
   EXPECT_FALSE(index_->find("rolled/back")->has_value());
   EXPECT_TRUE(index_->find("new/999")->has_value());
+  EXPECT_FALSE(key_index::create(dir_ / "missing"));  // an error, not a crash
+  EXPECT_TRUE(fs::is_empty(dir_));
 }
 
 TEST_F(KeyIndex, MemoryStaysBoundedAsKeysGrow) {
@@ -302,13 +306,14 @@ TEST_F(KeyIndex, MemoryStaysBoundedAsKeysGrow) {
     ASSERT_TRUE(index_->put(key, entry_for(key)));
     if (i == 1000) after_1k = used();
   }
-  ASSERT_TRUE(index_->list({.prefix = "jobs/J00500/"}));
+  auto one_job = index_->list({.prefix = "jobs/J00500/", .max_keys = 1000});
+  ASSERT_TRUE(one_job);
+  EXPECT_EQ(one_job->objects.size(), 100u);  // every key is there, in the file
   std::int64_t after_100k = used();
   ASSERT_GT(after_1k, 0) << "SQLite's memory statistics are off";
   // 100,000 keys are ~10 MiB as rows; the cache bound (2 MiB) plus SQLite's fixed costs
   // must hold them all the same.
   EXPECT_LT(after_100k, 4 * 1024 * 1024) << "after 1k keys: " << after_1k;
-  EXPECT_GT(fs::file_size(dir_ / "b.db"), 2u * 1024 * 1024);  // the keys are in the file
 }
 
 }  // namespace
