@@ -64,6 +64,51 @@ const form_field* find_field(std::span<const form_field> fields, std::string_vie
   return nullptr;
 }
 
+// RFC 3629 UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. A JSON
+// string must be UTF-8, and Boost.JSON's serializer copies other bytes as they are,
+// so a policy holding them would not parse back (finding F6). sigv4 links OpenSSL
+// and Boost.JSON only, hence its own check rather than http::valid_utf8.
+bool valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    std::uint32_t cp = c & (0x7f >> n);
+    for (std::size_t k = 1; k < n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr std::uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n;
+  }
+  return true;
+}
+
+// The first input of a POST presign that would go into the policy JSON and is not
+// UTF-8, named for the error; nullopt when all are.
+std::optional<std::string> non_utf8_input(const post_presign& in) {
+  if (!valid_utf8(in.bucket)) return "bucket";
+  if (!valid_utf8(in.key)) return "key";
+  if (!valid_utf8(in.region)) return "region";
+  if (!valid_utf8(in.credentials.access_key.value())) return "access key id";
+  if (in.credentials.token && !valid_utf8(in.credentials.token->reveal())) return "session token";
+  for (const form_field& f : in.fields) {
+    if (!valid_utf8(f.name)) return "a field name";
+    if (!valid_utf8(f.value)) return "the value of field " + f.name;
+  }
+  for (const policy_condition& c : in.conditions) {
+    if (!valid_utf8(c.field)) return "a condition's field name";
+    if (!valid_utf8(c.value)) return "the value of condition " + c.field;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::chrono::sys_seconds> parse_iso8601_utc(std::string_view s) {
@@ -152,6 +197,7 @@ result<post_form> presign_post(const post_presign& in, key_cache* cache) {
     return fail(sigv4_errc::invalid_argument, "bucket, key and region are required");
   if (in.credentials.access_key.empty() || in.credentials.secret.empty())
     return fail(sigv4_errc::invalid_argument, "credentials are empty");
+  if (auto bad = non_utf8_input(in)) return fail(sigv4_errc::invalid_argument, *bad + " is not valid UTF-8");
 
   const std::string date = amz_date(in.time);
   const std::string credential =

@@ -101,5 +101,52 @@ TEST(post_policy, invalid_expiry) {
   EXPECT_EQ(presign_post(p).error().code, sigv4_errc::invalid_expiry);
 }
 
+// Finding F6: text that is not UTF-8 went into the policy JSON as is, and the policy
+// then did not parse (the form was refused when used). Now it is refused up front;
+// UTF-8 text of any kind still round-trips.
+TEST(post_policy, text_that_is_not_utf8_is_refused_and_utf8_round_trips) {
+  post_presign base;
+  base.bucket = "uploads";
+  base.key = "jobs/j1/photo.jpg";
+  base.fields = {{"Content-Type", "image/jpeg"}};
+  base.region = "eu-west-1";
+  base.credentials = {access_key_id("AK"), secret_access_key("SK"), std::nullopt, std::nullopt};
+  base.time = t0;
+
+  const std::vector<std::string> bad_texts = {
+      "\xff",             // never in UTF-8
+      "caf\xe9",          // Latin-1
+      "\xc3",             // truncated sequence
+      "\xc0\xaf",         // overlong '/'
+      "\xed\xa0\x80",     // a UTF-16 surrogate
+      "\xf4\x90\x80\x80",  // past U+10FFFF
+  };
+  for (const std::string& bad : bad_texts) {
+    std::vector<post_presign> cases(6, base);
+    cases[0].bucket += bad;
+    cases[1].key += bad;
+    cases[2].fields.push_back({"x-amz-meta-" + bad, "v"});
+    cases[3].fields.push_back({"x-amz-meta-note", bad});
+    cases[4].conditions.push_back({policy_condition::kind::starts_with, "x-amz-meta-tag", bad, 0, 0});
+    cases[5].credentials.token = session_token("tok" + bad);
+    for (const post_presign& c : cases) {
+      auto form = presign_post(c);
+      ASSERT_FALSE(form) << bad;
+      EXPECT_EQ(form.error().code, sigv4_errc::invalid_argument);
+      EXPECT_NE(form.error().detail.find("UTF-8"), std::string::npos);
+    }
+  }
+
+  post_presign ok = base;
+  ok.key = "jobs/j1/caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \"q\" \\ \x01.jpg";
+  ok.fields.push_back({"x-amz-meta-note", "\xf4\x8f\xbf\xbf"});  // U+10FFFF, the last code point
+  auto form = presign_post(ok);
+  ASSERT_TRUE(form) << form.error().message();
+  auto p = parse_post_policy(form->policy_json);
+  ASSERT_TRUE(p) << p.error().detail;
+  EXPECT_EQ(p->conditions[1].value, ok.key);
+  EXPECT_EQ(p->conditions[3].value, "\xf4\x8f\xbf\xbf");
+}
+
 }  // namespace
 }  // namespace dropslot::sigv4

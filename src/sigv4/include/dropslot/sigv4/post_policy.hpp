@@ -72,7 +72,8 @@ struct post_form {
   std::string policy_json;
 };
 
-/// Errors: invalid_expiry, invalid_argument.
+/// Errors: invalid_expiry, invalid_argument (also when the bucket, key, a field or a
+/// condition is not valid UTF-8: the policy is JSON, which cannot carry other bytes).
 result<post_form> presign_post(const post_presign& p, key_cache* cache = nullptr);
 
 /// Signature of a base64 policy: hex HMAC(kSigning, policy_b64).
