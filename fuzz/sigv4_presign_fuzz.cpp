@@ -4,7 +4,8 @@
 //   round - a request is presigned with presign_query() and verified at the edges of
 //           its validity: valid from X-Amz-Date (minus the allowed skew) through
 //           date + X-Amz-Expires, expired one second later, and a presigned URL
-//           never verifies as header auth or with a changed expiry.
+//           never verifies as header auth or with a changed expiry. A signed payload
+//           hash comes back as the verified payload; one a URL cannot carry is refused.
 #include <chrono>
 #include <string>
 #include <vector>
@@ -48,13 +49,29 @@ void raw_mode(FuzzedDataProvider& in) {
 void round_mode(FuzzedDataProvider& in) {
   sigv4::signing_request req = fuzz::consume_signing_request(in);
   req.expires = seconds(in.ConsumeIntegralInRange<long long>(1, sigv4::max_expiry_seconds));
-  // A presigned URL carries no payload hash: the verifier takes UNSIGNED-PAYLOAD unless
-  // the query says X-Amz-Content-Sha256 (presign() signs r.payload_hash but does not
-  // add that parameter, so a hashed payload here could never verify; see
-  // docs/reliability.md, findings).
-  req.payload_hash = std::string(sigv4::unsigned_payload);
+  // The payload: UNSIGNED-PAYLOAD or the empty body's hash (as generated), the hash of
+  // some body, or a value a URL cannot carry, which presign refuses. A hashed payload
+  // travels as X-Amz-Content-Sha256 and must verify as such (finding F5).
+  switch (in.ConsumeIntegralInRange<int>(0, 3)) {
+    case 0: break;
+    case 1: req.payload_hash = sigv4::sha256_hex(in.ConsumeRandomLengthString(32)); break;
+    case 2: req.payload_hash = std::string(sigv4::unsigned_payload); break;
+    default: {
+      static constexpr std::string_view cannot[] = {
+          sigv4::streaming_payload, sigv4::streaming_unsigned_payload_trailer,
+          "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855", ""};
+      req.payload_hash = std::string(cannot[in.ConsumeIntegralInRange<int>(0, 3)]);
+      auto refused = sigv4::presign_query(req);
+      // (A fuzzed query name like "X-AMZ-DATE" is refused first, as already signed.)
+      FUZZ_CHECK(!refused && (refused.error().code == sigv4::sigv4_errc::invalid_argument ||
+                              refused.error().code == sigv4::sigv4_errc::already_signed));
+      return;
+    }
+  }
   auto auth = sigv4::presign_query(req);
   if (!auth) return;
+  const bool hashed = req.payload_hash != sigv4::unsigned_payload;
+  FUZZ_CHECK(hashed == (auth->find("&X-Amz-Content-Sha256=" + req.payload_hash + "&") != std::string::npos));
   std::string query = sigv4::encode_query(req.query);
   if (!query.empty()) query += '&';
   query += *auth;
@@ -70,6 +87,8 @@ void round_mode(FuzzedDataProvider& in) {
     FUZZ_CHECK(ok.has_value());
     FUZZ_CHECK(ok->kind == sigv4::auth_kind::query);
     FUZZ_CHECK(ok->expires_at == last);
+    FUZZ_CHECK(ok->payload == (hashed ? sigv4::payload_mode::hashed : sigv4::payload_mode::unsigned_payload));
+    FUZZ_CHECK(ok->payload_hash == req.payload_hash);
   }
   auto late = at(last + seconds(1));
   FUZZ_CHECK(!late && late.error().code == sigv4::sigv4_errc::expired);

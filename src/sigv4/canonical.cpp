@@ -76,17 +76,24 @@ std::vector<canonical_header> canonicalize_headers(std::span<const header> heade
 }
 
 void append_uri_encoded(std::string& out, std::string_view s, bool keep_slash) {
-  // Copy runs of safe characters in bulk; this sits on the presign hot path.
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (unreserved_table[c] || (keep_slash && c == '/')) continue;
-    out.append(s.data() + run, i - run);
-    const char enc[3] = {'%', hex_upper[c >> 4], hex_upper[c & 0x0f]};
-    out.append(enc, 3);
-    run = i + 1;
+  // On the presign hot path: one resize to the worst case, then plain stores (an
+  // append per piece cost a capacity check and a memmove call each).
+  const auto& keep = keep_slash ? unreserved_or_slash_table : unreserved_table;
+  const std::size_t at = out.size();
+  out.resize(at + 3 * s.size());
+  char* p = out.data() + at;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (keep[c]) {
+      *p++ = ch;
+    } else {
+      p[0] = '%';
+      p[1] = hex_upper[c >> 4];
+      p[2] = hex_upper[c & 0x0f];
+      p += 3;
+    }
   }
-  out.append(s.data() + run, s.size() - run);
+  out.resize(static_cast<std::size_t>(p - out.data()));
 }
 
 void append_canonical_query(std::string& out, std::vector<encoded_param>& params) {

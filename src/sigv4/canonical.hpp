@@ -22,12 +22,27 @@ inline constexpr std::array<bool, 256> unreserved_table = [] {
   return t;
 }();
 
+/// The same with '/' kept too (the path of a canonical URI).
+inline constexpr std::array<bool, 256> unreserved_or_slash_table = [] {
+  std::array<bool, 256> t = unreserved_table;
+  t['/'] = true;
+  return t;
+}();
+
 /// The value of a hex digit, or -1.
 inline int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+/// 64 lower-case hex digits: a SHA-256 payload hash or a signature as SigV4 writes them.
+inline bool is_lower_hex64(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
 }
 
 inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <atomic>
 #include <cstring>
 #include <stdexcept>
 
@@ -81,11 +82,25 @@ digest sha256_hasher::finish() {
 struct hmac_sha256_key::impl {
   SHA256_CTX inner;
   SHA256_CTX outer;
+  // Names this key for hmac_first_block_memo, unique for the process's lifetime (an
+  // address could be reused by another key after this one is freed).
+  std::uint64_t id = next_id.fetch_add(1, std::memory_order_relaxed);
+  static inline std::atomic<std::uint64_t> next_id{1};
   ~impl() {
     OPENSSL_cleanse(&inner, sizeof inner);
     OPENSSL_cleanse(&outer, sizeof outer);
   }
 };
+
+struct hmac_first_block_memo::impl {
+  std::uint64_t key_id = 0;  // 0: holds nothing yet
+  std::uint8_t block[block_size];
+  SHA256_CTX state;  // the key's inner state after `block`
+  ~impl() { OPENSSL_cleanse(&state, sizeof state); }
+};
+
+hmac_first_block_memo::hmac_first_block_memo() : impl_(std::make_unique<impl>()) {}
+hmac_first_block_memo::~hmac_first_block_memo() = default;
 
 hmac_sha256_key::hmac_sha256_key(std::span<const std::uint8_t> key) : impl_(std::make_unique<impl>()) {
   std::uint8_t k[block_size] = {};
@@ -114,16 +129,42 @@ hmac_sha256_key::~hmac_sha256_key() = default;
 hmac_sha256_key::hmac_sha256_key(hmac_sha256_key&&) noexcept = default;
 hmac_sha256_key& hmac_sha256_key::operator=(hmac_sha256_key&&) noexcept = default;
 
-digest hmac_sha256_key::mac(std::string_view message) const {
-  SHA256_CTX c = impl_->inner;
-  check(SHA256_Update(&c, message.data(), message.size()), "SHA256_Update");
+namespace {
+
+// Finishes an HMAC whose inner hash has absorbed the whole message.
+digest finish_hmac(SHA256_CTX& inner_ctx, const SHA256_CTX& outer_start) {
   digest inner;
-  check(SHA256_Final(inner.data(), &c), "SHA256_Final");
-  c = impl_->outer;
+  check(SHA256_Final(inner.data(), &inner_ctx), "SHA256_Final");
+  SHA256_CTX c = outer_start;
   check(SHA256_Update(&c, inner.data(), inner.size()), "SHA256_Update");
   digest out;
   check(SHA256_Final(out.data(), &c), "SHA256_Final");
   return out;
+}
+
+}  // namespace
+
+digest hmac_sha256_key::mac(std::string_view message) const {
+  SHA256_CTX c = impl_->inner;
+  check(SHA256_Update(&c, message.data(), message.size()), "SHA256_Update");
+  return finish_hmac(c, impl_->outer);
+}
+
+digest hmac_sha256_key::mac(std::string_view message, hmac_first_block_memo& memo) const {
+  if (message.size() < block_size) return mac(message);
+  hmac_first_block_memo::impl& m = *memo.impl_;
+  SHA256_CTX c;
+  if (m.key_id == impl_->id && std::memcmp(m.block, message.data(), block_size) == 0) {
+    c = m.state;
+  } else {
+    c = impl_->inner;
+    check(SHA256_Update(&c, message.data(), block_size), "SHA256_Update");
+    m.key_id = impl_->id;
+    std::memcpy(m.block, message.data(), block_size);
+    m.state = c;
+  }
+  check(SHA256_Update(&c, message.data() + block_size, message.size() - block_size), "SHA256_Update");
+  return finish_hmac(c, impl_->outer);
 }
 
 digest hmac_sha256(std::span<const std::uint8_t> key, std::string_view message) {

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include <dropslot/sigv4/crypto.hpp>
 #include <dropslot/sigv4/key_cache.hpp>
@@ -33,6 +35,28 @@ TEST(crypto, hmac_rfc4231) {
   hmac_sha256_key k(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>("Jefe"), 4));
   EXPECT_EQ(hex(k.mac("what do ya want for nothing?")), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   EXPECT_EQ(hex(k.mac("what do ya want for nothing?")), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+// The first-block memo must give the plain MAC whatever the key and message: the
+// same key and block (reused), another block, another key (even one allocated where
+// a freed key was), and messages shorter than a block.
+TEST(crypto, hmac_first_block_memo_gives_the_plain_mac) {
+  auto bytes = [](std::string_view s) {
+    return std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+  };
+  const std::string block(64, 'b');
+  const std::vector<std::string> messages = {block + "tail one", block + "tail two", std::string(64, 'c') + "x",
+                                             block, "short", "", std::string(200, 'b')};
+  hmac_first_block_memo memo;
+  for (int round = 0; round < 3; ++round) {
+    for (std::string key_text : {"key one", "key two"}) {
+      auto key = std::make_unique<hmac_sha256_key>(bytes(key_text + std::to_string(round)));
+      for (const std::string& m : messages) {
+        EXPECT_EQ(key->mac(m, memo), key->mac(m)) << key_text << " " << m.size();
+        EXPECT_EQ(key->mac(m, memo), hmac_sha256(key_text + std::to_string(round), m));
+      }
+    }
+  }
 }
 
 TEST(crypto, constant_time_equal) {

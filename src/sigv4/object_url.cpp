@@ -29,7 +29,12 @@ result<object_address> address_object(std::string_view endpoint, std::string_vie
   if (aws) {
     if (region.empty()) return fail(sigv4_errc::invalid_argument, "region is empty");
     a.scheme = "https";
-    a.host = region == "us-east-1" ? "s3.amazonaws.com" : "s3." + std::string(region) + ".amazonaws.com";
+    // Room for "<bucket>." in front too, so virtual-hosted style does not reallocate.
+    a.host.reserve(bucket.size() + 1 + region.size() + 17);
+    if (region == "us-east-1")
+      a.host.append("s3.amazonaws.com"sv);
+    else
+      a.host.append("s3."sv).append(region).append(".amazonaws.com"sv);
   } else {
     std::size_t sep = endpoint.find("://");
     if (sep == std::string_view::npos || sep == 0)
@@ -50,11 +55,13 @@ result<object_address> address_object(std::string_view endpoint, std::string_vie
   }
   bool virtual_hosted = style == addressing_style::virtual_hosted ||
                         (style == addressing_style::automatic && aws && virtual_hostable(bucket));
+  // Built in place, sized once: this runs on every presigned object URL.
+  a.path.reserve(base_path.size() + 2 + 3 * (bucket.size() + key.size()));
+  a.path.append(base_path).append("/"sv);
   if (virtual_hosted) {
-    a.host = std::string(bucket) + "." + a.host;
-    a.path = base_path + "/";
+    a.host.insert(0, bucket.size() + 1, '.');
+    a.host.replace(0, bucket.size(), bucket);
   } else {
-    a.path = base_path + "/";
     append_uri_encoded(a.path, bucket, false);
     a.path += '/';
   }

@@ -1,8 +1,11 @@
 // Query auth (presign): the hot path behind presign(), presign_query() and presign_object().
 #include <dropslot/sigv4/signer.hpp>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
+#include <memory>
 
 #include "canonical.hpp"
 
@@ -10,57 +13,30 @@ namespace dropslot::sigv4 {
 using namespace std::string_view_literals;
 using namespace detail;
 
-// // The API presigns at 40,000 req/s from several threads with a budget of 1 us per
-// URL, where SHA-256 + HMAC alone take ~0.4 us. So this path builds the canonical
-// request and string to sign in reused per-thread buffers, sorts header pointers
-// instead of copying headers, and writes the common query (no caller parameters)
-// in its known sorted order instead of sorting encoded pairs.
+// The API presigns at 40,000 req/s from several threads with a budget of 1 us per
+// URL, where SHA-256 + HMAC alone take ~0.5 us (bench crypto_floor: 11 SHA-256
+// blocks). So this path builds the canonical request and string to sign in reused
+// per-thread buffers, sorts views of the headers instead of copies, writes the
+// common query (no caller parameters) in its known sorted order instead of sorting
+// encoded pairs, and keeps per thread what only changes daily (see identity_memo).
+// docs/benchmarks/presign.md has the measurements.
 
 namespace {
 
-// Case-insensitive order of names, as if both were lower-cased.
-bool name_less(std::string_view a, std::string_view b) {
-  const std::size_t n = std::min(a.size(), b.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    char x = lower_ascii(a[i]), y = lower_ascii(b[i]);
-    if (x != y) return static_cast<unsigned char>(x) < static_cast<unsigned char>(y);
+// Two lower-case hex digits per byte value, so a digest is written with one table
+// load per byte instead of two shifts, masks and loads.
+constexpr std::array<char, 512> hex_pairs = [] {
+  constexpr char digits[] = "0123456789abcdef";
+  std::array<char, 512> t{};
+  for (int b = 0; b < 256; ++b) {
+    t[static_cast<std::size_t>(2 * b)] = digits[b >> 4];
+    t[static_cast<std::size_t>(2 * b + 1)] = digits[b & 0x0f];
   }
-  return a.size() < b.size();
-}
-
-// Stable insertion sort: n is small, and repeated names must keep arrival order.
-void sort_headers(std::vector<const header*>& v) {
-  for (std::size_t i = 1; i < v.size(); ++i) {
-    const header* h = v[i];
-    std::size_t j = i;
-    while (j > 0 && name_less(h->name, v[j - 1]->name)) {
-      v[j] = v[j - 1];
-      --j;
-    }
-    v[j] = h;
-  }
-}
-
-void append_lower(std::string& out, std::string_view s) {
-  const std::size_t at = out.size();
-  out.append(s);
-  for (std::size_t i = at; i < out.size(); ++i) out[i] = lower_ascii(out[i]);
-}
-
-void append_sorted_names(std::string& out, const std::vector<const header*>& v) {
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i > 0 && iequals(v[i]->name, v[i - 1]->name)) continue;
-    if (i > 0) out += ';';
-    append_lower(out, v[i]->name);
-  }
-}
+  return t;
+}();
 
 void hex_to(char* out, const digest& d) {
-  static constexpr char digits[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    out[2 * i] = digits[d[i] >> 4];
-    out[2 * i + 1] = digits[d[i] & 0x0f];
-  }
+  for (std::size_t i = 0; i < d.size(); ++i) std::memcpy(out + 2 * i, &hex_pairs[2 * std::size_t{d[i]}], 2);
 }
 
 // S3 rules without the decode/encode temporaries: decode %XX as we go, encode once.
@@ -88,16 +64,137 @@ void append_canonical_uri(std::string& out, std::string_view raw, uri_rules rule
   }
 }
 
+// A signed header with its name lower-cased (in presign_scratch::lowered).
+struct signed_header {
+  std::string_view name;
+  std::string_view value;
+};
+
+// What a thread presigned with last: the credential text and, with a key cache, the
+// signing key. A server presigns for one identity and region all day, so these are
+// built once a day per thread instead of once per URL (encoding the credential and
+// the cache lookup, a hash of the tuple and a shared lock, were ~10% of a presign).
+// A key is a pure function of (secret, date, region, service), so the one kept here
+// stays right whatever the cache does since. Like key_cache, this holds a copy of
+// the secret.
+struct identity_memo {
+  std::string access_key, secret, date, region, service;
+  std::string credential;      // "AKID/YYYYMMDD/region/service/aws4_request"
+  std::string credential_enc;  // the same, URI-encoded (as the query carries it)
+  std::string scope;           // "YYYYMMDD/region/service/aws4_request"
+  const key_cache* cache = nullptr;
+  std::shared_ptr<const signing_key> key;
+
+  ~identity_memo() { std::fill(secret.begin(), secret.end(), '\0'); }
+
+  void refresh(const credentials& c, std::string_view d, std::string_view r, std::string_view svc) {
+    const std::string_view akid = c.access_key.value(), sec = c.secret.reveal();
+    if (akid == access_key && sec == secret && d == date && r == region && svc == service) return;
+    access_key = akid;
+    std::fill(secret.begin(), secret.end(), '\0');
+    secret = sec;
+    date = d;
+    region = r;
+    service = svc;
+    scope.clear();
+    scope.append(d).append("/"sv).append(r).append("/"sv).append(svc).append("/aws4_request"sv);
+    credential.clear();
+    credential.append(akid).append("/"sv).append(scope);
+    credential_enc.clear();
+    append_uri_encoded(credential_enc, credential, false);
+    cache = nullptr;
+    key.reset();
+  }
+
+  const signing_key& signing_key_from(key_cache& c, const secret_access_key& s) {
+    if (cache != &c) {
+      key = c.get(s, date, region, service);
+      cache = &c;
+    }
+    return *key;
+  }
+};
+
+// "YYYYMMDDTHHMMSSZ", with the date part kept from the thread's last call (the
+// calendar conversion is the costly half, and it changes once a day).
+void write_amz_date(char* out, std::chrono::sys_seconds t) {
+  using namespace std::chrono;
+  thread_local sys_days last_day{days::min()};
+  thread_local char last_ymd[8];
+  const sys_days day = floor<days>(t);
+  if (day != last_day) {
+    std::string d;
+    append_amz_date(d, t);
+    std::memcpy(last_ymd, d.data(), 8);
+    last_day = day;
+  }
+  std::memcpy(out, last_ymd, 8);
+  const auto secs = static_cast<unsigned>((t - day).count());
+  const unsigned hms[] = {secs / 3600, secs / 60 % 60, secs % 60};
+  char* p = out + 8;
+  *p++ = 'T';
+  for (unsigned x : hms) {
+    *p++ = static_cast<char>('0' + x / 10);
+    *p++ = static_cast<char>('0' + x % 10);
+  }
+  *p = 'Z';
+}
+
 struct presign_scratch {
-  std::vector<const header*> headers;
-  std::string names, creq, sts;
-  std::string credential_enc, names_enc;  // encoded once, used in the canonical query and the output
+  std::string lowered;  // the lower-cased header names, back to back
+  std::vector<signed_header> headers;
+  std::string names, names_enc;  // "a;b" and its encoded form (canonical query and output)
+  std::string creq;
+  identity_memo identity;
+  hmac_first_block_memo sts_memo;  // strings to sign within a second share their first block
   std::vector<encoded_param> params;
 };
 
 presign_scratch& scratch() {
   thread_local presign_scratch s;
   return s;
+}
+
+// Byte order of two short names, inline: std::string_view's operator< calls memcmp,
+// which cost more than the comparison itself on names this short.
+bool name_less(std::string_view a, std::string_view b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+  return a.size() < b.size();
+}
+
+// Lower-cases the names into s.lowered and sorts by them. Stable (insertion sort:
+// n is small), so a repeated name keeps its values in arrival order.
+void sort_headers(presign_scratch& s, std::span<const header> headers, std::string_view host) {
+  std::size_t total = 0;
+  for (const header& h : headers) total += h.name.size();
+  s.lowered.resize(total);  // no reallocation below: the views stay valid
+  char* p = s.lowered.data();
+  s.headers.clear();
+  for (const header& h : headers) {
+    // Locals: a store through char* may alias h.name, which would be reloaded per byte.
+    const char* name = h.name.data();
+    const std::size_t n = h.name.size();
+    for (std::size_t i = 0; i < n; ++i) p[i] = lower_ascii(name[i]);
+    s.headers.push_back({std::string_view(p, n), h.value});
+    p += n;
+  }
+  if (!host.empty()) s.headers.push_back({"host"sv, host});
+  for (std::size_t i = 1; i < s.headers.size(); ++i) {
+    const signed_header x = s.headers[i];
+    std::size_t j = i;
+    for (; j > 0 && name_less(x.name, s.headers[j - 1].name); --j) s.headers[j] = s.headers[j - 1];
+    s.headers[j] = x;
+  }
+  s.names.clear();
+  for (std::size_t i = 0; i < s.headers.size(); ++i) {
+    if (i > 0 && s.headers[i].name == s.headers[i - 1].name) continue;
+    if (i > 0) s.names += ';';
+    s.names.append(s.headers[i].name);
+  }
+  s.names_enc.clear();
+  append_uri_encoded(s.names_enc, s.names, false);
 }
 
 // What a presign computed, for the emitters below.
@@ -113,7 +210,7 @@ struct presign_view {
   std::string_view method, path, payload_hash, region, service;
   std::span<const query_param> query;
   std::span<const header> headers;
-  const header* extra_header = nullptr;
+  std::string_view host;  // presign_object: the host header to sign besides `headers`
   const credentials* creds = nullptr;
   std::chrono::sys_seconds time;
   std::chrono::seconds expires;
@@ -124,20 +221,12 @@ struct presign_view {
 
 bool has_token(const presign_view& v) { return v.creds->token && !v.creds->token->empty(); }
 
-// Appends "AKID/YYYYMMDD/region/service/aws4_request", encoded or not.
-void append_credential(std::string& out, const presign_view& v, std::string_view date, bool encoded) {
-  if (encoded) {
-    append_uri_encoded(out, v.creds->access_key.value(), false);
-    out.append("%2F"sv).append(date.substr(0, 8)).append("%2F"sv);
-    append_uri_encoded(out, v.region, false);
-    out.append("%2F"sv);
-    append_uri_encoded(out, v.service, false);
-    out.append("%2Faws4_request"sv);
-  } else {
-    out.append(v.creds->access_key.value()).append("/"sv).append(date.substr(0, 8)).append("/"sv);
-    out.append(v.region).append("/"sv).append(v.service).append("/aws4_request"sv);
-  }
-}
+// S3 reads the payload hash of a presigned request from the X-Amz-Content-Sha256
+// query parameter and takes UNSIGNED-PAYLOAD when there is none (AWS S3, MinIO, and
+// our verifier alike), so an S3 presign that signs a real hash must carry it there.
+// Other services sign the hash without a parameter (the AWS SigV4 test suite's
+// post-x-www-form-urlencoded query vectors): the service hashes the body itself.
+bool carries_content_sha256(const presign_view& v) { return v.service == "s3"sv && v.payload_hash != unsigned_payload; }
 
 // Writes into a buffer sized in advance to an upper bound, so each piece is one
 // memcpy instead of a std::string::append call with its capacity checks (measured:
@@ -153,37 +242,48 @@ class bounded_writer {
     p_ += s.size();
   }
   void put(char c) { *p_++ = c; }
+  // The loops below write through a local pointer: a store through the member char*
+  // may alias the member itself, which then goes back to memory on every byte.
   void put_encoded(std::string_view s, bool keep_slash) {
+    const auto& keep = keep_slash ? unreserved_or_slash_table : unreserved_table;
+    char* p = p_;
     for (char ch : s) {
-      auto c = static_cast<unsigned char>(ch);
-      if (unreserved_table[c] || (keep_slash && c == '/')) {
-        *p_++ = ch;
+      const auto c = static_cast<unsigned char>(ch);
+      if (keep[c]) {
+        *p++ = ch;
       } else {
-        p_[0] = '%';
-        p_[1] = hex_upper[c >> 4];
-        p_[2] = hex_upper[c & 0x0f];
-        p_ += 3;
+        p[0] = '%';
+        p[1] = hex_upper[c >> 4];
+        p[2] = hex_upper[c & 0x0f];
+        p += 3;
       }
     }
-  }
-  void put_lower(std::string_view s) {
-    for (char c : s) *p_++ = lower_ascii(c);
+    p_ = p;
   }
   // Trimmed, inner whitespace runs collapsed (see append_trimmed).
   void put_trimmed(std::string_view v) {
+    // Fast path: no byte at or below ' ' (every whitespace byte is), nothing to do.
+    bool plain = true;
+    for (char c : v) plain &= static_cast<unsigned char>(c) > ' ';
+    if (plain) {
+      put(v);
+      return;
+    }
     std::size_t b = 0, e = v.size();
     while (b < e && is_space(v[b])) ++b;
     while (e > b && is_space(v[e - 1])) --e;
+    char* p = p_;
     bool in_space = false;
     for (std::size_t i = b; i < e; ++i) {
       if (is_space(v[i])) {
         in_space = true;
         continue;
       }
-      if (in_space) *p_++ = ' ';
+      if (in_space) *p++ = ' ';
       in_space = false;
-      *p_++ = v[i];
+      *p++ = v[i];
     }
+    p_ = p;
   }
   std::string_view view() const { return {begin_, static_cast<std::size_t>(p_ - begin_)}; }
 
@@ -193,41 +293,38 @@ class bounded_writer {
 };
 
 result<presign_result> presign_core(const presign_view& v, key_cache* cache, signing_trace* trace) {
-  for (const query_param& q : v.query)
+  const bool s3 = v.service == "s3"sv;
+  for (const query_param& q : v.query) {
     if (iequals(q.name, "X-Amz-Signature") || iequals(q.name, "X-Amz-Credential") || iequals(q.name, "X-Amz-Date"))
       return fail(sigv4_errc::already_signed, "query already has X-Amz-Signature, X-Amz-Credential or X-Amz-Date");
+    if (s3 && iequals(q.name, "X-Amz-Content-Sha256"))
+      return fail(sigv4_errc::invalid_argument, "X-Amz-Content-Sha256 is set from the payload hash, not the query");
+  }
   if (v.region.empty() || v.service.empty()) return fail(sigv4_errc::invalid_argument, "region and service are required");
   if (v.creds->access_key.empty() || v.creds->secret.empty())
     return fail(sigv4_errc::invalid_argument, "credentials are empty");
   if (v.method.empty()) return fail(sigv4_errc::invalid_argument, "method is empty");
   if (v.expires.count() < 1 || v.expires.count() > max_expiry_seconds)
     return fail(sigv4_errc::invalid_expiry, "got " + std::to_string(v.expires.count()) + " s");
+  const bool content_sha256 = carries_content_sha256(v);
+  // A presigned URL cannot carry aws-chunked signatures, and S3 refuses a hash that
+  // is not 64 lower-case hex digits.
+  if (content_sha256 && !is_lower_hex64(v.payload_hash))
+    return fail(sigv4_errc::invalid_argument,
+                "an S3 presign signs UNSIGNED-PAYLOAD or the lower-case hex SHA-256 of the body");
 
   presign_result out;
   presign_scratch& s = scratch();
-  {
-    std::string& d = s.names;  // reused as a buffer before it holds the names
-    d.clear();
-    append_amz_date(d, v.time);
-    std::memcpy(out.date, d.data(), 16);
-  }
+  write_amz_date(out.date, v.time);
   const std::string_view date = out.date_view();
+  s.identity.refresh(*v.creds, date.substr(0, 8), v.region, v.service);
 
-  std::size_t input = v.method.size() + v.path.size() + v.payload_hash.size() + v.region.size() + v.service.size() +
-                      v.creds->access_key.value().size();
+  std::size_t input = v.method.size() + v.path.size() + v.payload_hash.size() + s.identity.credential.size();
   if (v.creds->token) input += v.creds->token->reveal().size();
-  s.headers.clear();
-  for (const header& h : v.headers) s.headers.push_back(&h);
-  if (v.extra_header) s.headers.push_back(v.extra_header);
-  for (const header* h : s.headers) input += h->name.size() + h->value.size() + 2;
+  for (const header& h : v.headers) input += h.name.size() + h.value.size() + 2;
+  input += v.host.size() + 6;
   for (const query_param& q : v.query) input += q.name.size() + q.value.size() + 2;
-  sort_headers(s.headers);
-  s.names.clear();
-  append_sorted_names(s.names, s.headers);
-  s.names_enc.clear();
-  append_uri_encoded(s.names_enc, s.names, false);
-  s.credential_enc.clear();
-  append_credential(s.credential_enc, v, date, true);
+  sort_headers(s, v.headers, v.host);
 
   // Every input byte appears at most 5 times (a header name: in the headers, the
   // names and the encoded names, 3 bytes each there), plus the fixed text.
@@ -248,8 +345,13 @@ result<presign_result> presign_core(const presign_view& v, key_cache* cache, sig
   const std::string_view expires(expires_buf, static_cast<std::size_t>(expires_end - expires_buf));
   if (v.query.empty()) {
     // Already in canonical (sorted) order.
-    w.put("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="sv);
-    w.put(s.credential_enc);
+    w.put("X-Amz-Algorithm=AWS4-HMAC-SHA256"sv);
+    if (content_sha256) {
+      w.put("&X-Amz-Content-Sha256="sv);
+      w.put(v.payload_hash);
+    }
+    w.put("&X-Amz-Credential="sv);
+    w.put(s.identity.credential_enc);
     w.put("&X-Amz-Date="sv);
     w.put(date);
     w.put("&X-Amz-Expires="sv);
@@ -264,7 +366,8 @@ result<presign_result> presign_core(const presign_view& v, key_cache* cache, sig
     s.params.clear();
     for (const query_param& q : v.query) s.params.push_back({uri_encode(q.name, false), uri_encode(q.value, false)});
     s.params.push_back({"X-Amz-Algorithm", "AWS4-HMAC-SHA256"});
-    s.params.push_back({"X-Amz-Credential", s.credential_enc});
+    if (content_sha256) s.params.push_back({"X-Amz-Content-Sha256", std::string(v.payload_hash)});
+    s.params.push_back({"X-Amz-Credential", s.identity.credential_enc});
     s.params.push_back({"X-Amz-Date", std::string(date)});
     s.params.push_back({"X-Amz-Expires", std::string(expires)});
     if (token) s.params.push_back({"X-Amz-Security-Token", uri_encode(v.creds->token->reveal(), false)});
@@ -275,14 +378,14 @@ result<presign_result> presign_core(const presign_view& v, key_cache* cache, sig
   }
   w.put('\n');
   for (std::size_t i = 0; i < s.headers.size(); ++i) {
-    if (i > 0 && iequals(s.headers[i]->name, s.headers[i - 1]->name)) {
+    if (i > 0 && s.headers[i].name == s.headers[i - 1].name) {
       w.put(',');  // a repeated name: its values joined with ',' in arrival order
     } else {
       if (i > 0) w.put('\n');
-      w.put_lower(s.headers[i]->name);
+      w.put(s.headers[i].name);
       w.put(':');
     }
-    w.put_trimmed(s.headers[i]->value);
+    w.put_trimmed(s.headers[i].value);
   }
   if (!s.headers.empty()) w.put('\n');
   w.put('\n');
@@ -291,43 +394,30 @@ result<presign_result> presign_core(const presign_view& v, key_cache* cache, sig
   w.put(v.payload_hash);
   const std::string_view creq = w.view();
 
+  // algorithm \n date \n scope \n hex(sha256(creq))
   char sts_buf[512];
-  std::string_view sts;
   std::string sts_long;
-  {
-    // algorithm \n date \n scope \n hex(sha256(creq))
-    const std::size_t need = algorithm.size() + 1 + 16 + 1 + 8 + 1 + v.region.size() + 1 + v.service.size() + 13 + 1 + 64;
-    char* p = sts_buf;
-    if (need > sizeof sts_buf) {
-      sts_long.resize(need);
-      p = sts_long.data();
-    }
-    char* start = p;
-    auto put = [&p](std::string_view x) {
-      std::memcpy(p, x.data(), x.size());
-      p += x.size();
-    };
-    put(algorithm);
-    put("\n"sv);
-    put(date);
-    put("\n"sv);
-    put(date.substr(0, 8));
-    put("/"sv);
-    put(v.region);
-    put("/"sv);
-    put(v.service);
-    put("/aws4_request\n"sv);
-    hex_to(p, sha256(creq));
-    p += 64;
-    sts = std::string_view(start, static_cast<std::size_t>(p - start));
+  const std::size_t sts_size = algorithm.size() + 1 + date.size() + 1 + s.identity.scope.size() + 1 + 64;
+  char* p = sts_buf;
+  if (sts_size > sizeof sts_buf) {
+    sts_long.resize(sts_size);
+    p = sts_long.data();
   }
+  const std::string_view sts(p, sts_size);
+  auto put = [&p](std::string_view x) {
+    std::memcpy(p, x.data(), x.size());
+    p += x.size();
+  };
+  put(algorithm);
+  put("\n"sv);
+  put(date);
+  put("\n"sv);
+  put(s.identity.scope);
+  put("\n"sv);
+  hex_to(p, sha256(creq));
 
-  digest mac;
-  if (cache) {
-    mac = cache->get(v.creds->secret, date.substr(0, 8), v.region, v.service)->mac(sts);
-  } else {
-    mac = derive_signing_key(v.creds->secret, date.substr(0, 8), v.region, v.service).mac(sts);
-  }
+  const digest mac = cache ? s.identity.signing_key_from(*cache, v.creds->secret).mac(sts, s.sts_memo)
+                          : derive_signing_key(v.creds->secret, date.substr(0, 8), v.region, v.service).mac(sts);
   hex_to(out.signature, mac);
   if (trace) *trace = signing_trace{std::string(creq), std::string(sts), std::string(out.signature_view())};
   return out;
@@ -353,7 +443,7 @@ presign_view view_of(const signing_request& r) {
 
 // Appends the auth parameters, encoded, in botocore's order (the signature last).
 void append_auth_query(std::string& out, const presign_view& v, const presign_result& p, const presign_scratch& s) {
-  out.append("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="sv).append(s.credential_enc);
+  out.append("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="sv).append(s.identity.credential_enc);
   out.append("&X-Amz-Date="sv).append(p.date_view()).append("&X-Amz-Expires="sv);
   char expires_buf[24];
   out.append(expires_buf, static_cast<std::size_t>(
@@ -363,6 +453,7 @@ void append_auth_query(std::string& out, const presign_view& v, const presign_re
     out.append("&X-Amz-Security-Token="sv);
     append_uri_encoded(out, v.creds->token->reveal(), false);
   }
+  if (carries_content_sha256(v)) out.append("&X-Amz-Content-Sha256="sv).append(v.payload_hash);
   out.append("&X-Amz-Signature="sv).append(p.signature_view());
 }
 
@@ -372,16 +463,16 @@ result<std::vector<query_param>> presign(const signing_request& r, key_cache* ca
   const presign_view v = view_of(r);
   auto p = presign_core(v, cache, trace);
   if (!p) return fail(p.error());
+  const presign_scratch& s = scratch();
   std::vector<query_param> added;
-  added.reserve(7);
+  added.reserve(8);
   added.push_back({"X-Amz-Algorithm", std::string(algorithm)});
-  std::string credential;
-  append_credential(credential, v, p->date_view(), false);
-  added.push_back({"X-Amz-Credential", std::move(credential)});
+  added.push_back({"X-Amz-Credential", s.identity.credential});
   added.push_back({"X-Amz-Date", std::string(p->date_view())});
   added.push_back({"X-Amz-Expires", std::to_string(r.expires.count())});
-  added.push_back({"X-Amz-SignedHeaders", scratch().names});
+  added.push_back({"X-Amz-SignedHeaders", s.names});
   if (has_token(v)) added.push_back({"X-Amz-Security-Token", r.credentials.token->reveal()});
+  if (carries_content_sha256(v)) added.push_back({"X-Amz-Content-Sha256", r.payload_hash});
   added.push_back({"X-Amz-Signature", std::string(p->signature_view())});
   return added;
 }
@@ -415,7 +506,6 @@ result<presigned_object> presign_object(const object_presign& p, key_cache* cach
   if (!where) return fail(where.error());
   for (const header& h : p.headers)
     if (iequals(h.name, "host")) return fail(sigv4_errc::invalid_argument, "host is derived from the endpoint and bucket");
-  const header host{"host", where->host};
   presign_view v;
   v.method = p.method;
   v.path = where->path;
@@ -424,7 +514,7 @@ result<presigned_object> presign_object(const object_presign& p, key_cache* cach
   v.service = "s3";
   v.query = p.query;
   v.headers = p.headers;
-  v.extra_header = &host;
+  v.host = where->host;
   v.creds = &p.credentials;
   v.time = p.time;
   v.expires = p.expires;

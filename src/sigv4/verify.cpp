@@ -8,14 +8,10 @@ namespace dropslot::sigv4 {
 namespace {
 
 using detail::iequals;
+using detail::is_lower_hex64;
 
 unexpected<verify_error> reject(sigv4_errc e, std::string detail = {}) {
   return unexpected<verify_error>(verify_error{make_error_code(e), std::move(detail), {}, {}});
-}
-
-bool is_lower_hex64(std::string_view s) {
-  if (s.size() != 64) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 struct parsed_credential {

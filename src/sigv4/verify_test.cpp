@@ -1,6 +1,7 @@
 // Verification: each rejection in issue 2 has its own error code.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -303,6 +304,71 @@ TEST(signer, presign_query_equals_the_encoded_parameters) {
     EXPECT_EQ(t1.canonical_request, t2.canonical_request);
     EXPECT_EQ(make_verifier().verify("PUT", r.path, encode_query(r.query) + "&" + *s, r.headers, t0).has_value(), true);
   }
+}
+
+// Finding F5: presign() signed r.payload_hash but did not tell the URL, and the
+// verifier (like S3) takes UNSIGNED-PAYLOAD for query auth without
+// X-Amz-Content-Sha256, so a presign over a body hash never verified.
+TEST(signer, s3_presign_over_a_payload_hash_carries_it_and_verifies) {
+  signing_request r;
+  r.method = "PUT";
+  r.path = "/bucket/a%20key.jpg";
+  r.headers = {{"host", "s3.local:9000"}};
+  r.region = "eu-west-1";
+  r.credentials = test_creds();
+  r.time = t0;
+  const std::string body_hash = sha256_hex("the body");
+  r.payload_hash = body_hash;
+  for (bool with_query : {false, true}) {
+    if (with_query) r.query = {{"partNumber", "1"}};
+    auto q = presign(r);
+    ASSERT_TRUE(q) << q.error().message();
+    EXPECT_EQ(std::count_if(q->begin(), q->end(), [&](const query_param& p) {
+                return p.name == "X-Amz-Content-Sha256" && p.value == body_hash;
+              }),
+              1);
+    auto s = presign_query(r);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(*s, encode_query(*q));
+    const std::string own = encode_query(r.query);
+    const std::string query = own.empty() ? *s : own + "&" + *s;
+    auto ok = make_verifier().verify(r.method, r.path, query, r.headers, t0);
+    ASSERT_TRUE(ok) << ok.error().message() << "\n" << ok.error().canonical_request;
+    EXPECT_EQ(ok->payload, payload_mode::hashed);
+    EXPECT_EQ(ok->payload_hash, body_hash);
+    // The hash is signed: another one in the URL does not verify.
+    std::string other = query;
+    other.replace(other.find(body_hash), body_hash.size(), sha256_hex("another body"));
+    auto no = make_verifier().verify(r.method, r.path, other, r.headers, t0);
+    ASSERT_FALSE(no);
+    EXPECT_EQ(no.error().code, sigv4_errc::signature_mismatch);
+  }
+
+  // UNSIGNED-PAYLOAD needs no parameter (what botocore and the SDKs send).
+  r.payload_hash = std::string(unsigned_payload);
+  auto u = presign(r);
+  ASSERT_TRUE(u);
+  for (const query_param& p : *u) EXPECT_NE(p.name, "X-Amz-Content-Sha256");
+
+  // What a URL cannot carry is refused, not signed into a URL that never verifies.
+  for (std::string bad : {std::string(streaming_payload), std::string(streaming_unsigned_payload_trailer),
+                          std::string("E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"),
+                          std::string("not-a-hash")}) {
+    r.payload_hash = bad;
+    auto q = presign(r);
+    ASSERT_FALSE(q) << bad;
+    EXPECT_EQ(q.error().code, sigv4_errc::invalid_argument);
+  }
+  r.payload_hash = body_hash;
+  r.query = {{"x-amz-content-sha256", body_hash}};
+  EXPECT_EQ(presign(r).error().code, sigv4_errc::invalid_argument);
+
+  // Another service signs the hash without the parameter (AWS SigV4 test suite).
+  r.query.clear();
+  r.service = "execute-api";
+  auto g = presign(r);
+  ASSERT_TRUE(g);
+  for (const query_param& p : *g) EXPECT_NE(p.name, "X-Amz-Content-Sha256");
 }
 
 // The API presigns from several threads with one cache (run under TSan in CI's sanitizer builds).

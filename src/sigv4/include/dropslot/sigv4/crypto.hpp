@@ -52,6 +52,25 @@ class sha256_hasher {
 digest hmac_sha256(std::span<const std::uint8_t> key, std::string_view message);
 digest hmac_sha256(std::string_view key, std::string_view message);
 
+/// Remembers an HMAC's inner state after the first 64-byte block of the last message
+/// it saw, so that the next message under the same key starting with the same block
+/// skips hashing it. SigV4 strings to sign under one key share their first 64 bytes
+/// within a second ("AWS4-HMAC-SHA256\n<date and time>\n<scope>..."), which saves
+/// one of the ~11 SHA-256 blocks of a presign. Holds key-derived state (wiped on
+/// destruction). Not thread-safe: one per thread.
+class hmac_first_block_memo {
+ public:
+  hmac_first_block_memo();
+  ~hmac_first_block_memo();
+  hmac_first_block_memo(const hmac_first_block_memo&) = delete;
+  hmac_first_block_memo& operator=(const hmac_first_block_memo&) = delete;
+
+ private:
+  friend class hmac_sha256_key;
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
 /// An HMAC-SHA256 key with its inner (key^ipad) and outer (key^opad) SHA-256 states
 /// precomputed, so each MAC skips two compression rounds and the key setup.
 /// Immutable after construction; mac() is const and thread-safe.
@@ -65,6 +84,8 @@ class hmac_sha256_key {
   hmac_sha256_key& operator=(const hmac_sha256_key&) = delete;
 
   digest mac(std::string_view message) const;
+  /// The same MAC, reusing (and updating) `memo` for the message's first block.
+  digest mac(std::string_view message, hmac_first_block_memo& memo) const;
 
  private:
   struct impl;

@@ -117,8 +117,14 @@ result<std::vector<header>> sign_headers(const signing_request& r, key_cache* ca
 
 /// Query auth. Returns the parameters to add, in this order: X-Amz-Algorithm,
 /// X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders,
-/// [X-Amz-Security-Token], X-Amz-Signature. The payload hash is r.payload_hash
-/// (UNSIGNED-PAYLOAD by default). Errors: invalid_expiry, already_signed, invalid_argument.
+/// [X-Amz-Security-Token], [X-Amz-Content-Sha256], X-Amz-Signature.
+/// The payload hash signed is r.payload_hash (UNSIGNED-PAYLOAD by default). For S3
+/// (service "s3") a real hash is also sent as X-Amz-Content-Sha256, since S3 takes
+/// UNSIGNED-PAYLOAD for a presigned request without it; it must then be 64 lower-case
+/// hex digits (a URL cannot carry aws-chunked signatures), and the caller's query must
+/// not set that parameter itself. Other services sign the hash without the parameter,
+/// as the AWS SigV4 test suite does.
+/// Errors: invalid_expiry, already_signed, invalid_argument.
 result<std::vector<query_param>> presign(const signing_request& r, key_cache* cache = nullptr,
                                          signing_trace* trace = nullptr);
 

@@ -21,6 +21,8 @@ class signing_key {
   const digest& bytes() const noexcept { return raw_; }
   /// HMAC-SHA256(kSigning, message).
   digest mac(std::string_view message) const { return hmac_.mac(message); }
+  /// The same, reusing `memo` for the first 64 bytes (see hmac_first_block_memo).
+  digest mac(std::string_view message, hmac_first_block_memo& memo) const { return hmac_.mac(message, memo); }
   /// Lower-case hex HMAC-SHA256(kSigning, string_to_sign): the SigV4 signature.
   std::string sign(std::string_view string_to_sign) const { return hex(mac(string_to_sign)); }
 
