@@ -8,8 +8,16 @@
 #
 #   dropslot_bench(NAME SOURCES x_bench.cpp DEPS ...)
 #     One Google Benchmark binary `<NAME>_bench`; CTest runs it once as a smoke test (label bench).
+#
+#   Target `tsan_tests`: the `dropslot` binary and every test binary of the concurrency-heavy
+#     parts (DROPSLOT_TSAN_DIRS), which is all the TSan stage of scripts/test builds
+#     (CMakePresets.json: tsan).
 
 set(DROPSLOT_SHARED_DIR "${CMAKE_SOURCE_DIR}/../shared" CACHE PATH "The project's shared/ folder (test data)")
+
+set(DROPSLOT_TSAN_DIRS src/store src/http src/db src/api tests/http tests/db tests/api)
+add_custom_target(tsan_tests)
+add_dependencies(tsan_tests dropslot)
 
 function(dropslot_part name)
   cmake_parse_arguments(P "" "" "SOURCES;DEPS" ${ARGN})
@@ -45,6 +53,10 @@ function(dropslot_tests name)
   file(WRITE ${labels_file}
     "if(${name}_test_cases)\n  set_tests_properties(\${${name}_test_cases} PROPERTIES LABELS \"${T_LABELS}\")\nendif()\n")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${labels_file})
+  file(RELATIVE_PATH dir ${CMAKE_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR})
+  if(dir IN_LIST DROPSLOT_TSAN_DIRS)
+    add_dependencies(tsan_tests ${name}_test)
+  endif()
 endfunction()
 
 function(dropslot_bench name)
