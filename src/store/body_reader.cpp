@@ -62,7 +62,8 @@ class body_reader::verifier final : public chunk_verifier {
 
 body_reader::~body_reader() = default;
 
-result<std::unique_ptr<body_reader>> body_reader::make(const sigv4::verified_request& auth, const http::headers& h) {
+result<std::unique_ptr<body_reader>> body_reader::make(const sigv4::verified_request& auth, const http::headers& h,
+                                                      bool md5_by_caller) {
   std::unique_ptr<body_reader> r(new body_reader());
   r->auth_ = auth;
   using pm = sigv4::payload_mode;
@@ -108,12 +109,7 @@ result<std::unique_ptr<body_reader>> body_reader::make(const sigv4::verified_req
     r->checksum_name_ = name;
     r->checksum_in_trailer_ = true;
   }
-  // Bodies past 8 MiB hash MD5 on a helper thread (md5_pipeline.hpp); small ones inline,
-  // where a thread would cost more than it saves.
-  std::uint64_t expected = r->decoded_length_.value_or(0);
-  if (auto cl = h.get("content-length")) expected = std::max<std::uint64_t>(expected, parse_u64(*cl).value_or(0));
-  const bool large = expected > 8 * 1024 * 1024;
-  r->digests_ = std::make_unique<body_digests>(auth.payload == pm::hashed, algo, large);
+  r->digests_ = std::make_unique<body_digests>(auth.payload == pm::hashed, algo, md5_by_caller);
   return r;
 }
 

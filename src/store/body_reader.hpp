@@ -23,11 +23,15 @@ class body_reader {
 
   /// InvalidArgument / InvalidDigest for contradictory or malformed declarations,
   /// MissingContentLength when a streaming body lacks x-amz-decoded-content-length.
-  static result<std::unique_ptr<body_reader>> make(const sigv4::verified_request& auth, const http::headers& h);
+  /// With `md5_by_caller`, the caller hashes the decoded bytes itself and gives the
+  /// MD5 with set_md5() before finish() (body_digests).
+  static result<std::unique_ptr<body_reader>> make(const sigv4::verified_request& auth, const http::headers& h,
+                                                   bool md5_by_caller = false);
   ~body_reader();
 
   /// Feeds raw body bytes; decoded bytes go to `out` after they are hashed.
   result<void> feed(std::string_view raw, const sink& out);
+  void set_md5(std::string raw) { digests_->set_md5(std::move(raw)); }
   /// Checks framing, lengths and digests (BadDigest, XAmzContentSHA256Mismatch,
   /// IncompleteBody, SignatureDoesNotMatch).
   result<void> finish();

@@ -1,7 +1,5 @@
 #include "checksums.hpp"
 
-#include "md5_pipeline.hpp"
-
 #include <openssl/evp.h>
 
 #include <array>
@@ -156,8 +154,8 @@ std::optional<std::string> base64_decode(std::string_view text) {
 
 body_digests::~body_digests() = default;
 
-body_digests::body_digests(bool want_sha256, checksum_algorithm extra, bool large) : extra_(extra) {
-  if (large) md5_thread_ = std::make_unique<md5_pipeline>();
+body_digests::body_digests(bool want_sha256, checksum_algorithm extra, bool md5_by_caller) : extra_(extra) {
+  if (!md5_by_caller) md5_ctx_ = std::make_unique<evp_digest>(evp_digest::kind::md5);
   if (want_sha256 || extra == checksum_algorithm::sha256)
     sha_ctx_ = std::make_unique<evp_digest>(evp_digest::kind::sha256);
   if (extra == checksum_algorithm::sha1) sha1_ctx_ = std::make_unique<evp_digest>(evp_digest::kind::sha1);
@@ -167,17 +165,14 @@ body_digests::body_digests(bool want_sha256, checksum_algorithm extra, bool larg
 
 void body_digests::update(const void* p, std::size_t n) {
   size_ += n;
-  if (md5_thread_)
-    md5_thread_->update(p, n);
-  else
-    md5_ctx_.update(p, n);
+  if (md5_ctx_) md5_ctx_->update(p, n);
   if (sha_ctx_) sha_ctx_->update(p, n);
   if (sha1_ctx_) sha1_ctx_->update(p, n);
   if (crc_) crc_->update(p, n);
 }
 
 void body_digests::finish() {
-  md5_ = md5_thread_ ? md5_thread_->finish() : md5_ctx_.finish();
+  if (md5_ctx_) md5_ = md5_ctx_->finish();
   if (sha_ctx_) sha256_ = sha_ctx_->finish();
   if (crc_) checksum_ = crc_->digest();
   if (extra_ == checksum_algorithm::sha256) checksum_ = sha256_;

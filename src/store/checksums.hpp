@@ -53,15 +53,15 @@ std::string base64_encode(std::string_view raw);
 /// nullopt on invalid input.
 std::optional<std::string> base64_decode(std::string_view text);
 
-class md5_pipeline;
-
-/// Every digest a stored body needs, fed once per byte. With `large`, MD5 runs on a
-/// helper thread (md5_pipeline.hpp).
+/// Every digest a stored body needs, fed once per byte. With `md5_by_caller`, MD5 is
+/// computed elsewhere (md5_pipeline.hpp, over the blocks of a large body) and given
+/// with set_md5() before finish().
 class body_digests {
  public:
-  explicit body_digests(bool want_sha256, checksum_algorithm extra, bool large = false);
+  explicit body_digests(bool want_sha256, checksum_algorithm extra, bool md5_by_caller = false);
   ~body_digests();
   void update(const void* p, std::size_t n);
+  void set_md5(std::string raw) { md5_ = std::move(raw); }
   void finish();
   const std::string& md5() const { return md5_; }            // raw
   const std::string& sha256() const { return sha256_; }      // raw, empty unless wanted
@@ -70,8 +70,7 @@ class body_digests {
   std::uint64_t size() const { return size_; }
 
  private:
-  evp_digest md5_ctx_{evp_digest::kind::md5};
-  std::unique_ptr<md5_pipeline> md5_thread_;
+  std::unique_ptr<evp_digest> md5_ctx_;
   std::unique_ptr<evp_digest> sha_ctx_;
   std::unique_ptr<evp_digest> sha1_ctx_;
   std::optional<crc32_hasher> crc_;

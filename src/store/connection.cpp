@@ -1,7 +1,8 @@
 // The store's connection loop (the only file here that sees Asio and Beast). It reads
-// a request head, hands it to the engine, streams the body (if the engine wants it) in
-// 256 KiB pieces into the engine's consumer, and writes the response, streaming file
-// bodies with pread. Nothing holds a whole body in memory.
+// a request head, hands it to the engine, streams the body (if the engine wants it) into
+// the engine's consumer, received straight into the consumer's memory when it offers
+// some (else in 256 KiB pieces), and writes the response, streaming file bodies with
+// pread. Nothing holds a whole body in memory.
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -13,7 +14,9 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include <algorithm>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "dropslot/http/stream.hpp"
@@ -81,6 +84,7 @@ asio::awaitable<void> serve_connection(beast::tcp_stream& stream, http::connecti
 
     dispatch d = store->engine().begin(req);
     s3_response res;
+    bool body_read = parser.is_done();
     if (d.consumer) {
       std::optional<error> write_error;
       auto len = parser.content_length();
@@ -95,30 +99,65 @@ asio::awaitable<void> serve_connection(beast::tcp_stream& stream, http::connecti
                                                       asio::as_tuple(asio::use_awaitable));
           if (cec) co_return;
         }
-        std::uint64_t total = 0;
-        while (!parser.is_done()) {
-          parser.get().body().data = chunk.data();
-          parser.get().body().size = chunk.size();
-          // The timer is re-armed per read: a client must keep making progress, and a
-          // stalled one is cut after body_timeout (the temporary is then dropped).
-          stream.expires_after(lim.body_timeout);
-          auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-          if (rec == bhttp::error::need_buffer) rec = {};
-          if (rec) co_return;  // dropped connection: the consumer (and its temp file) is destroyed
-          std::size_t n = chunk.size() - parser.get().body().size;
-          total += n;
-          if (total > d.consumer->max_body()) {
-            write_error = error{make_error_code(s3_errc::entity_too_large), {}};
-            keep_alive = false;
-            break;
-          }
-          if (n) {
-            if (auto w = d.consumer->write(std::string_view(chunk.data(), n)); !w) {
+        // Where the next bytes go: the consumer's own memory when it offers some (no copy
+        // on the way to the hasher and the disk), else our chunk.
+        auto space = [&] {
+          auto s = d.consumer->receive_buffer();
+          return s.empty() ? std::span<char>(chunk) : s;
+        };
+        if (len) {
+          // A Content-Length body is read straight from the socket, in reads as large as
+          // the consumer's space, past Beast's parser (which would copy every byte once
+          // more, 64 KiB at a time). First what came in with the head.
+          std::uint64_t left = *len;
+          while (left && buffer.size() && !write_error) {
+            std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size()));
+            if (auto w = d.consumer->write(std::string_view(static_cast<const char*>(buffer.data().data()), n)); !w)
               write_error = w.error();
+            buffer.consume(n);
+            left -= n;
+          }
+          while (left && !write_error) {
+            auto into = space();
+            std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, into.size()));
+            // The timer is re-armed per read: a client must keep making progress, and a
+            // stalled one is cut after body_timeout (the temporary is then dropped).
+            stream.expires_after(lim.body_timeout);
+            auto [rec, rn] = co_await stream.async_read_some(asio::buffer(into.data(), want),
+                                                             asio::as_tuple(asio::use_awaitable));
+            if (rec) co_return;  // dropped connection: the consumer (and its temp file) is destroyed
+            left -= rn;
+            if (auto w = d.consumer->write(std::string_view(into.data(), rn)); !w) write_error = w.error();
+          }
+          body_read = !left;
+          if (write_error) keep_alive = false;
+        } else {
+          // Transfer-Encoding: chunked: Beast undoes the framing.
+          std::uint64_t total = 0;
+          while (!parser.is_done()) {
+            auto into = space();
+            parser.get().body().data = into.data();
+            parser.get().body().size = into.size();
+            stream.expires_after(lim.body_timeout);
+            auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+            if (rec == bhttp::error::need_buffer) rec = {};
+            if (rec) co_return;
+            std::size_t n = into.size() - parser.get().body().size;
+            total += n;
+            if (total > d.consumer->max_body()) {
+              write_error = error{make_error_code(s3_errc::entity_too_large), {}};
               keep_alive = false;
               break;
             }
+            if (n) {
+              if (auto w = d.consumer->write(std::string_view(into.data(), n)); !w) {
+                write_error = w.error();
+                keep_alive = false;
+                break;
+              }
+            }
           }
+          body_read = parser.is_done();
         }
       }
       res = d.consumer->finish(std::move(write_error));
@@ -142,7 +181,7 @@ asio::awaitable<void> serve_connection(beast::tcp_stream& stream, http::connecti
         }
       }
     }
-    if (res.close) keep_alive = keep_alive && parser.is_done();
+    if (res.close) keep_alive = keep_alive && body_read;
     if (info.stopping()) keep_alive = false;
 
     auto file = std::move(res.file);

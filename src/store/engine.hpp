@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,9 @@ class body_consumer {
  public:
   virtual ~body_consumer() = default;
   virtual result<void> write(std::string_view raw) = 0;
+  /// Where the connection should receive the next body bytes, sparing a copy: write()
+  /// is then called on a prefix of this very memory. Empty: any buffer will do.
+  virtual std::span<char> receive_buffer() { return {}; }
   /// The body ended (or `write` failed): the response to send. Called once.
   virtual s3_response finish(std::optional<error> write_error) = 0;
   /// The largest body this consumer accepts; larger declared lengths get an error.

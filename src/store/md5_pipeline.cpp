@@ -1,12 +1,15 @@
 #include "md5_pipeline.hpp"
 
-#include <cstring>
+#include <cstdlib>
+#include <new>
 
 #include "checksums.hpp"
 
 namespace dropslot::store {
 
-md5_pipeline::md5_pipeline() : thread_([this] { run(); }) { current_.reserve(block_size); }
+void md5_pipeline::block_free::operator()(char* p) const { std::free(p); }
+
+md5_pipeline::md5_pipeline() : thread_([this] { run(); }) {}
 
 md5_pipeline::~md5_pipeline() {
   {
@@ -17,34 +20,30 @@ md5_pipeline::~md5_pipeline() {
   if (thread_.joinable()) thread_.join();
 }
 
-void md5_pipeline::push_current() {
-  std::unique_lock lock(mutex_);
-  cv_.wait(lock, [&] { return queue_.size() < max_blocks; });
-  queue_.push_back(std::move(current_));
-  current_ = std::vector<char>();
-  if (!spare_.empty()) {
-    current_ = std::move(spare_.back());
-    spare_.pop_back();
+char* md5_pipeline::next_block() {
+  const std::uint64_t k = handed_++;
+  if (blocks_.size() < block_count) {
+    // Small bodies never touch the memory of blocks they do not need.
+    char* p = static_cast<char*>(std::aligned_alloc(block_alignment, block_size));
+    if (!p) throw std::bad_alloc();
+    blocks_.emplace_back(p);
+    return p;
   }
-  lock.unlock();
-  cv_.notify_all();
-  current_.clear();
-  current_.reserve(block_size);
+  // Block k reuses the memory of block k - block_count: wait until it is hashed.
+  std::unique_lock lock(mutex_);
+  cv_.wait(lock, [&] { return hashed_ + block_count > k; });
+  return blocks_[k % block_count].get();
 }
 
-void md5_pipeline::update(const void* p, std::size_t n) {
-  auto* bytes = static_cast<const char*>(p);
-  while (n) {
-    std::size_t take = std::min(n, block_size - current_.size());
-    current_.insert(current_.end(), bytes, bytes + take);
-    bytes += take;
-    n -= take;
-    if (current_.size() == block_size) push_current();
+void md5_pipeline::hash(const char* block, std::size_t n) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.emplace_back(block, n);
   }
+  cv_.notify_all();
 }
 
 std::string md5_pipeline::finish() {
-  if (!current_.empty()) push_current();
   {
     std::lock_guard lock(mutex_);
     closing_ = true;
@@ -60,13 +59,14 @@ void md5_pipeline::run() {
     std::unique_lock lock(mutex_);
     cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
     if (queue_.empty()) break;  // closing and drained
-    std::vector<char> block = std::move(queue_.front());
+    auto [p, n] = queue_.front();
     queue_.pop_front();
     lock.unlock();
-    cv_.notify_all();
-    md5.update(block.data(), block.size());
+    md5.update(p, n);
     lock.lock();
-    if (spare_.size() < max_blocks) spare_.push_back(std::move(block));
+    ++hashed_;
+    lock.unlock();
+    cv_.notify_all();
   }
   digest_ = md5.finish();
 }
