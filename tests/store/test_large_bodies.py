@@ -10,12 +10,15 @@ import http.client
 import os
 import re
 import socket
+import subprocess
 import sys
+import tempfile
+import threading
 import unittest
 import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
-from store_harness import Store  # noqa: E402
+from store_harness import Store, random_file  # noqa: E402
 
 import botocore.auth  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
@@ -43,6 +46,41 @@ def send(store, method, path, headers, body):
     data = r.read()
     conn.close()
     return r.status, dict(r.getheaders()), data
+
+
+def send_reading_early(store, path, src):
+    """PUTs the file while reading the answer: a store that fails mid-body answers and closes
+    without reading the rest, so the answer must be read while the body is still going out."""
+    s = socket.create_connection(("127.0.0.1", store.port), timeout=60)
+    size = os.path.getsize(src)
+
+    def body():
+        try:
+            s.sendall(b"PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n"
+                      % (path.encode(), store.host_port.encode(), size))
+            with open(src, "rb") as f:
+                while chunk := f.read(MiB):
+                    s.sendall(chunk)
+        except OSError:
+            pass  # the store closed: its answer is what counts
+
+    sender = threading.Thread(target=body)
+    sender.start()
+    try:
+        f = s.makefile("rb")
+        status = int(f.readline().split()[1])
+        length = 0
+        while (line := f.readline()) not in (b"\r\n", b""):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        return status, f.read(length)
+    finally:
+        try:
+            s.shutdown(socket.SHUT_RDWR)  # stops the sender
+        except OSError:
+            pass  # already reset by the store
+        sender.join()
+        s.close()
 
 
 def signed(store, path, payload, headers):
@@ -201,6 +239,59 @@ class LargeBodies(unittest.TestCase):
         self.assertEqual(r.status, 200, r.read())
         conn.close()
         self.assertStored("te", data)
+
+
+class LargeBodiesDiskFull(unittest.TestCase):
+    """A large body that does not fit fails cleanly on both write paths: O_DIRECT on ext4 (a loop
+    mount) and tmpfs. Needs root to mount; skipped with the reason otherwise."""
+
+    def mount(self, kind):
+        if os.geteuid() != 0:
+            self.skipTest("mounting needs root")
+        mnt = tempfile.mkdtemp(prefix="dropslot-large-full-")
+        self.addCleanup(os.rmdir, mnt)
+        if kind == "tmpfs":
+            cmd = ["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", mnt]
+        else:
+            image = os.path.join(tempfile.gettempdir(), "dropslot-large-full-%d.img" % os.getpid())
+            with open(image, "wb") as f:
+                f.truncate(32 * MiB)
+            self.addCleanup(os.remove, image)
+            r = subprocess.run(["mkfs.ext4", "-q", "-F", image], capture_output=True, text=True)
+            if r.returncode != 0:
+                self.skipTest("mkfs.ext4: " + r.stderr.strip())
+            cmd = ["mount", "-o", "loop", image, mnt]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            self.skipTest("cannot mount %s here: %s" % (kind, r.stderr.strip()))
+        self.addCleanup(subprocess.run, ["umount", mnt], check=False)
+        return mnt
+
+    def check(self, kind):
+        store = Store(data_dir=os.path.join(self.mount(kind), "data"))
+        try:
+            s3 = store.boto3()
+            s3.create_bucket(Bucket="full")
+            src = random_file(os.path.join(store.tmp, "big.bin"), 40 * MiB)
+            url = s3.generate_presigned_url("put_object", Params={"Bucket": "full", "Key": "big"})
+            status, body = send_reading_early(store, url[len(store.endpoint):], src)
+            self.assertEqual(status, 500, body)
+            self.assertTrue(code(body))
+            with self.assertRaises(ClientError):
+                s3.head_object(Bucket="full", Key="big")
+            self.assertEqual(os.listdir(os.path.join(store.data, ".tmp")), [])
+            # The space is back: a body that fits goes through, same process.
+            data = os.urandom(9 * MiB + 5)
+            s3.put_object(Bucket="full", Key="fits", Body=data)
+            self.assertEqual(s3.get_object(Bucket="full", Key="fits")["Body"].read(), data)
+        finally:
+            store.close()
+
+    def test_ext4_direct(self):
+        self.check("ext4")
+
+    def test_tmpfs(self):
+        self.check("tmpfs")
 
 
 if __name__ == "__main__":
