@@ -11,7 +11,14 @@ process through the same emulator (Python http.server, keep-alive), so that
 figure is bounded by the emulator; see docs/benchmarks/lambda.md.
 
   bench/lambda/cold_start.py --dropslot build/release/src/cli/dropslot [--zip-root DIR]
-                             [--runs 30] [--warm 2000]
+                             [--runs 30] [--warm 2000] [--database URL]
+                             [--baseline OTHER_DROPSLOT]
+
+--database: the function's database (default: a new SQLite file). A postgres:// URL
+measures the PostgreSQL configuration, which is what AWS uses; the bench adds its
+own customer and job there.
+--baseline: another dropslot binary (an older build), run in the same round-robin,
+for a before/after comparison under the same load.
 """
 import argparse
 import http.server
@@ -191,6 +198,8 @@ def main():
     ap.add_argument("--zip-root", help="an unpacked dropslot-lambda.zip (runs bootstrap through the bundled loader)")
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--warm", type=int, default=2000)
+    ap.add_argument("--database", help="database URL (default: a new SQLite file)")
+    ap.add_argument("--baseline", help="another dropslot binary to run beside --dropslot")
     args = ap.parse_args()
 
     emu = Emulator()
@@ -198,10 +207,11 @@ def main():
     endpoint = "127.0.0.1:%d" % emu.server_address[1]
     work = tempfile.mkdtemp(prefix="dropslot-lambda-bench-")
     try:
-        db = "sqlite://%s/dropslot.db" % work
+        db = args.database or "sqlite://%s/dropslot.db" % work
         admin = [args.dropslot, "admin"]
         run = lambda *a: subprocess.check_output(admin + list(a) + ["--database", db], text=True).strip()
-        customer = run("customer", "add", "--name", "bench", "--email", "bench@example.com")
+        # A new address each run: a PostgreSQL database outlives the bench.
+        customer = run("customer", "add", "--name", "bench", "--email", "bench-%d@example.com" % os.getpid())
         job = run("job", "add", "--customer", customer, "--title", "bench")
         code = run("login-link", "--customer", customer).split("code=")[1]
 
@@ -225,7 +235,8 @@ def main():
         event = upload_url_event(token, job)
 
         print(json.dumps({"machine": os.uname().release, "cpus": os.cpu_count(), "python": sys.version.split()[0],
-                          "loadavg": os.getloadavg()}))
+                          "loadavg": os.getloadavg(), "database": db.split(":", 1)[0],
+                          "time": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}))
         # The floor on this machine right now: spawning /bin/true and reaping it.
         floor_wall, floor_cpu = [], []
         for _ in range(args.runs):
@@ -238,6 +249,8 @@ def main():
         print(json.dumps({"name": "/bin/true (spawn + exit)", "wall_median_ms": statistics.median(floor_wall),
                           "cpu_median_ms": statistics.median(floor_cpu)}), flush=True)
         targets = [Target("dropslot lambda (binary)", [args.dropslot, "lambda"], base_env)]
+        if args.baseline:
+            targets.append(Target("baseline dropslot lambda (binary)", [args.baseline, "lambda"], base_env))
         if args.zip_root:
             targets.append(Target("dropslot lambda (unpacked zip, bundled loader)",
                                   [os.path.join(args.zip_root, "bootstrap")],
@@ -250,6 +263,7 @@ def main():
                 cold_run(t, emu, event)
         for t in targets:
             cold_run(t, emu, event, warm=args.warm)
+        print(json.dumps({"loadavg_after_runs": os.getloadavg()}), flush=True)
         results = [t.result() for t in targets]
         for r in results:
             print(json.dumps(r), flush=True)
