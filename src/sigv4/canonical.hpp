@@ -90,6 +90,11 @@ std::string join_names(std::span<const canonical_header> headers);
 void append_string_to_sign(std::string& out, std::string_view amz_date, std::string_view scope,
                            std::string_view canonical_request);
 
+/// address_object() into `a`, reusing its strings' capacity (presign_object keeps
+/// one per thread, so a presigned URL does not allocate its address).
+result<void> address_object_into(object_address& a, std::string_view endpoint, std::string_view region,
+                                 std::string_view bucket, std::string_view key, addressing_style style);
+
 /// Appends "YYYYMMDD" / "YYYYMMDDTHHMMSSZ".
 void append_amz_date(std::string& out, std::chrono::sys_seconds t);
 

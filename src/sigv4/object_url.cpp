@@ -20,10 +20,14 @@ bool virtual_hostable(std::string_view b) {
 
 }  // namespace
 
-result<object_address> address_object(std::string_view endpoint, std::string_view region, std::string_view bucket,
-                                      std::string_view key, addressing_style style) {
+namespace detail {
+
+result<void> address_object_into(object_address& a, std::string_view endpoint, std::string_view region,
+                                 std::string_view bucket, std::string_view key, addressing_style style) {
   if (bucket.empty()) return fail(sigv4_errc::invalid_argument, "bucket is empty");
-  object_address a;
+  a.scheme.clear();
+  a.host.clear();
+  a.path.clear();
   bool aws = endpoint.empty();
   std::string base_path;
   if (aws) {
@@ -66,6 +70,15 @@ result<object_address> address_object(std::string_view endpoint, std::string_vie
     a.path += '/';
   }
   append_uri_encoded(a.path, key, true);
+  return {};
+}
+
+}  // namespace detail
+
+result<object_address> address_object(std::string_view endpoint, std::string_view region, std::string_view bucket,
+                                      std::string_view key, addressing_style style) {
+  object_address a;
+  if (auto r = address_object_into(a, endpoint, region, bucket, key, style); !r) return fail(r.error());
   return a;
 }
 

@@ -144,9 +144,11 @@ struct presign_scratch {
   std::string lowered;  // the lower-cased header names, back to back
   std::vector<signed_header> headers;
   std::string names, names_enc;  // "a;b" and its encoded form (canonical query and output)
+  std::string names_encoded_from;  // the names names_enc was encoded from
   std::string creq;
   identity_memo identity;
   hmac_first_block_memo sts_memo;  // strings to sign within a second share their first block
+  object_address where;             // presign_object's address
   std::vector<encoded_param> params;
 };
 
@@ -193,8 +195,12 @@ void sort_headers(presign_scratch& s, std::span<const header> headers, std::stri
     if (i > 0) s.names += ';';
     s.names.append(s.headers[i].name);
   }
-  s.names_enc.clear();
-  append_uri_encoded(s.names_enc, s.names, false);
+  // A service signs the same header names on every URL: encode them on a change only.
+  if (s.names != s.names_encoded_from) {
+    s.names_enc.clear();
+    append_uri_encoded(s.names_enc, s.names, false);
+    s.names_encoded_from = s.names;
+  }
 }
 
 // What a presign computed, for the emitters below.
@@ -233,9 +239,10 @@ bool carries_content_sha256(const presign_view& v) { return v.service == "s3"sv 
 // the appends were ~15% of a presign).
 class bounded_writer {
  public:
-  bounded_writer(std::string& buf, std::size_t bound) {
-    if (buf.size() < bound) buf.resize(bound);
-    begin_ = p_ = buf.data();
+  // Writes from buf[at] on, at most `bound` bytes.
+  bounded_writer(std::string& buf, std::size_t bound, std::size_t at = 0) {
+    if (buf.size() < at + bound) buf.resize(at + bound);
+    begin_ = p_ = buf.data() + at;
   }
   void put(std::string_view s) {
     std::memcpy(p_, s.data(), s.size());
@@ -262,17 +269,22 @@ class bounded_writer {
   }
   // Trimmed, inner whitespace runs collapsed (see append_trimmed).
   void put_trimmed(std::string_view v) {
-    // Fast path: no byte at or below ' ' (every whitespace byte is), nothing to do.
+    // Fast path: copied as is while checking that no byte is at or below ' ' (every
+    // whitespace byte is); only a value with one is written again, trimmed.
+    char* p = p_;
     bool plain = true;
-    for (char c : v) plain &= static_cast<unsigned char>(c) > ' ';
+    for (char c : v) {
+      *p++ = c;
+      plain &= static_cast<unsigned char>(c) > ' ';
+    }
     if (plain) {
-      put(v);
+      p_ = p;
       return;
     }
+    p = p_;
     std::size_t b = 0, e = v.size();
     while (b < e && is_space(v[b])) ++b;
     while (e > b && is_space(v[e - 1])) --e;
-    char* p = p_;
     bool in_space = false;
     for (std::size_t i = b; i < e; ++i) {
       if (is_space(v[i])) {
@@ -441,20 +453,37 @@ presign_view view_of(const signing_request& r) {
   return v;
 }
 
-// Appends the auth parameters, encoded, in botocore's order (the signature last).
+// Appends the auth parameters, encoded, in botocore's order (the signature last),
+// through one resize to their upper bound.
 void append_auth_query(std::string& out, const presign_view& v, const presign_result& p, const presign_scratch& s) {
-  out.append("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="sv).append(s.identity.credential_enc);
-  out.append("&X-Amz-Date="sv).append(p.date_view()).append("&X-Amz-Expires="sv);
+  const std::string_view token = has_token(v) ? std::string_view(v.creds->token->reveal()) : std::string_view{};
+  const bool content_sha256 = carries_content_sha256(v);
+  // 320: the parameter names, the algorithm, the date, the expiry and the signature.
+  const std::size_t bound = 320 + s.identity.credential_enc.size() + s.names_enc.size() + 3 * token.size() +
+                            (content_sha256 ? v.payload_hash.size() : 0);
+  const std::size_t at = out.size();
+  bounded_writer w(out, bound, at);
+  w.put("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="sv);
+  w.put(s.identity.credential_enc);
+  w.put("&X-Amz-Date="sv);
+  w.put(p.date_view());
+  w.put("&X-Amz-Expires="sv);
   char expires_buf[24];
-  out.append(expires_buf, static_cast<std::size_t>(
-                               std::to_chars(expires_buf, expires_buf + sizeof expires_buf, v.expires.count()).ptr - expires_buf));
-  out.append("&X-Amz-SignedHeaders="sv).append(s.names_enc);
-  if (has_token(v)) {
-    out.append("&X-Amz-Security-Token="sv);
-    append_uri_encoded(out, v.creds->token->reveal(), false);
+  const char* expires_end = std::to_chars(expires_buf, expires_buf + sizeof expires_buf, v.expires.count()).ptr;
+  w.put(std::string_view(expires_buf, static_cast<std::size_t>(expires_end - expires_buf)));
+  w.put("&X-Amz-SignedHeaders="sv);
+  w.put(s.names_enc);
+  if (!token.empty()) {
+    w.put("&X-Amz-Security-Token="sv);
+    w.put_encoded(token, false);
   }
-  if (carries_content_sha256(v)) out.append("&X-Amz-Content-Sha256="sv).append(v.payload_hash);
-  out.append("&X-Amz-Signature="sv).append(p.signature_view());
+  if (content_sha256) {
+    w.put("&X-Amz-Content-Sha256="sv);
+    w.put(v.payload_hash);
+  }
+  w.put("&X-Amz-Signature="sv);
+  w.put(p.signature_view());
+  out.resize(at + w.view().size());
 }
 
 }  // namespace
@@ -502,19 +531,19 @@ std::string encode_query(std::span<const query_param> first, std::span<const que
 }
 
 result<presigned_object> presign_object(const object_presign& p, key_cache* cache, signing_trace* trace) {
-  auto where = address_object(p.endpoint, p.region, p.bucket, p.key, p.style);
-  if (!where) return fail(where.error());
+  object_address& where = scratch().where;
+  if (auto a = address_object_into(where, p.endpoint, p.region, p.bucket, p.key, p.style); !a) return fail(a.error());
   for (const header& h : p.headers)
     if (iequals(h.name, "host")) return fail(sigv4_errc::invalid_argument, "host is derived from the endpoint and bucket");
   presign_view v;
   v.method = p.method;
-  v.path = where->path;
+  v.path = where.path;
   v.payload_hash = unsigned_payload;
   v.region = p.region;
   v.service = "s3";
   v.query = p.query;
   v.headers = p.headers;
-  v.host = where->host;
+  v.host = where.host;
   v.creds = &p.credentials;
   v.time = p.time;
   v.expires = p.expires;
@@ -523,8 +552,8 @@ result<presigned_object> presign_object(const object_presign& p, key_cache* cach
 
   presigned_object out;
   std::string& url = out.url;
-  url.reserve(where->scheme.size() + where->host.size() + where->path.size() + 400);
-  url.append(where->scheme).append("://"sv).append(where->host).append(where->path).append("?"sv);
+  url.reserve(where.scheme.size() + where.host.size() + where.path.size() + 400);
+  url.append(where.scheme).append("://"sv).append(where.host).append(where.path).append("?"sv);
   for (const query_param& q : p.query) {
     append_uri_encoded(url, q.name, false);
     url += '=';
