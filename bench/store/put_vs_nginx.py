@@ -2,11 +2,15 @@
 """1 GiB PUT into `dropslot s3` (a presigned URL, curl -T) against nginx's WebDAV PUT, in
 the same run, then GETs of the same object from both. Reports medians (MB/s) and the
 store's peak RSS (VmHWM). Both servers write to the same disk; the store also verifies
-the signature, computes MD5 (the ETag), fsyncs and renames; nginx does none of these.
+the signature, computes MD5 (the ETag, checked against the file's), fsyncs and renames;
+nginx does none of these. With --baseline-bin, a second store (an earlier build) takes
+part in every round too, so a change is measured against its predecessor in the same run.
 
   /usr/bin/python3 bench/store/put_vs_nginx.py --bin build/release/src/cli/dropslot [--size-mib 1024] [--runs 5]
+      [--baseline-bin /path/to/older/dropslot]
 """
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -65,6 +69,7 @@ def main():
     ap.add_argument("--bin", default=os.environ.get("DROPSLOT_BIN", "build/release/src/cli/dropslot"))
     ap.add_argument("--size-mib", type=int, default=1024)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--baseline-bin", default=None, help="an earlier dropslot build, measured in the same rounds")
     ap.add_argument("--dir", default=None, help="work folder (default: a temp folder under the repo's build/)")
     a = ap.parse_args()
 
@@ -78,18 +83,22 @@ def main():
         for _ in range(a.size_mib):
             f.write(block)
 
-    # --- dropslot s3
-    data = os.path.join(base, "store-data")
+    # --- dropslot s3 (and the baseline build)
     env = dict(os.environ, DROPSLOT_S3_ACCESS_KEY_ID="BENCHKEY", DROPSLOT_S3_SECRET_ACCESS_KEY="benchsecret" * 4)
-    store = subprocess.Popen([a.bin, "s3", "--data", data, "--listen", "127.0.0.1:0", "--threads", "2"],
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    endpoint = re.search(r"(http://\S+)", store.stdout.readline()).group(1)
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="BENCHKEY",
-                      aws_secret_access_key="benchsecret" * 4,
-                      config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
-    s3.create_bucket(Bucket="bench")
-    put_url = s3.generate_presigned_url("put_object", Params={"Bucket": "bench", "Key": "big.bin"}, ExpiresIn=3600)
-    get_url = s3.generate_presigned_url("get_object", Params={"Bucket": "bench", "Key": "big.bin"}, ExpiresIn=3600)
+    stores = {}
+    for who, binary in (("store", a.bin), ("baseline", a.baseline_bin)):
+        if not binary:
+            continue
+        proc = subprocess.Popen([binary, "s3", "--data", os.path.join(base, who + "-data"), "--listen", "127.0.0.1:0",
+                                 "--threads", "2"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        endpoint = re.search(r"(http://\S+)", proc.stdout.readline()).group(1)
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="BENCHKEY",
+                          aws_secret_access_key="benchsecret" * 4,
+                          config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+        s3.create_bucket(Bucket="bench")
+        urls = [s3.generate_presigned_url(op, Params={"Bucket": "bench", "Key": "big.bin"}, ExpiresIn=3600)
+                for op in ("put_object", "get_object")]
+        stores[who] = (proc, s3, urls[0], urls[1])
 
     # --- nginx WebDAV (nginx-light has http_dav_module)
     ngx = os.path.join(base, "nginx")
@@ -110,18 +119,24 @@ http { access_log off; client_body_temp_path %(n)s/body; client_max_body_size 0;
     time.sleep(0.5)
     nginx_url = "http://127.0.0.1:%d/big.bin" % port
 
-    results = {"store_put": [], "nginx_put": [], "store_get": [], "nginx_get": [], "dd_fdatasync": []}
-    cpu = {"store_put": [], "nginx_put": []}  # server CPU seconds per GiB: robust to a busy machine
+    servers = list(stores) + ["nginx"]
+    results = {k: [] for who in servers for k in (who + "_put", who + "_get")}
+    results["dd_fdatasync"] = []
+    cpu = {who + "_put": [] for who in servers}  # server CPU seconds per GiB: robust to a busy machine
     npids = nginx_pids(nginx.pid)
+    md5 = hashlib.md5()
+    with open(src, "rb") as f:
+        while chunk := f.read(1 << 20):
+            md5.update(chunk)
+    hwm = {}
     try:
         for run in range(a.runs):
-            # Alternate who goes first so page-cache and disk state favour neither.
-            order = [("store", put_url), ("nginx", nginx_url)]
-            if run % 2:
-                order.reverse()
-            for who, url in order:
+            # Rotate who goes first so page-cache and disk state favour none.
+            order = servers[run % len(servers):] + servers[:run % len(servers)]
+            for who in order:
                 subprocess.run(["sync"])
-                pids = [store.pid] if who == "store" else npids
+                pids = npids if who == "nginx" else [stores[who][0].pid]
+                url = nginx_url if who == "nginx" else stores[who][2]
                 before = cpu_seconds(pids)
                 code, t, up, _ = curl(["-T", src, "-o", "/dev/null", url])
                 assert code in (200, 201, 204), (who, code)
@@ -136,18 +151,22 @@ http { access_log off; client_body_temp_path %(n)s/body; client_max_body_size 0;
                            check=True, capture_output=True)
             results["dd_fdatasync"].append(size / (time.monotonic() - t0) / 1e6)
             os.remove(os.path.join(base, "dd.bin"))
-            for who, url in (("store", get_url), ("nginx", nginx_url)):
-                code, t, _, down = curl(["-o", "/dev/null", url])
+            for who in servers:
+                code, t, _, down = curl(["-o", "/dev/null", nginx_url if who == "nginx" else stores[who][3]])
                 assert code == 200 and down == size, (who, code, down)
                 results[who + "_get"].append(size / t / 1e6)
-        with open("/proc/%d/status" % store.pid) as f:
-            hwm = int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1))
-        head = s3.head_object(Bucket="bench", Key="big.bin")
-        assert head["ContentLength"] == size
+        for who, (proc, s3, _, _) in stores.items():
+            with open("/proc/%d/status" % proc.pid) as f:
+                hwm[who] = int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1))
+            head = s3.head_object(Bucket="bench", Key="big.bin")
+            assert head["ContentLength"] == size
+            assert head["ETag"] == '"%s"' % md5.hexdigest(), (who, head["ETag"])
     finally:
-        store.terminate()
+        for proc, _, _, _ in stores.values():
+            proc.terminate()
         nginx.terminate()
-        store.wait()
+        for proc, _, _, _ in stores.values():
+            proc.wait()
         nginx.wait()
 
     med = {k: statistics.median(v) for k, v in results.items()}
@@ -160,8 +179,12 @@ http { access_log off; client_body_temp_path %(n)s/body; client_max_body_size 0;
         "get_ratio_store_over_nginx": round(med["store_get"] / med["nginx_get"], 3),
         "server_cpu_s_per_GiB_put": {k: round(statistics.median(v), 2) for k, v in cpu.items()},
         "load_average": open("/proc/loadavg").read().split()[:3],
-        "store_peak_rss_mib": round(hwm / 1024, 1),
+        "store_peak_rss_mib": round(hwm["store"] / 1024, 1),
     }
+    if "baseline" in stores:
+        report["put_ratio_store_over_baseline"] = round(med["store_put"] / med["baseline_put"], 3)
+        report["put_ratio_baseline_over_nginx"] = round(med["baseline_put"] / med["nginx_put"], 3)
+        report["baseline_peak_rss_mib"] = round(hwm["baseline"] / 1024, 1)
     print(json.dumps(report, indent=2))
     if not a.dir:
         shutil.rmtree(base, ignore_errors=True)
