@@ -286,10 +286,11 @@ class postgres_database final : public database {
   result<void> migrate(timestamp now) {
     auto c = pool_.acquire();
     if (!c) return fail(c.error());
-    // Nearly every open finds the schema current: one read says so, without the
-    // transaction, the lock and the DDL below, which are five round trips to the
-    // server at every cold start (docs/benchmarks/lambda.md). No table yet (a new
-    // database) is an error here, and the full path runs.
+    // Nearly every open finds the schema current: one read says so (two round trips:
+    // prepare, execute), without the transaction, the lock and the DDL below (six:
+    // BEGIN, lock, DDL, prepare, read, COMMIT) at every cold start
+    // (docs/benchmarks/lambda.md). No table yet (a new database) is an error here,
+    // and the full path runs.
     if (auto cur = (*c)->run(sql::migration_current, {}); cur && cur->int64(0, 0) >= postgres_migrations().back().version)
       return {};
     if (auto b = (*c)->exec("BEGIN"); !b) return b;
