@@ -6,10 +6,12 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
+#include <thread>
 
 #include "key_index.hpp"
 
@@ -290,6 +292,42 @@ TEST_F(KeyIndex, EachIndexIsNewUnnamedAndBatchLoadsInOneTransaction) {
   EXPECT_TRUE(index_->find("new/999")->has_value());
   EXPECT_FALSE(key_index::create(dir_ / "missing"));  // an error, not a crash
   EXPECT_TRUE(fs::is_empty(dir_));
+}
+
+std::string writer_key(int writer, int k) {
+  char key[32];
+  std::snprintf(key, sizeof key, "w%d/%d", writer, k);
+  return key;
+}
+
+TEST_F(KeyIndex, ConcurrentCallersShareOneIndex) {
+  // Writers on their own keys, readers finding and listing meanwhile; a batch takes
+  // its turn. Every call succeeds and the end state is every writer's last word.
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int w = 0; w < 4; ++w)
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < 300; ++i) {
+        std::string key = writer_key(w, i % 50);
+        bool ok = (i % 7 == 6) ? bool(index_->erase(key)) : bool(index_->put(key, entry_for(key)));
+        ok = ok && index_->find(key) && index_->list({.prefix = "w", .delimiter = "/", .max_keys = 3});
+        if (!ok) ++failures;
+      }
+    });
+  threads.emplace_back([&] {
+    auto batch = index_->begin_batch();
+    if (!batch || !batch->put("batch/1", entry_for("b")) || !batch->commit()) ++failures;
+  });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  // i runs to 299: keys i % 50 were last touched at i = 250..299; erased where i % 7 == 6.
+  for (int w = 0; w < 4; ++w)
+    for (int k = 0; k < 50; ++k) {
+      int last = 250 + k;
+      std::string key = writer_key(w, k);
+      EXPECT_EQ(index_->find(key)->has_value(), last % 7 != 6) << key;
+    }
+  EXPECT_TRUE(index_->find("batch/1")->has_value());
 }
 
 TEST_F(KeyIndex, MemoryStaysBoundedAsKeysGrow) {
