@@ -48,23 +48,28 @@ def send(store, method, path, headers, body):
     return r.status, dict(r.getheaders()), data
 
 
-def send_reading_early(store, path, src):
-    """PUTs the file while reading the answer: a store that fails mid-body answers and closes
-    without reading the rest, so the answer must be read while the body is still going out."""
+def send_reading_early(store, path, headers, body):
+    """PUTs `body` (bytes, or a file name) while reading the answer: a store that fails
+    mid-body answers and closes without reading the rest, so the answer must be read while
+    the body may still be going out."""
     s = socket.create_connection(("127.0.0.1", store.port), timeout=60)
-    size = os.path.getsize(src)
+    size = os.path.getsize(body) if isinstance(body, str) else len(body)
+    head = "PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n" % (path, store.host_port, size)
+    head += "".join("%s: %s\r\n" % kv for kv in headers.items() if kv[0].lower() not in ("host", "content-length"))
 
-    def body():
+    def send_body():
         try:
-            s.sendall(b"PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n"
-                      % (path.encode(), store.host_port.encode(), size))
-            with open(src, "rb") as f:
+            s.sendall(head.encode() + b"\r\n")
+            if isinstance(body, bytes):
+                s.sendall(body)
+                return
+            with open(body, "rb") as f:
                 while chunk := f.read(MiB):
                     s.sendall(chunk)
         except OSError:
             pass  # the store closed: its answer is what counts
 
-    sender = threading.Thread(target=body)
+    sender = threading.Thread(target=send_body)
     sender.start()
     try:
         f = s.makefile("rb")
@@ -189,8 +194,8 @@ class LargeBodies(unittest.TestCase):
         hs = signed(self.store, "/large/tampered", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", {
             "Content-Encoding": "aws-chunked", "x-amz-decoded-content-length": str(len(data)),
             "Content-Length": str(encoded_len)})
-        status, _, resp = send(self.store, "PUT", "/large/tampered", hs,
-                               signed_chunks(self.store, hs, data, 3 * MiB, tamper=True))
+        status, resp = send_reading_early(self.store, "/large/tampered", hs,
+                                          signed_chunks(self.store, hs, data, 3 * MiB, tamper=True))
         self.assertEqual((status, code(resp)), (403, "SignatureDoesNotMatch"))
         self.assertAbsent("tampered")
 
@@ -281,7 +286,7 @@ class LargeBodiesDiskFull(unittest.TestCase):
             s3.create_bucket(Bucket="full")
             src = random_file(os.path.join(store.tmp, "big.bin"), 40 * MiB)
             url = s3.generate_presigned_url("put_object", Params={"Bucket": "full", "Key": "big"})
-            status, body = send_reading_early(store, url[len(store.endpoint):], src)
+            status, body = send_reading_early(store, url[len(store.endpoint):], {}, src)
             self.assertEqual(status, 500, body)
             self.assertTrue(code(body))
             with self.assertRaises(ClientError):
