@@ -65,7 +65,10 @@ struct http_runtime_api::impl {
       if (!ec) asio::connect(socket, endpoints, ec);
     }
     if (!ec) socket.set_option(tcp::no_delay(true), ec);
-    if (ec) socket.close();
+    if (ec) {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+    }
     return ec;
   }
 

@@ -33,7 +33,8 @@ class closing_server {
       : seen_(seen), thread_([this, requests] { serve(requests); }) {}
   ~closing_server() { thread_.join(); }
 
-  std::string endpoint() const { return "127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
+  std::string endpoint() const { return "127.0.0.1:" + port(); }
+  std::string port() const { return std::to_string(acceptor_.local_endpoint().port()); }
 
  private:
   void serve(int requests) {
@@ -90,6 +91,15 @@ TEST(HttpRuntimeApi, ReconnectsWhenTheServerDroppedTheKeptAliveConnection) {
       R"(POST /2018-06-01/runtime/invocation/req-1/response {"statusCode":200})",
       R"(POST /2018-06-01/runtime/invocation/req-1/error [Some.Error] {"errorMessage":"it broke","errorType":"Some.Error","stackTrace":[]})"};
   EXPECT_EQ(seen, expected);
+}
+
+TEST(HttpRuntimeApi, AHostNameGoesThroughTheResolver) {
+  std::vector<std::string> seen;
+  closing_server server(1, seen);
+  http_runtime_api api("localhost:" + server.port());
+  auto inv = api.next();
+  ASSERT_TRUE(inv) << inv.error().message();
+  EXPECT_EQ(inv->request_id, "req-0");
 }
 
 TEST(HttpRuntimeApi, NoServerIsRuntimeUnreachable) {
