@@ -78,21 +78,9 @@ std::vector<canonical_header> canonicalize_headers(std::span<const header> heade
 void append_uri_encoded(std::string& out, std::string_view s, bool keep_slash) {
   // On the presign hot path: one resize to the worst case, then plain stores (an
   // append per piece cost a capacity check and a memmove call each).
-  const auto& keep = keep_slash ? unreserved_or_slash_table : unreserved_table;
   const std::size_t at = out.size();
   out.resize(at + 3 * s.size());
-  char* p = out.data() + at;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (keep[c]) {
-      *p++ = ch;
-    } else {
-      p[0] = '%';
-      p[1] = hex_upper[c >> 4];
-      p[2] = hex_upper[c & 0x0f];
-      p += 3;
-    }
-  }
+  char* p = uri_encode_to(out.data() + at, s, keep_slash);
   out.resize(static_cast<std::size_t>(p - out.data()));
 }
 

@@ -29,6 +29,25 @@ inline constexpr std::array<bool, 256> unreserved_or_slash_table = [] {
   return t;
 }();
 
+/// Writes `s` URI-encoded (AWS rules, upper-case hex; '/' kept when `keep_slash`) from
+/// `p`, which must have room for 3 * s.size() bytes, and returns the end. Plain stores
+/// through a local pointer: the presign hot path calls it for every piece.
+inline char* uri_encode_to(char* p, std::string_view s, bool keep_slash) {
+  const auto& keep = keep_slash ? unreserved_or_slash_table : unreserved_table;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (keep[c]) {
+      *p++ = ch;
+    } else {
+      p[0] = '%';
+      p[1] = hex_upper[c >> 4];
+      p[2] = hex_upper[c & 0x0f];
+      p += 3;
+    }
+  }
+  return p;
+}
+
 /// The value of a hex digit, or -1.
 inline int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';

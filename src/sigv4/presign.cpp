@@ -249,24 +249,9 @@ class bounded_writer {
     p_ += s.size();
   }
   void put(char c) { *p_++ = c; }
-  // The loops below write through a local pointer: a store through the member char*
+  // uri_encode_to and the loops below write through a local pointer: a store through the member char*
   // may alias the member itself, which then goes back to memory on every byte.
-  void put_encoded(std::string_view s, bool keep_slash) {
-    const auto& keep = keep_slash ? unreserved_or_slash_table : unreserved_table;
-    char* p = p_;
-    for (char ch : s) {
-      const auto c = static_cast<unsigned char>(ch);
-      if (keep[c]) {
-        *p++ = ch;
-      } else {
-        p[0] = '%';
-        p[1] = hex_upper[c >> 4];
-        p[2] = hex_upper[c & 0x0f];
-        p += 3;
-      }
-    }
-    p_ = p;
-  }
+  void put_encoded(std::string_view s, bool keep_slash) { p_ = uri_encode_to(p_, s, keep_slash); }
   // Trimmed, inner whitespace runs collapsed (see append_trimmed).
   void put_trimmed(std::string_view v) {
     // Fast path: copied as is while checking that no byte is at or below ' ' (every
