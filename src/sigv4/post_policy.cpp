@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "canonical.hpp"
+#include <dropslot/util/utf8.hpp>
 #include <dropslot/sigv4/signer.hpp>
 
 namespace dropslot::sigv4 {
@@ -64,31 +65,9 @@ const form_field* find_field(std::span<const form_field> fields, std::string_vie
   return nullptr;
 }
 
-// RFC 3629 UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. A JSON
-// string must be UTF-8, and Boost.JSON's serializer copies other bytes as they are,
-// so a policy holding them would not parse back (finding F6). sigv4 links OpenSSL
-// and Boost.JSON only, hence its own check rather than http::valid_utf8.
-bool valid_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    const std::size_t n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    std::uint32_t cp = c & (0x7f >> n);
-    for (std::size_t k = 1; k < n; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    static constexpr std::uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += n;
-  }
-  return true;
-}
+// A JSON string must be UTF-8, and Boost.JSON's serializer copies other bytes as they
+// are, so a policy holding them would not parse back (finding F6).
+using util::valid_utf8;
 
 // The first input of a POST presign that would go into the policy JSON and is not
 // UTF-8, named for the error; nullopt when all are.

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include <dropslot/util/utf8.hpp>
+
 namespace dropslot::http {
 
 /// Header fields in arrival order. Names compare case-insensitively; repeated
@@ -73,6 +75,6 @@ std::string percent_decode(std::string_view s, bool plus_is_space = false);
 
 /// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
 /// S3 keys and JSON text must be; the store and the Lambda adapter both ask.
-bool valid_utf8(std::string_view s);
+using util::valid_utf8;
 
 }  // namespace dropslot::http
