@@ -244,14 +244,37 @@ std::string normalize_path(std::string_view path) {
 }
 }  // namespace
 
-std::string canonical_uri(std::string_view raw_path, uri_rules rules, bool normalize) {
-  if (raw_path.empty()) return "/";
-  if (rules == uri_rules::s3) {
-    // Decode what was sent and encode once: "/a%20b" and "/a b" both sign as "/a%20b".
-    return uri_encode(uri_decode(raw_path), true);
+void detail::append_canonical_uri(std::string& out, std::string_view raw, uri_rules rules, bool normalize) {
+  if (raw.empty()) {
+    out += '/';
+    return;
   }
-  if (normalize) return uri_encode(normalize_path(raw_path), true);
-  return uri_encode(raw_path, true);
+  if (rules != uri_rules::s3) {
+    // Generic rules: the path as sent (normalised when asked) is encoded again.
+    if (normalize) append_uri_encoded(out, normalize_path(raw), true);
+    else append_uri_encoded(out, raw, true);
+    return;
+  }
+  // S3 rules: decode what was sent and encode once, so "/a%20b" and "/a b" both sign as
+  // "/a%20b". Decoded as it goes (no temporary): the presign hot path comes here.
+  if (raw.find('%') == std::string_view::npos) {  // nothing to decode
+    append_uri_encoded(out, raw, true);
+    return;
+  }
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c == '%' && i + 2 < raw.size() && hex_value(raw[i + 1]) >= 0 && hex_value(raw[i + 2]) >= 0) {
+      c = static_cast<char>(hex_value(raw[i + 1]) * 16 + hex_value(raw[i + 2]));
+      i += 2;
+    }
+    append_uri_encoded(out, std::string_view(&c, 1), true);
+  }
+}
+
+std::string canonical_uri(std::string_view raw_path, uri_rules rules, bool normalize) {
+  std::string out;
+  append_canonical_uri(out, raw_path, rules, normalize);
+  return out;
 }
 
 std::string canonical_query(std::span<const query_param> query) {

@@ -93,6 +93,9 @@ struct encoded_param {
 
 /// Appends uri_encode(s) to out.
 void append_uri_encoded(std::string& out, std::string_view s, bool keep_slash);
+/// Appends the canonical URI of `raw` (what canonical_uri returns), without temporaries
+/// for S3 rules.
+void append_canonical_uri(std::string& out, std::string_view raw, uri_rules rules, bool normalize);
 
 /// Sorts the params and appends "n=v&n=v" to out.
 void append_canonical_query(std::string& out, std::vector<encoded_param>& params);

@@ -39,31 +39,6 @@ void hex_to(char* out, const digest& d) {
   for (std::size_t i = 0; i < d.size(); ++i) std::memcpy(out + 2 * i, &hex_pairs[2 * std::size_t{d[i]}], 2);
 }
 
-// S3 rules without the decode/encode temporaries: decode %XX as we go, encode once.
-void append_canonical_uri(std::string& out, std::string_view raw, uri_rules rules, bool normalize) {
-  if (raw.empty()) {
-    out += '/';
-    return;
-  }
-  if (rules != uri_rules::s3) {
-    out += canonical_uri(raw, rules, normalize);
-    return;
-  }
-  // Fast path: nothing percent-encoded on the wire, so decode is the identity.
-  if (raw.find('%') == std::string_view::npos) {
-    append_uri_encoded(out, raw, true);
-    return;
-  }
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    char c = raw[i];
-    if (c == '%' && i + 2 < raw.size() && hex_value(raw[i + 1]) >= 0 && hex_value(raw[i + 2]) >= 0) {
-      c = static_cast<char>(hex_value(raw[i + 1]) * 16 + hex_value(raw[i + 2]));
-      i += 2;
-    }
-    append_uri_encoded(out, std::string_view(&c, 1), true);
-  }
-}
-
 // A signed header with its name lower-cased (in presign_scratch::lowered).
 struct signed_header {
   std::string_view name;
