@@ -23,22 +23,6 @@ using namespace detail;
 
 namespace {
 
-// Two lower-case hex digits per byte value, so a digest is written with one table
-// load per byte instead of two shifts, masks and loads.
-constexpr std::array<char, 512> hex_pairs = [] {
-  constexpr char digits[] = "0123456789abcdef";
-  std::array<char, 512> t{};
-  for (int b = 0; b < 256; ++b) {
-    t[static_cast<std::size_t>(2 * b)] = digits[b >> 4];
-    t[static_cast<std::size_t>(2 * b + 1)] = digits[b & 0x0f];
-  }
-  return t;
-}();
-
-void hex_to(char* out, const digest& d) {
-  for (std::size_t i = 0; i < d.size(); ++i) std::memcpy(out + 2 * i, &hex_pairs[2 * std::size_t{d[i]}], 2);
-}
-
 // A signed header with its name lower-cased (in presign_scratch::lowered).
 struct signed_header {
   std::string_view name;

@@ -92,6 +92,8 @@ class hmac_sha256_key {
   std::unique_ptr<impl> impl_;
 };
 
+/// Writes the lower-case hex of bytes to out (2 * bytes.size() chars, no terminator).
+void hex_to(char* out, std::span<const std::uint8_t> bytes) noexcept;
 /// Lower-case hex of bytes.
 std::string hex(std::span<const std::uint8_t> bytes);
 inline std::string hex(const digest& d) { return hex(std::span<const std::uint8_t>(d)); }
