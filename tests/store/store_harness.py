@@ -9,6 +9,8 @@ import subprocess
 import tempfile
 import time
 
+import botocore.auth
+
 BIN = os.environ.get("DROPSLOT_BIN") or os.path.join(os.environ.get("DROPSLOT_BINARY_DIR", "build/release"), "src/cli/dropslot")
 REGION = "us-east-1"
 
@@ -125,3 +127,21 @@ def run(cmd, env, check=True, **kw):
     if check and r.returncode != 0:
         raise AssertionError("%s failed (%d):\n%s\n%s" % (" ".join(cmd), r.returncode, r.stdout, r.stderr))
     return r
+
+
+class DeclaredPayloadAuth(botocore.auth.S3SigV4Auth):
+    """botocore's header signer, declaring a payload hash of our choosing (None: the true
+    one, as botocore computes it)."""
+
+    def __init__(self, creds, declared):
+        super().__init__(creds, "s3", REGION)
+        self.declared = declared
+
+    def payload(self, request):
+        return self.declared if self.declared is not None else super().payload(request)
+
+
+def error_code(body):
+    """The <Code> of an S3 XML error body, or None."""
+    m = re.search(rb"<Code>([^<]*)</Code>", body)
+    return m.group(1).decode() if m else None

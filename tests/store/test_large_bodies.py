@@ -18,25 +18,13 @@ import unittest
 import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
-from store_harness import Store, random_file  # noqa: E402
+from store_harness import DeclaredPayloadAuth, Store, error_code, random_file  # noqa: E402
 
-import botocore.auth  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
 MiB = 1024 * 1024
-
-
-class DeclaredPayloadAuth(botocore.auth.S3SigV4Auth):
-    """botocore's signer, declaring a payload hash of our choosing."""
-
-    def __init__(self, creds, declared):
-        super().__init__(creds, "s3", "us-east-1")
-        self.declared = declared
-
-    def payload(self, request):
-        return self.declared
 
 
 def send(store, method, path, headers, body):
@@ -125,9 +113,7 @@ def unsigned_chunks(data, chunk, crc=None):
     return b"".join(out) + b"0\r\nx-amz-checksum-crc32:%s\r\n\r\n" % trailer
 
 
-def code(body):
-    m = re.search(rb"<Code>([^<]*)</Code>", body)
-    return m.group(1).decode() if m else None
+code = error_code
 
 
 class LargeBodies(unittest.TestCase):

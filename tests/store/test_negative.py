@@ -10,11 +10,10 @@ import socket
 import sys
 import time
 import unittest
-import urllib.parse
 from unittest import mock
 
 sys.path.insert(0, os.path.dirname(__file__))
-from store_harness import Store  # noqa: E402
+from store_harness import DeclaredPayloadAuth, Store, error_code  # noqa: E402
 
 import botocore.auth  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
@@ -37,17 +36,6 @@ def send(store, method, path_and_query, headers=None, body=b""):
     data = r.read()
     conn.close()
     return r.status, dict(r.getheaders()), data
-
-
-class DeclaredPayloadAuth(botocore.auth.S3SigV4Auth):
-    """botocore's signer, declaring a payload hash of our choosing (it would compute the true one)."""
-
-    def __init__(self, creds, declared):
-        super().__init__(creds, "s3", "us-east-1")
-        self.declared = declared
-
-    def payload(self, request):
-        return self.declared if self.declared is not None else super().payload(request)
 
 
 def signed_headers(store, method, path, headers=None, body=b"", secret=None, key_id=None, when=None, payload=None):
@@ -79,9 +67,7 @@ def presign(store, method, path, expires=300, when=None, headers=None):
     return req.url[len(store.endpoint):]
 
 
-def code(body):
-    m = re.search(rb"<Code>([^<]*)</Code>", body)
-    return m.group(1).decode() if m else None
+code = error_code
 
 
 class Negative(unittest.TestCase):
