@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <exception>
+#include <functional>
+#include <mutex>
 #include <optional>
 
 #include "dropslot/http/access_log.hpp"
@@ -67,6 +69,89 @@ boost::system::error_code parse_buffered(bhttp::request_parser<bhttp::string_bod
   }
   if (!done()) ec = bhttp::error::need_more;
   return ec;
+}
+
+// Where a service's answer meets the connection's coroutine: `deliver` may run on
+// any thread, before or after the coroutine starts waiting.
+struct reply_state {
+  std::mutex mu;
+  std::optional<response> res;
+  std::function<void()> resume;  // set while the coroutine waits
+
+  void deliver(response r) {
+    std::function<void()> k;
+    {
+      std::lock_guard lk(mu);
+      if (res) return;  // a second call is ignored
+      res = std::move(r);
+      k = std::move(resume);
+    }
+    if (k) k();
+  }
+  bool ready() {
+    std::lock_guard lk(mu);
+    return res.has_value();
+  }
+};
+
+// Shared by the copies of one reply_fn: when the last goes uncalled, the request
+// is answered 500 instead of hanging its connection.
+struct reply_token {
+  std::shared_ptr<reply_state> state;
+  std::string request_id;
+  bool called = false;
+  ~reply_token() {
+    if (called) return;
+    log_error("handler dropped its reply", "no response was given", request_id);
+    state->deliver(json_error(500, "internal_error", "internal server error"));
+  }
+};
+
+// Completes once `st` holds the answer, resuming on the coroutine's executor (the
+// connection's strand).
+template <class CompletionToken>
+auto async_wait_reply(std::shared_ptr<reply_state> st, CompletionToken&& token) {
+  return asio::async_initiate<CompletionToken, void()>(
+      [st](auto handler) {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        auto resume = [h] {
+          auto ex = asio::get_associated_executor(*h);
+          asio::post(ex, [h] { std::move (*h)(); });
+        };
+        bool ready = false;
+        {
+          std::lock_guard lk(st->mu);
+          ready = st->res.has_value();
+          if (!ready) st->resume = resume;
+        }
+        if (ready) resume();
+      },
+      token);
+}
+
+// Runs the service on `req`: the answer at once when it gives one before returning
+// (no scheduler round trip), else after waiting for its reply.
+asio::awaitable<response> call_service(service& svc, const request& req) {
+  auto st = std::make_shared<reply_state>();
+  try {
+    auto tok = std::make_shared<reply_token>();
+    tok->state = st;
+    tok->request_id = req.request_id;
+    svc.handle_async(req, [tok](response r) {
+      tok->called = true;
+      tok->state->deliver(std::move(r));
+    });
+  } catch (const std::exception& e) {
+    // The detail is for the log; the client gets a generic message (STYLE.md, Errors).
+    log_error("handler threw", e.what(), req.request_id);
+    co_return json_error(500, "internal_error", "internal server error");
+  } catch (...) {
+    log_error("handler threw", "unknown exception", req.request_id);
+    co_return json_error(500, "internal_error", "internal server error");
+  }
+  if (!st->ready()) co_await async_wait_reply(st, asio::use_awaitable);
+  std::lock_guard lk(st->mu);
+  co_return std::move(*st->res);
 }
 
 }  // namespace
@@ -169,16 +254,7 @@ asio::awaitable<void> run_buffered_session(std::shared_ptr<connection_state> con
       res = std::move(*early);
     } else {
       req.body = std::move(parser->get().body());
-      try {
-        res = svc.handle(req);
-      } catch (const std::exception& e) {
-        // The detail is for the log; the client gets a generic message (STYLE.md, Errors).
-        log_error("handler threw", e.what(), req.request_id);
-        res = json_error(500, "internal_error", "internal server error");
-      } catch (...) {
-        log_error("handler threw", "unknown exception", req.request_id);
-        res = json_error(500, "internal_error", "internal server error");
-      }
+      res = co_await call_service(svc, req);
     }
     if (auto c = res.headers.get("Connection"); c && iequals(*c, "close")) keep_alive = false;
     if (conn->is_stopping()) keep_alive = false;
