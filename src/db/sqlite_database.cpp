@@ -1,8 +1,12 @@
 #include "sqlite_database.hpp"
 
 #include <cassert>
+#include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <mutex>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "migrations.hpp"
@@ -52,7 +56,15 @@ class sqlite_database final : public database {
         cache_(o.session_cache_ttl) {
     sqlite3_wal_hook(writer_->handle(), &wal_checkpointer::on_commit, &checkpointer_);
   }
-  ~sqlite_database() override { sqlite3_wal_hook(writer_->handle(), nullptr, nullptr); }
+  ~sqlite_database() override {
+    {
+      std::lock_guard lk(queue_mutex_);
+      stopping_ = true;
+    }
+    queue_ready_.notify_one();
+    if (batcher_.joinable()) batcher_.join();  // after it has answered every queued allocation
+    sqlite3_wal_hook(writer_->handle(), nullptr, nullptr);
+  }
 
   std::string_view backend() const noexcept override { return "sqlite"; }
 
@@ -236,30 +248,40 @@ class sqlite_database final : public database {
   }
 
   // --- uploads -----------------------------------------------------------------------
+  // Group commit: each allocation is queued for the writer thread, which takes every
+  // allocation waiting, records them in one transaction and answers each after the
+  // COMMIT. Under load, one commit (its WAL frames and POSIX locks) then serves many
+  // requests instead of one (docs/benchmarks/db.md); alone, an allocation is a batch
+  // of one.
   result<upload_slot> allocate_upload(const upload_request& req, timestamp now) override {
-    if (auto v = check_upload_request(req); !v) return fail(v.error());
-    return write([&](sqlite_connection& c) -> result<upload_slot> {
-      // One autocommit statement: it takes the write lock when it starts (waiting
-      // out other processes through busy_timeout), reads the job's next number with
-      // the ownership and cap checks, records the upload, and the uploads_take_number
-      // trigger moves the counter on, all atomically. printf('%03d') is photo_key's
-      // rule: three digits, wider past 999.
-      std::optional<upload_slot> slot;
-      auto r = c.query(
-          "INSERT INTO uploads (job_id, photo_number, key, customer_id, content_type, size, checksum_sha256, "
-          "expires_at, session_hash, created_at) "
-          "SELECT id, next_photo_number, 'jobs/' || id || '/photo-' || printf('%03d', next_photo_number) || '.' || ?4, "
-          "customer_id, ?5, ?6, ?7, ?8, ?9, ?10 FROM jobs "
-          "WHERE id = ?1 AND customer_id = ?2 AND (?3 IS NULL OR next_photo_number <= ?3) "
-          "RETURNING photo_number, key",
-          [&](const sqlite_stmt& s) { slot = upload_slot{s.int64(0), s.text(1)}; }, req.job_id, req.customer,
-          req.max_photos, req.ext, req.content_type, static_cast<std::int64_t>(req.size), req.checksum_sha256,
-          to_unix(req.expires_at), req.session_hash, to_unix(now));
-      if (!r) return fail(r.error());
-      if (!slot) return missing_or_full(c, req);
-      assert(slot->key == photo_key(req.job_id, slot->number, req.ext));
-      return std::move(*slot);
-    });
+    std::promise<result<upload_slot>> p;
+    auto f = p.get_future();
+    allocate_upload_async(req, now, [&p](result<upload_slot> r) { p.set_value(std::move(r)); });
+    return f.get();
+  }
+
+  void allocate_upload_async(upload_request req, timestamp now,
+                             std::function<void(result<upload_slot>)> done) override {
+    if (auto v = check_upload_request(req); !v) return done(fail(v.error()));
+    {
+      std::lock_guard lk(queue_mutex_);
+      if (!batcher_.joinable() && !batcher_failed_) {
+        try {
+          batcher_ = std::thread([this] { run_batches(); });
+        } catch (const std::system_error&) {
+          batcher_failed_ = true;  // no thread to be had: allocate on the caller's (below)
+        }
+      }
+      if (batcher_.joinable()) {
+        bool was_empty = queue_.empty();
+        queue_.push_back(pending_upload{std::move(req), now, std::move(done)});
+        if (was_empty) queue_ready_.notify_one();
+        return;
+      }
+    }
+    std::vector<pending_upload> one;
+    one.push_back(pending_upload{std::move(req), now, std::move(done)});
+    answer_batch(one);
   }
 
   // --- quotes ------------------------------------------------------------------------
@@ -292,6 +314,83 @@ class sqlite_database final : public database {
   }
 
  private:
+  struct pending_upload {
+    upload_request req;
+    timestamp now;
+    std::function<void(result<upload_slot>)> done;
+  };
+
+  // The writer thread: waits for allocations, takes all of them, answers them; on
+  // destruction it answers what is queued, then ends.
+  void run_batches() {
+    std::vector<pending_upload> batch;
+    for (;;) {
+      {
+        std::unique_lock lk(queue_mutex_);
+        queue_ready_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and nothing left
+        batch.swap(queue_);
+      }
+      answer_batch(batch);
+      batch.clear();
+    }
+  }
+
+  void answer_batch(std::vector<pending_upload>& batch) {
+    std::vector<result<upload_slot>> out = commit_batch(batch);
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(out[i]));
+  }
+
+  // One transaction for the whole batch. Each allocation that fails on its own (not
+  // the customer's job, cap reached) fails alone; a failure of the transaction
+  // (locked by another process past busy_timeout, disk full, I/O error, a failed
+  // COMMIT) fails every allocation in it, none of which is then recorded.
+  std::vector<result<upload_slot>> commit_batch(const std::vector<pending_upload>& batch) {
+    std::vector<result<upload_slot>> out;
+    out.reserve(batch.size());
+    auto fail_all = [&](const error& e) {
+      out.clear();
+      for (std::size_t i = 0; i < batch.size(); ++i) out.push_back(fail(e));
+      return std::move(out);
+    };
+    std::lock_guard lk(write_mutex_);
+    sqlite_connection& c = *writer_;
+    if (auto b = c.exec("BEGIN IMMEDIATE"); !b) return fail_all(b.error());
+    for (const auto& p : batch) {
+      auto r = allocate_one(c, p.req, p.now);
+      // SQLite rolls the whole transaction back by itself on some errors (I/O, full
+      // disk, out of memory): the allocations before this one are gone too.
+      if (!r && sqlite3_get_autocommit(c.handle())) return fail_all(r.error());
+      out.push_back(std::move(r));
+    }
+    if (auto cm = c.exec("COMMIT"); !cm) {
+      if (!sqlite3_get_autocommit(c.handle())) (void)c.exec("ROLLBACK");
+      return fail_all(cm.error());
+    }
+    return out;
+  }
+
+  static result<upload_slot> allocate_one(sqlite_connection& c, const upload_request& req, timestamp now) {
+    // One statement: it reads the job's next number with the ownership and cap
+    // checks, records the upload, and the uploads_take_number trigger moves the
+    // counter on. printf('%03d') is photo_key's rule: three digits, wider past 999.
+    std::optional<upload_slot> slot;
+    auto r = c.query(
+        "INSERT INTO uploads (job_id, photo_number, key, customer_id, content_type, size, checksum_sha256, "
+        "expires_at, session_hash, created_at) "
+        "SELECT id, next_photo_number, 'jobs/' || id || '/photo-' || printf('%03d', next_photo_number) || '.' || ?4, "
+        "customer_id, ?5, ?6, ?7, ?8, ?9, ?10 FROM jobs "
+        "WHERE id = ?1 AND customer_id = ?2 AND (?3 IS NULL OR next_photo_number <= ?3) "
+        "RETURNING photo_number, key",
+        [&](const sqlite_stmt& s) { slot = upload_slot{s.int64(0), s.text(1)}; }, req.job_id, req.customer,
+        req.max_photos, req.ext, req.content_type, static_cast<std::int64_t>(req.size), req.checksum_sha256,
+        to_unix(req.expires_at), req.session_hash, to_unix(now));
+    if (!r) return fail(r.error());
+    if (!slot) return missing_or_full(c, req);
+    assert(slot->key == photo_key(req.job_id, slot->number, req.ext));
+    return std::move(*slot);
+  }
+
   // Tells "not your job" from "cap reached" after the allocating UPDATE matched nothing.
   static result<upload_slot> missing_or_full(sqlite_connection& c, const upload_request& req) {
     bool exists = false;
@@ -339,6 +438,13 @@ class sqlite_database final : public database {
   std::vector<std::unique_ptr<sqlite_connection>> idle_;
   std::size_t max_idle_;
   session_cache cache_;
+  // The group commit's queue and writer thread (started by the first allocation).
+  std::mutex queue_mutex_;
+  std::condition_variable queue_ready_;
+  std::vector<pending_upload> queue_;
+  bool stopping_ = false;
+  bool batcher_failed_ = false;
+  std::thread batcher_;
 };
 
 result<void> migrate(sqlite_connection& c, timestamp now) {

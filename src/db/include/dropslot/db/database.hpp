@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -85,6 +86,16 @@ class database {
   /// not_found when the job is not the customer's; limit_reached when the number would
   /// pass `max_photos`; invalid_argument for a bad job id or extension.
   virtual result<upload_slot> allocate_upload(const upload_request& r, timestamp now) = 0;
+  /// allocate_upload without waiting for it: `done` gets the same result, possibly
+  /// on another thread and after this returns. On SQLite, concurrent allocations
+  /// share one transaction (group commit) on a writer thread, and `done` runs there
+  /// once that transaction has committed: a key is never handed out before its
+  /// upload record is in the database. `done` must not throw, and should be quick
+  /// (it holds up the next batch). The default calls allocate_upload and then `done`.
+  virtual void allocate_upload_async(upload_request r, timestamp now,
+                                     std::function<void(result<upload_slot>)> done) {
+    done(allocate_upload(r, now));
+  }
 
   // --- quote requests --------------------------------------------------------------
   /// not_found when job_id is set and not the customer's; invalid_argument when the
