@@ -39,7 +39,7 @@ api_service::api_service(app_config config, std::shared_ptr<db::database> db, st
   routes_.add("GET", "/jobs/{id}", {&api_service::get_job, auth_need::session}, 0);
   routes_.add("PATCH", "/jobs/{id}", {&api_service::patch_job, auth_need::session}, text_body);
   routes_.add("GET", "/jobs/{id}/photos", {&api_service::list_photos, auth_need::session}, 0);
-  routes_.add("POST", "/upload-url", {&api_service::upload_url, auth_need::session}, small_body);
+  routes_.add("POST", "/upload-url", {&api_service::upload_url, auth_need::session, &api_service::upload_url_async}, small_body);
   routes_.add("POST", "/quotes", {&api_service::create_quote, auth_need::session}, text_body);
   routes_.add("GET", "/quotes", {&api_service::list_quotes, auth_need::session}, 0);
 }
@@ -60,18 +60,19 @@ std::size_t api_service::body_limit(const http::request& head) const {
   return m.found ? m.found->body_limit : 0;
 }
 
-http::response api_service::handle(const http::request& req) {
-  http::response res;
+std::optional<http::response> api_service::guarded_dispatch(const http::request& req, const http::reply_fn* reply) {
   try {
-    res = req.method == "OPTIONS" ? preflight(req) : dispatch(req);
+    return req.method == "OPTIONS" ? preflight(req) : dispatch(req, reply);
   } catch (const std::exception& e) {
     // The request boundary: the detail goes to the log, the client gets a generic body.
     log_failure(req.request_id, "unhandled exception", e.what());
-    res = error_response(api_errc::internal, "internal error");
   } catch (...) {
     log_failure(req.request_id, "unhandled exception", "unknown");
-    res = error_response(api_errc::internal, "internal error");
   }
+  return error_response(api_errc::internal, "internal error");
+}
+
+void api_service::decorate(const http::request& req, http::response& res) const {
   // CORS for a dashboard served from another origin (Lambda behind API Gateway,
   // the dashboard on CloudFront): only the configured origin, with credentials.
   if (auto origin = req.headers.get("Origin");
@@ -82,7 +83,21 @@ http::response api_service::handle(const http::request& req) {
   }
   if (!req.request_id.empty()) res.headers.set("X-Request-Id", req.request_id);
   res.headers.set("X-Content-Type-Options", "nosniff");
+}
+
+http::response api_service::handle(const http::request& req) {
+  http::response res = std::move(*guarded_dispatch(req, nullptr));
+  decorate(req, res);
   return res;
+}
+
+void api_service::handle_async(const http::request& req, http::reply_fn reply) {
+  // `req` outlives the reply (http::service::handle_async).
+  http::reply_fn answer = [this, &req, reply = std::move(reply)](http::response res) {
+    decorate(req, res);
+    reply(std::move(res));
+  };
+  if (auto res = guarded_dispatch(req, &answer)) answer(std::move(*res));
 }
 
 namespace {
@@ -109,7 +124,7 @@ std::optional<std::string> session_token(const http::request& req, bool& from_co
 
 }  // namespace
 
-http::response api_service::dispatch(const http::request& req) {
+std::optional<http::response> api_service::dispatch(const http::request& req, const http::reply_fn* reply) {
   auto path = route_path(req.path);
   if (!path) return error_response(api_errc::not_found, "no such route");
   auto m = routes_.find(req.method, *path);
@@ -119,7 +134,7 @@ http::response api_service::dispatch(const http::request& req) {
   }
 
   auto now = clock_ ? clock_() : std::chrono::system_clock::now();
-  call c{req, m.params, now, std::chrono::time_point_cast<std::chrono::seconds>(now), std::nullopt, {}};
+  call c{req, std::move(m.params), now, std::chrono::time_point_cast<std::chrono::seconds>(now), std::nullopt, {}};
 
   if (m.found->handler.auth == auth_need::session) {
     bool from_cookie = false;
@@ -144,6 +159,10 @@ http::response api_service::dispatch(const http::request& req) {
     }
     c.session = std::move(**s);
     c.token = std::move(*token);
+  }
+  if (reply && m.found->handler.async_fn) {
+    (this->*(m.found->handler.async_fn))(std::make_shared<call>(std::move(c)), *reply);
+    return std::nullopt;
   }
   return (this->*(m.found->handler.fn))(c);
 }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "bucket_access.hpp"
 #include "dropslot/api/app.hpp"
@@ -22,7 +23,7 @@ class api_service;
 /// One request as a handler sees it, after routing and authentication.
 struct call {
   const http::request& req;
-  const route_params& params;
+  route_params params;
   std::chrono::system_clock::time_point now;
   db::timestamp now_s;                   // `now` in whole seconds, as the db wants it
   std::optional<db::session> session;    // set on authenticated routes
@@ -30,6 +31,10 @@ struct call {
 };
 
 using handler_fn = http::response (api_service::*)(call&);
+/// A route that may answer later, from another thread, through `reply` (the server
+/// keeps `call::req` alive until then). Its synchronous form (`handler_fn`) serves
+/// callers that wait anyway (the Lambda adapter).
+using async_handler_fn = void (api_service::*)(std::shared_ptr<call>, http::reply_fn reply);
 
 /// Which authentication a route needs.
 enum class auth_need { none, session };
@@ -37,6 +42,14 @@ enum class auth_need { none, session };
 struct route_spec {
   handler_fn fn;
   auth_need auth;
+  async_handler_fn async_fn = nullptr;
+};
+
+/// An upload-url request that passed its checks: what to allocate, and the terms the
+/// presigned PUT will sign.
+struct upload_plan {
+  db::upload_request request;
+  put_terms terms;
 };
 
 class api_service final : public http::service {
@@ -46,6 +59,7 @@ class api_service final : public http::service {
 
   std::size_t body_limit(const http::request& head) const override;
   http::response handle(const http::request& req) override;
+  void handle_async(const http::request& req, http::reply_fn reply) override;
 
   // --- routes (auth_routes.cpp, job_routes.cpp, upload_routes.cpp, quote_routes.cpp)
   http::response healthz(call& c);
@@ -55,12 +69,25 @@ class api_service final : public http::service {
   http::response get_job(call& c);
   http::response patch_job(call& c);
   http::response upload_url(call& c);
+  void upload_url_async(std::shared_ptr<call> c, http::reply_fn reply);
   http::response list_photos(call& c);
   http::response create_quote(call& c);
   http::response list_quotes(call& c);
 
  private:
-  http::response dispatch(const http::request& req);
+  /// Routing, authentication and CSRF, then the route. With `reply`, a route that
+  /// has an asynchronous form gets it and answers through it: nullopt then.
+  std::optional<http::response> dispatch(const http::request& req, const http::reply_fn* reply);
+  /// dispatch or preflight inside the exception boundary: a throw is a logged 500.
+  std::optional<http::response> guarded_dispatch(const http::request& req, const http::reply_fn* reply);
+  /// What every answer carries: CORS for the dashboard's origin, X-Request-Id, nosniff.
+  void decorate(const http::request& req, http::response& res) const;
+
+  /// upload-url's checks before the allocation (body, type, size, checksum, rate
+  /// limit): the allocation to make, or the answer that refuses it.
+  std::variant<http::response, upload_plan> plan_upload(call& c);
+  /// upload-url's answer once the allocation is made: the presigned PUT.
+  http::response finish_upload(const call& c, result<db::upload_slot> slot, upload_plan& plan);
   /// OPTIONS: the CORS preflight of a route (204 with the allowed methods).
   http::response preflight(const http::request& req);
   /// Strips the API base from the path: the route path, or nullopt when the

@@ -8,7 +8,7 @@
 
 namespace dropslot::api {
 
-http::response api_service::upload_url(call& c) {
+std::variant<http::response, upload_plan> api_service::plan_upload(call& c) {
   const auto& rid = c.req.request_id;
   auto body = parse_object(c.req.body);
   if (!body) return api_error_response(body.error(), rid);
@@ -51,7 +51,8 @@ http::response api_service::upload_url(call& c) {
   auto expiry = bucket_->expiry_at(c.now);
   if (!expiry) return api_error_response(expiry.error(), rid);
 
-  db::upload_request ur;
+  upload_plan p;
+  db::upload_request& ur = p.request;
   ur.job_id = std::move(*job_id);
   ur.customer = c.session->customer;
   ur.content_type = type->content_type;
@@ -61,11 +62,14 @@ http::response api_service::upload_url(call& c) {
   ur.session_hash = c.session->token_hash;
   ur.ext = type->extension;
   ur.max_photos = config_.max_photos_per_job;
-  auto slot = db_->allocate_upload(ur, c.now_s);
-  if (!slot) return db_error_response(slot.error(), rid);
+  p.terms = put_terms{type->content_type, *size, std::move(*checksum)};
+  return p;
+}
 
-  put_terms terms{type->content_type, *size, std::move(*checksum)};
-  auto put = bucket_->presign_put(slot->key, terms, c.now);
+http::response api_service::finish_upload(const call& c, result<db::upload_slot> slot, upload_plan& plan) {
+  const auto& rid = c.req.request_id;
+  if (!slot) return db_error_response(slot.error(), rid);
+  auto put = bucket_->presign_put(slot->key, plan.terms, c.now);
   if (!put) return api_error_response(put.error(), rid);
 
   boost::json::object headers;
@@ -78,6 +82,34 @@ http::response api_service::upload_url(call& c) {
   out["expires_at"] = iso8601(put->expires_at);
   out["expires_in"] = put->expires_in.count();
   return json_response(200, out);
+}
+
+http::response api_service::upload_url(call& c) {
+  auto plan = plan_upload(c);
+  if (auto* refused = std::get_if<http::response>(&plan)) return std::move(*refused);
+  auto& p = std::get<upload_plan>(plan);
+  return finish_upload(c, db_->allocate_upload(p.request, c.now_s), p);
+}
+
+void api_service::upload_url_async(std::shared_ptr<call> c, http::reply_fn reply) {
+  auto plan = plan_upload(*c);
+  if (auto* refused = std::get_if<http::response>(&plan)) return reply(std::move(*refused));
+  auto p = std::make_shared<upload_plan>(std::move(std::get<upload_plan>(plan)));
+  // The request goes to the database's queue; the presign runs once the key is
+  // committed, on whichever thread the database answers from.
+  db_->allocate_upload_async(std::move(p->request), c->now_s, [this, c, p, reply](result<db::upload_slot> slot) {
+    http::response res;
+    try {
+      res = finish_upload(*c, std::move(slot), *p);
+    } catch (const std::exception& e) {
+      log_failure(c->req.request_id, "unhandled exception", e.what());
+      res = error_response(api_errc::internal, "internal error");
+    } catch (...) {
+      log_failure(c->req.request_id, "unhandled exception", "unknown");
+      res = error_response(api_errc::internal, "internal error");
+    }
+    reply(std::move(res));
+  });
 }
 
 }  // namespace dropslot::api

@@ -83,6 +83,11 @@ class site_service final : public http::service {
     return is_api(head.path) ? api->body_limit(head) : 0;
   }
 
+  void handle_async(const http::request& req, http::reply_fn reply) override {
+    if (is_api(req.path)) return api->handle_async(req, std::move(reply));
+    reply(handle(req));
+  }
+
   http::response handle(const http::request& req) override {
     if (is_api(req.path)) return api->handle(req);
     http::response res;
