@@ -34,6 +34,21 @@ void wal_checkpointer::run() {
     // A pause between checkpoints: each one costs fsyncs whatever it copies.
     wake_.wait_for(lk, min_interval, [&] { return stop_; });
     if (stop_) return;
+    // Then, unless more checkpoints are asked for, wait for the writers to go idle
+    // and give the WAL's disk space back.
+    for (;;) {
+      auto before = commits_.load(std::memory_order_relaxed);
+      if (wake_.wait_for(lk, idle_after, [&] { return stop_ || requested_.load(); })) break;
+      if (commits_.load(std::memory_order_relaxed) != before) continue;  // still writing, just slowly
+      lk.unlock();
+      if (conn_) {
+        std::lock_guard writers(writer_lock_);
+        (void)sqlite3_wal_checkpoint_v2(conn_->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+      }
+      lk.lock();
+      break;
+    }
+    if (stop_) return;
   }
 }
 

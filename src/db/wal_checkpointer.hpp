@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,6 +28,11 @@ namespace dropslot::db::detail {
 // writer lock: only the frames written since the unlocked pass are left to copy,
 // and the stall comes once per cap_frames instead of once per 1000 frames.
 //
+// Restarting the WAL from its beginning keeps the file's size (journal_size_limit
+// is off, see sqlite_connection.cpp). Once no commit has come for `idle_after`, the
+// thread truncates the WAL file to zero (a TRUNCATE checkpoint, under the writer
+// lock): the disk space comes back while nobody is waiting for a write.
+//
 // The thread and its connection start with the first checkpoint request, not with the
 // database: a short-lived process (an admin command, a Lambda sandbox's first
 // invocation) seldom writes 1000 frames, and opening a connection (schema read,
@@ -47,7 +53,9 @@ class wal_checkpointer {
   /// Installed as the writer connection's sqlite3_wal_hook (which also turns off
   /// SQLite's in-commit automatic checkpoint on that connection).
   static int on_commit(void* self, sqlite3*, const char*, int wal_frames) {
-    if (wal_frames >= threshold_frames) static_cast<wal_checkpointer*>(self)->request();
+    auto* me = static_cast<wal_checkpointer*>(self);
+    me->commits_.fetch_add(1, std::memory_order_relaxed);
+    if (wal_frames >= threshold_frames) me->request();
     return SQLITE_OK;
   }
 
@@ -59,6 +67,7 @@ class wal_checkpointer {
   // (journal_size_limit trims it back after a restart), not checkpoint time.
   static constexpr int cap_frames = 65536;
   static constexpr auto min_interval = std::chrono::milliseconds(50);
+  static constexpr auto idle_after = std::chrono::seconds(2);
 
   void request();
   void run();
@@ -69,6 +78,7 @@ class wal_checkpointer {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::atomic<bool> requested_{false};
+  std::atomic<std::uint64_t> commits_{0};
   bool stop_ = false;
   std::thread thread_;
 };
