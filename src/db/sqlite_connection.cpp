@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "dropslot/util/sqlite_process.hpp"
+
 namespace dropslot::db::detail {
 
 error sqlite_error(sqlite3* db, int rc, std::string_view what) {
@@ -44,6 +46,7 @@ result<std::unique_ptr<sqlite_connection>> sqlite_connection::open(const std::st
   sqlite3* db = nullptr;
   // NOMUTEX: a connection is only ever used by one thread at a time (the pool hands it
   // out), so SQLite's own per-connection mutex is pure overhead.
+  util::configure_sqlite_once();
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {

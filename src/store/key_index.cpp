@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "dropslot/store/s3_error.hpp"
+#include "dropslot/util/sqlite_process.hpp"
 
 namespace dropslot::store {
 
@@ -138,6 +139,7 @@ result<std::unique_ptr<key_index>> key_index::create(const std::filesystem::path
   auto c = std::make_unique<connection>();
   sqlite3* raw = nullptr;
   // NOMUTEX: the key_index's own mutex already serializes every use of the connection.
+  util::configure_sqlite_once();
   int rc = sqlite3_open_v2(name.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   c->db.reset(raw);  // closed on every path, even when the open failed
   if (rc != SQLITE_OK) return fail(s3_errc::internal_error, "key index open " + name + ": " + sqlite3_errstr(rc));
