@@ -546,4 +546,293 @@ TEST(StaticOverServer, TraversalOverTheWireIs404And304Works) {
   fs::remove_all(base);
 }
 
+/// Answers from other threads, as a service waiting on the database's group commit
+/// does. `/later` replies from a new thread, which reads the request there (it stays
+/// valid until the reply); `/held` keeps its reply until the test releases it;
+/// `/fast` replies before returning; `/drop` and `/drop-later` lose the reply
+/// uncalled (the latter on another thread); `/throw` throws; `/throw-held` keeps the
+/// reply and then throws; `/twice` replies twice, the second time from another thread.
+class async_service : public service {
+ public:
+  std::atomic<int> calls{0};
+
+  response handle(const request&) override {
+    ADD_FAILURE() << "the server calls handle_async";
+    return {};
+  }
+
+  void handle_async(const request& req, reply_fn reply) override {
+    ++calls;
+    if (req.path == "/fast") return reply(answer(req, "fast"));
+    if (req.path == "/later") return spawn([&req, reply] { reply(answer(req, "later")); });
+    if (req.path == "/held") return hold(answer(req, "held"), std::move(reply));
+    if (req.path == "/drop") return;
+    if (req.path == "/drop-later") return spawn([reply] {});
+    if (req.path == "/throw") throw std::runtime_error("secret detail abc");
+    if (req.path == "/throw-held") {
+      hold(answer(req, "held"), std::move(reply));
+      throw std::runtime_error("secret detail abc");
+    }
+    if (req.path == "/twice") {
+      // Both answers are built now: `req` may be gone once the first is given.
+      return spawn([this, reply, first = answer(req, "first"), second = answer(req, "second")] {
+        reply(first);
+        std::thread other([&] { reply(second); });
+        other.join();
+        std::lock_guard lock(m_);
+        ++second_replies_;
+        cv_.notify_all();
+      });
+    }
+    reply(answer(req, "unknown"));
+  }
+
+  /// Waits until `n` replies are held (false after 20 s: the test fails, not hangs).
+  bool wait_held(std::size_t n) {
+    std::unique_lock lock(m_);
+    return cv_.wait_for(lock, std::chrono::seconds(20), [&] { return held_.size() >= n; });
+  }
+  bool wait_second_replies(int n) {
+    std::unique_lock lock(m_);
+    return cv_.wait_for(lock, std::chrono::seconds(20), [&] { return second_replies_ >= n; });
+  }
+  /// Gives the held answers, on the calling thread.
+  void release_held() {
+    std::vector<std::pair<reply_fn, response>> held;
+    {
+      std::lock_guard lock(m_);
+      held.swap(held_);
+    }
+    for (auto& [reply, res] : held) reply(std::move(res));
+  }
+  /// Ends every thread the service started. Before the server goes: a late reply
+  /// posts to its event loop.
+  void finish() {
+    release_held();
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard lock(m_);
+      threads.swap(threads_);
+    }
+    for (auto& t : threads) t.join();
+  }
+
+ private:
+  static response answer(const request& req, const std::string& tag) {
+    boost::json::object o;
+    o["tag"] = tag;
+    o["path"] = req.path;
+    o["query"] = req.query;
+    o["body"] = req.body;
+    o["request_id"] = req.request_id;
+    response res;
+    res.status = 201;
+    res.headers.add("Content-Type", "application/json");
+    res.headers.add("X-Answer", tag);
+    res.body = boost::json::serialize(o);
+    return res;
+  }
+  void spawn(std::function<void()> fn) {
+    std::lock_guard lock(m_);
+    threads_.emplace_back(std::move(fn));
+  }
+  void hold(response res, reply_fn reply) {
+    std::lock_guard lock(m_);
+    held_.emplace_back(std::move(reply), std::move(res));
+    cv_.notify_all();
+  }
+
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::vector<std::thread> threads_;
+  std::vector<std::pair<reply_fn, response>> held_;
+  int second_replies_ = 0;
+};
+
+class AsyncServiceTest : public ::testing::Test {
+ protected:
+  void start(unsigned threads = 2) {
+    server_ = std::make_unique<server>(threads);
+    svc_ = std::make_shared<async_service>();
+    auto bound = server_->listen("127.0.0.1:0", svc_, {});
+    ASSERT_TRUE(bound.has_value()) << bound.error().message();
+    address_ = *bound;
+    server_->start();
+  }
+  void TearDown() override {
+    // A held reply would keep its connection, and so the drain, waiting.
+    if (svc_) svc_->finish();
+    if (server_) {
+      server_->stop();
+      server_->join();
+    }
+  }
+
+  std::unique_ptr<server> server_;
+  std::shared_ptr<async_service> svc_;
+  std::string address_;
+};
+
+std::string error_code_of(const dropslot::test::raw_response& r) {
+  return std::string(json_of(r.body)["error"].as_object()["code"].as_string());
+}
+
+TEST_F(AsyncServiceTest, ReplyFromAnotherThreadArrivesWhole) {
+  start();
+  auto r = fetch(address_, "POST /later?x=1 HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 201);
+  EXPECT_EQ(r->header("x-answer"), "later");
+  EXPECT_EQ(r->header("content-type"), "application/json");
+  auto o = json_of(r->body);
+  EXPECT_EQ(o["tag"].as_string(), "later");
+  EXPECT_EQ(o["path"].as_string(), "/later");
+  EXPECT_EQ(o["query"].as_string(), "x=1");
+  EXPECT_EQ(o["body"].as_string(), "hello");
+  const std::string id = r->header("x-request-id");
+  EXPECT_EQ(id.size(), 16u);
+  EXPECT_EQ(o["request_id"].as_string(), id);  // read on the other thread, before the reply
+}
+
+TEST_F(AsyncServiceTest, PendingReplyDoesNotHoldTheOnlyWorker) {
+  start(/*threads=*/1);
+  raw_client slow(address_);
+  ASSERT_TRUE(slow.send("GET /held HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(svc_->wait_held(1));
+  // The one worker thread is free: other connections are served meanwhile.
+  for (int i = 0; i < 3; ++i) {
+    auto r = fetch(address_, "GET /fast HTTP/1.1\r\nHost: t\r\n\r\n");
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(r->header("x-answer"), "fast");
+  }
+  std::thread releaser([&] { svc_->release_held(); });
+  releaser.join();
+  auto r = slow.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 201);
+  EXPECT_EQ(r->header("x-answer"), "held");
+  EXPECT_EQ(json_of(r->body)["request_id"].as_string(), r->header("x-request-id"));
+}
+
+TEST_F(AsyncServiceTest, DroppedReplyIs500AndTheConnectionGoesOn) {
+  start();
+  raw_client c(address_);
+  for (const char* path : {"/drop", "/drop-later"}) {
+    ASSERT_TRUE(c.send(std::string("GET ") + path + " HTTP/1.1\r\nHost: t\r\n\r\n"));
+    auto r = c.read_response();
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 500) << path;
+    EXPECT_EQ(error_code_of(*r), "internal_error") << path;
+    EXPECT_EQ(r->header("x-request-id").size(), 16u);
+    EXPECT_NE(r->header("connection"), "close") << path;
+  }
+  // A 500 of the service does not end keep-alive.
+  ASSERT_TRUE(c.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto next = c.read_response();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 201);
+  EXPECT_EQ(next->header("x-answer"), "fast");
+}
+
+TEST_F(AsyncServiceTest, ThrowingBeforeReturningIsAGeneric500) {
+  start();
+  raw_client c(address_);
+  ASSERT_TRUE(c.send("GET /throw HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500);
+  EXPECT_EQ(error_code_of(*r), "internal_error");
+  EXPECT_EQ(r->body.find("secret detail"), std::string::npos);
+
+  // The reply handed over before the throw is ignored when it comes later: the
+  // throw already answered.
+  ASSERT_TRUE(c.send("GET /throw-held HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto held = c.read_response();
+  ASSERT_TRUE(held);
+  EXPECT_EQ(held->status, 500);
+  EXPECT_EQ(error_code_of(*held), "internal_error");
+  ASSERT_TRUE(svc_->wait_held(1));
+  std::thread releaser([&] { svc_->release_held(); });
+  releaser.join();
+  ASSERT_TRUE(c.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto next = c.read_response();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->header("x-answer"), "fast");
+}
+
+TEST_F(AsyncServiceTest, SecondReplyIsIgnored) {
+  start();
+  raw_client c(address_);
+  ASSERT_TRUE(c.send("GET /twice HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 201);
+  EXPECT_EQ(r->header("x-answer"), "first");
+  ASSERT_TRUE(svc_->wait_second_replies(1));
+  // Nothing of the second answer reached the wire: the next response read is the
+  // next request's.
+  ASSERT_TRUE(c.send("GET /fast?n=2 HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto next = c.read_response();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->header("x-answer"), "fast");
+  EXPECT_EQ(json_of(next->body)["query"].as_string(), "n=2");
+}
+
+TEST_F(AsyncServiceTest, KeepAliveRequestsAnsweredLaterStayInOrder) {
+  start();
+  raw_client c(address_);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(c.send("GET /later?i=" + std::to_string(i) + " HTTP/1.1\r\nHost: t\r\n\r\n"));
+    auto r = c.read_response();
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(r->header("x-answer"), "later") << i;
+    EXPECT_EQ(json_of(r->body)["query"].as_string(), "i=" + std::to_string(i));
+    EXPECT_NE(r->header("connection"), "close");
+  }
+  // Pipelined: the next request is parsed only after the previous reply was written.
+  ASSERT_TRUE(c.send("GET /later?p=0 HTTP/1.1\r\nHost: t\r\n\r\nGET /fast?p=1 HTTP/1.1\r\nHost: t\r\n\r\n"
+                     "GET /later?p=2 HTTP/1.1\r\nHost: t\r\n\r\n"));
+  for (int i = 0; i < 3; ++i) {
+    auto r = c.read_response();
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(json_of(r->body)["query"].as_string(), "p=" + std::to_string(i));
+  }
+  EXPECT_EQ(svc_->calls.load(), 8);
+}
+
+TEST_F(AsyncServiceTest, StopWaitsForAPendingReplyThenCloses) {
+  start();
+  server_->set_drain_timeout(std::chrono::seconds(60));
+  raw_client busy(address_);
+  ASSERT_TRUE(busy.send("GET /held HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(svc_->wait_held(1));
+  server_->stop();
+  // The request is in flight, so the drain waits for its reply.
+  std::thread releaser([&] { svc_->release_held(); });
+  auto r = busy.read_response();
+  releaser.join();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 201);
+  EXPECT_EQ(r->header("x-answer"), "held");
+  EXPECT_EQ(r->header("connection"), "close");
+  EXPECT_TRUE(busy.wait_closed());
+  server_->join();  // returns: the drain ended with the last connection
+}
+
+TEST_F(AsyncServiceTest, DrainTimeoutClosesAConnectionWaitingForItsReply) {
+  start();
+  server_->set_drain_timeout(std::chrono::milliseconds(200));
+  raw_client busy(address_);
+  ASSERT_TRUE(busy.send("GET /held HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(svc_->wait_held(1));
+  server_->stop();
+  // Closed without an answer when the drain timeout ends...
+  EXPECT_FALSE(busy.read_response());
+  // ...but the session still waits for the reply (join() would too). When it comes,
+  // it finds the socket closed: nothing is sent, the session ends, join() returns.
+  std::thread releaser([&] { svc_->release_held(); });
+  releaser.join();
+  server_->join();
+}
+
 }  // namespace
