@@ -8,6 +8,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <exception>
 #include <functional>
@@ -95,14 +96,15 @@ struct reply_state {
 };
 
 // Shared by the copies of one reply_fn: when the last goes uncalled, the request
-// is answered 500 instead of hanging its connection.
+// is answered 500 instead of hanging its connection. It owns the request, which the
+// service may read until it replies, even if the connection is gone by then.
 struct reply_token {
   std::shared_ptr<reply_state> state;
-  std::string request_id;
-  bool called = false;
+  std::shared_ptr<const request> req;
+  std::atomic<bool> called{false};
   ~reply_token() {
-    if (called) return;
-    log_error("handler dropped its reply", "no response was given", request_id);
+    if (called.load()) return;
+    log_error("handler dropped its reply", "no response was given", req->request_id);
     state->deliver(json_error(500, "internal_error", "internal server error"));
   }
 };
@@ -130,26 +132,32 @@ auto async_wait_reply(std::shared_ptr<reply_state> st, CompletionToken&& token) 
 }
 
 // Runs the service on `req`: the answer at once when it gives one before returning
-// (no scheduler round trip), else after waiting for its reply.
-asio::awaitable<response> call_service(service& svc, const request& req) {
+// (no scheduler round trip), else after waiting for its reply. If the connection is
+// closed meanwhile (the drain's deadline), the wait ends with a 503 that will not be
+// sent; the service's late reply is then dropped.
+asio::awaitable<response> call_service(service& svc, std::shared_ptr<const request> req, connection_state& conn) {
   auto st = std::make_shared<reply_state>();
   try {
     auto tok = std::make_shared<reply_token>();
     tok->state = st;
-    tok->request_id = req.request_id;
-    svc.handle_async(req, [tok](response r) {
-      tok->called = true;
+    tok->req = req;
+    svc.handle_async(*req, [tok](response r) {
+      tok->called.store(true);
       tok->state->deliver(std::move(r));
     });
   } catch (const std::exception& e) {
     // The detail is for the log; the client gets a generic message (STYLE.md, Errors).
-    log_error("handler threw", e.what(), req.request_id);
+    log_error("handler threw", e.what(), req->request_id);
     co_return json_error(500, "internal_error", "internal server error");
   } catch (...) {
-    log_error("handler threw", "unknown exception", req.request_id);
+    log_error("handler threw", "unknown exception", req->request_id);
     co_return json_error(500, "internal_error", "internal server error");
   }
-  if (!st->ready()) co_await async_wait_reply(st, asio::use_awaitable);
+  if (!st->ready()) {
+    conn.on_close = [st] { st->deliver(json_error(503, "service_unavailable", "the server is shutting down")); };
+    co_await async_wait_reply(st, asio::use_awaitable);
+    conn.on_close = nullptr;
+  }
   std::lock_guard lk(st->mu);
   co_return std::move(*st->res);
 }
@@ -204,7 +212,9 @@ asio::awaitable<void> run_buffered_session(std::shared_ptr<connection_state> con
       }
       break;
     }
-    request req = to_request(head.base(), info);
+    // Shared with the service's reply (call_service), which may outlive this loop.
+    auto shared_req = std::make_shared<request>(to_request(head.base(), info));
+    request& req = *shared_req;
     bool keep_alive = head.keep_alive();
     const unsigned version = head.version();
     const bool is_head = head.method() == bhttp::verb::head;
@@ -254,7 +264,7 @@ asio::awaitable<void> run_buffered_session(std::shared_ptr<connection_state> con
       res = std::move(*early);
     } else {
       req.body = std::move(parser->get().body());
-      res = co_await call_service(svc, req);
+      res = co_await call_service(svc, shared_req, *conn);
     }
     if (auto c = res.headers.get("Connection"); c && iequals(*c, "close")) keep_alive = false;
     if (conn->is_stopping()) keep_alive = false;

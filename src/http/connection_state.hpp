@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <string>
 
 #include "dropslot/http/server.hpp"
@@ -23,11 +24,16 @@ struct connection_state {
   const http::limits& limits;        // the listener's; outlives its connections
   const std::atomic<bool>& stopping; // the server's drain flag
   bool idle = false;                 // waiting for a request: stop() may close it at once
+  std::function<void()> on_close;    // set while the session waits for a service's reply
   std::size_t requests = 0;
 
   bool is_stopping() const noexcept { return stopping.load(std::memory_order_relaxed); }
   /// Closes the socket; pending operations fail with operation_aborted. Strand only.
   void close() noexcept {
+    if (auto f = std::move(on_close)) {
+      on_close = nullptr;
+      f();  // ends the wait: a closed connection has nobody to answer
+    }
     boost::system::error_code ec;
     stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
     stream.socket().close(ec);

@@ -826,13 +826,13 @@ TEST_F(AsyncServiceTest, DrainTimeoutClosesAConnectionWaitingForItsReply) {
   ASSERT_TRUE(busy.send("GET /held HTTP/1.1\r\nHost: t\r\n\r\n"));
   ASSERT_TRUE(svc_->wait_held(1));
   server_->stop();
-  // Closed without an answer when the drain timeout ends...
+  // Closed without an answer when the drain timeout ends, and the session stops
+  // waiting for the reply: join() returns while the service still holds it.
   EXPECT_FALSE(busy.read_response());
-  // ...but the session still waits for the reply (join() would too). When it comes,
-  // it finds the socket closed: nothing is sent, the session ends, join() returns.
+  server_->join();
+  // The late reply (the request it answers is still alive for it) goes nowhere.
   std::thread releaser([&] { svc_->release_held(); });
   releaser.join();
-  server_->join();
 }
 
 }  // namespace

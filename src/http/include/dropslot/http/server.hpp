@@ -67,9 +67,10 @@ class service {
   /// The asynchronous form, which the server calls: a handler that waits on another
   /// thread (the database's group commit) hands `reply` over and returns, so the
   /// worker thread goes on with other connections meanwhile. `reply` must be called
-  /// once, from any thread; `req` stays valid until then. A `reply` whose last copy
-  /// is destroyed uncalled answers 500, so a lost request cannot hang its
-  /// connection. Exceptions thrown before `handle_async` returns are a 500, as from
+  /// once, from any thread; `req` stays valid until then (and as long as a copy of
+  /// `reply` exists). A `reply` whose last copy is destroyed uncalled answers 500,
+  /// so a lost request cannot hang its connection. When the drain's deadline closes
+  /// the connection first, the wait ends there and the late reply is dropped. Exceptions thrown before `handle_async` returns are a 500, as from
   /// `handle`. The default answers at once with `handle(req)`.
   virtual void handle_async(const request& req, reply_fn reply) { reply(handle(req)); }
   /// Whether the server writes one access-log line per request of this service
