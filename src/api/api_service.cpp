@@ -44,6 +44,11 @@ api_service::api_service(app_config config, std::shared_ptr<db::database> db, st
   routes_.add("GET", "/quotes", {&api_service::list_quotes, auth_need::session}, 0);
 }
 
+api_service::~api_service() {
+  std::unique_lock lk(in_flight_mutex_);
+  in_flight_done_.wait(lk, [&] { return in_flight_ == 0; });
+}
+
 std::optional<std::string_view> api_service::route_path(std::string_view path) const {
   if (path == "/healthz") return path;  // at the root as well as under the base
   std::string_view base = config_.api_base;
@@ -161,7 +166,25 @@ std::optional<http::response> api_service::dispatch(const http::request& req, co
     c.token = std::move(*token);
   }
   if (reply && m.found->handler.async_fn) {
-    (this->*(m.found->handler.async_fn))(std::make_shared<call>(std::move(c)), *reply);
+    {
+      std::lock_guard lk(in_flight_mutex_);
+      ++in_flight_;
+    }
+    // Counts the route as finished when the last copy of its reply is gone: answered,
+    // or dropped (which the server answers with a 500).
+    struct finished {
+      explicit finished(api_service* s) : self(s) {}
+      finished(const finished&) = delete;
+      finished& operator=(const finished&) = delete;
+      api_service* self;
+      ~finished() {
+        std::lock_guard lk(self->in_flight_mutex_);
+        if (--self->in_flight_ == 0) self->in_flight_done_.notify_all();
+      }
+    };
+    auto done = std::make_shared<finished>(this);
+    http::reply_fn counted = [done, r = *reply](http::response res) { r(std::move(res)); };
+    (this->*(m.found->handler.async_fn))(std::make_shared<call>(std::move(c)), std::move(counted));
     return std::nullopt;
   }
   return (this->*(m.found->handler.fn))(c);

@@ -2,8 +2,11 @@
 // The API service (internal): routing, authentication, CSRF, limits and the
 // exception boundary; the route handlers live in *_routes.cpp.
 #include <chrono>
+#include <condition_variable>
+#include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <variant>
@@ -56,6 +59,9 @@ class api_service final : public http::service {
  public:
   api_service(app_config config, std::shared_ptr<db::database> db, std::unique_ptr<bucket_access> bucket,
               std::function<std::chrono::system_clock::time_point()> clock);
+  /// Waits for the asynchronous routes still running (their replies come from the
+  /// database's thread and use this object).
+  ~api_service() override;
 
   std::size_t body_limit(const http::request& head) const override;
   http::response handle(const http::request& req) override;
@@ -100,6 +106,10 @@ class api_service final : public http::service {
   std::function<std::chrono::system_clock::time_point()> clock_;
   rate_limiter upload_limiter_;
   router<route_spec> routes_;
+  // Asynchronous routes between their start and their reply.
+  std::mutex in_flight_mutex_;
+  std::condition_variable in_flight_done_;
+  std::size_t in_flight_ = 0;
 };
 
 /// The response for a failed db call (unavailable -> 503, not_found -> 404, ...).
