@@ -67,13 +67,18 @@ TEST_P(database_test, concurrent_openers_all_succeed_on_one_schema) {
   TearDown();
   scratch_ = std::make_unique<scratch_database>(GetParam());
   std::vector<std::thread> threads;
-  std::atomic<int> ok{0};
+  std::vector<std::string> errors(4);
   for (int i = 0; i < 4; ++i)
-    threads.emplace_back([&] {
-      if (auto d = open_database(scratch_->url()); d && (*d)->ping()) ++ok;
+    threads.emplace_back([&, i] {
+      auto d = open_database(scratch_->url());
+      if (!d) {
+        errors[i] = "open: " + d.error().message();
+      } else if (auto p = (*d)->ping(); !p) {
+        errors[i] = "ping: " + p.error().message();
+      }
     });
   for (auto& t : threads) t.join();
-  EXPECT_EQ(ok.load(), 4);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(errors[i], "") << i;
   auto d = reopen();
   ASSERT_TRUE(d);
   EXPECT_TRUE(d->create_customer("x", "x@example.com", t0));
@@ -417,6 +422,160 @@ TEST_P(database_test, hundred_concurrent_allocations_get_hundred_distinct_keys) 
   EXPECT_EQ(distinct.size(), static_cast<std::size_t>(n));
   for (int i = 1; i <= n; ++i) EXPECT_TRUE(distinct.contains(photo_key("busy-job", i, "jpg"))) << i;
   EXPECT_EQ((*db_->get_job("busy-job", a))->photo_count, n);
+}
+
+// The numbers of the successful answers among `indices`, sorted.
+std::vector<std::int64_t> numbers_of(const async_answers& got, const std::vector<std::size_t>& indices) {
+  std::vector<std::int64_t> out;
+  for (std::size_t i : indices)
+    if (auto a = got.answer(i); a && *a) out.push_back((*a)->number);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::int64_t> one_to(std::int64_t n) {
+  std::vector<std::int64_t> out;
+  for (std::int64_t i = 1; i <= n; ++i) out.push_back(i);
+  return out;
+}
+
+TEST_P(database_test, async_allocations_queued_together_are_each_answered_once) {
+  customer_id a = add_customer(*db_, "a@example.com");
+  add_job(*db_, a, "batch");
+  constexpr std::size_t n = 200;
+  async_answers got(n);
+  {
+    // On SQLite the writer is held answering the first allocation while the rest queue
+    // up; they are then one batch, one transaction.
+    batch_gate gate;
+    db_->allocate_upload_async(upload_for("batch", a), t0, gate.hold(got.to(0)));
+    gate.wait_held();
+    for (std::size_t i = 1; i < n; ++i) db_->allocate_upload_async(upload_for("batch", a), t0, got.to(i));
+  }
+  ASSERT_TRUE(got.wait_all());
+  std::vector<std::size_t> all;
+  for (std::size_t i = 0; i < n; ++i) {
+    all.push_back(i);
+    auto r = got.answer(i);
+    ASSERT_TRUE(*r) << i << ": " << r->error().message();
+    EXPECT_EQ((*r)->key, photo_key("batch", (*r)->number, "jpg")) << i;
+  }
+  EXPECT_EQ(numbers_of(got, all), one_to(n));
+  // The next allocation is answered after every earlier one: none of those runs again.
+  auto next = db_->allocate_upload(upload_for("batch", a), t0);
+  ASSERT_TRUE(next) << next.error().message();
+  EXPECT_EQ(next->number, static_cast<std::int64_t>(n) + 1);
+  for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(got.calls(i), 1) << i;
+  EXPECT_EQ((*db_->get_job("batch", a))->photo_count, static_cast<std::int64_t>(n) + 1);
+}
+
+TEST_P(database_test, a_refused_allocation_in_a_batch_fails_alone_and_records_nothing) {
+  customer_id a = add_customer(*db_, "a@example.com");
+  customer_id b = add_customer(*db_, "b@example.com");
+  add_job(*db_, a, "mine");
+  add_job(*db_, b, "theirs");
+  // Queue positions 3 and 7 are refused: b's job, a job that does not exist.
+  constexpr std::size_t n = 10, theirs_at = 3, missing_at = 7;
+  async_answers got(n);
+  {
+    batch_gate gate;  // 1..n-1 are one batch on SQLite (as above)
+    db_->allocate_upload_async(upload_for("mine", a), t0, gate.hold(got.to(0)));
+    gate.wait_held();
+    for (std::size_t i = 1; i < n; ++i) {
+      auto req = i == theirs_at ? upload_for("theirs", a) : i == missing_at ? upload_for("nope", a) : upload_for("mine", a);
+      db_->allocate_upload_async(req, t0, got.to(i));
+    }
+  }
+  ASSERT_TRUE(got.wait_all());
+  std::vector<std::size_t> valid;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto r = got.answer(i);
+    if (i == theirs_at || i == missing_at) {
+      ASSERT_FALSE(*r) << i;
+      EXPECT_EQ(r->error().code, db_errc::not_found) << i;
+      continue;
+    }
+    ASSERT_TRUE(*r) << i << ": " << r->error().message();
+    EXPECT_EQ((*r)->key, photo_key("mine", (*r)->number, "jpg"));
+    valid.push_back(i);
+  }
+  EXPECT_EQ(numbers_of(got, valid), one_to(n - 2));
+  // Neither refusal took a number, on their job or on ours.
+  EXPECT_EQ((*db_->get_job("mine", a))->photo_count, static_cast<std::int64_t>(n) - 2);
+  EXPECT_EQ((*db_->get_job("theirs", b))->photo_count, 0);
+  auto next = db_->allocate_upload(upload_for("mine", a), t0);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->number, static_cast<std::int64_t>(n) - 1);
+  auto theirs_next = db_->allocate_upload(upload_for("theirs", b), t0);
+  ASSERT_TRUE(theirs_next);
+  EXPECT_EQ(theirs_next->number, 1);
+}
+
+TEST_P(database_test, the_photo_cap_holds_inside_one_batch) {
+  customer_id a = add_customer(*db_, "a@example.com");
+  add_job(*db_, a, "capped");
+  auto req = upload_for("capped", a);
+  req.max_photos = 5;
+  constexpr std::size_t n = 12;
+  async_answers got(n);
+  {
+    batch_gate gate;  // 1..n-1 are one batch on SQLite, which crosses the cap
+    db_->allocate_upload_async(req, t0, gate.hold(got.to(0)));
+    gate.wait_held();
+    for (std::size_t i = 1; i < n; ++i) db_->allocate_upload_async(req, t0, got.to(i));
+  }
+  ASSERT_TRUE(got.wait_all());
+  std::vector<std::size_t> all;
+  int refused = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    all.push_back(i);
+    auto r = got.answer(i);
+    if (!*r) {
+      EXPECT_EQ(r->error().code, db_errc::limit_reached) << i << ": " << r->error().message();
+      ++refused;
+    }
+  }
+  EXPECT_EQ(numbers_of(got, all), one_to(5));
+  EXPECT_EQ(refused, 7);
+  EXPECT_EQ((*db_->get_job("capped", a))->photo_count, 5);
+}
+
+TEST_P(database_test, destroying_the_database_answers_and_keeps_every_queued_allocation) {
+  customer_id a = add_customer(*db_, "a@example.com");
+  add_job(*db_, a, "closing");
+  constexpr std::size_t n = 100;
+  async_answers got(n);
+  batch_gate gate;
+  db_->allocate_upload_async(upload_for("closing", a), t0, gate.hold(got.to(0)));
+  gate.wait_held();
+  for (std::size_t i = 1; i < n; ++i) db_->allocate_upload_async(upload_for("closing", a), t0, got.to(i));
+  // On SQLite the writer is held in the first callback with the rest still queued: the
+  // destructor starts with allocations waiting, and must answer them all first. The
+  // gate opens from another thread since the destructor blocks this one (the pause
+  // only makes it likely that the destructor has begun; either order must work).
+  std::thread opener([&] {
+    std::this_thread::sleep_for(100ms);
+    gate.open();
+  });
+  db_.reset();
+  EXPECT_EQ(got.answered(), n);  // no waiting: the destructor has returned
+  opener.join();
+  std::vector<std::size_t> all;
+  for (std::size_t i = 0; i < n; ++i) {
+    all.push_back(i);
+    EXPECT_EQ(got.calls(i), 1) << i;
+    auto r = got.answer(i);
+    ASSERT_TRUE(r) << i;
+    EXPECT_TRUE(*r) << i << ": " << r->error().message();
+  }
+  EXPECT_EQ(numbers_of(got, all), one_to(n));
+
+  auto again = reopen();
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again->get_job("closing", a))->photo_count, static_cast<std::int64_t>(n));
+  auto next = again->allocate_upload(upload_for("closing", a), t0);
+  ASSERT_TRUE(next) << next.error().message();
+  EXPECT_EQ(next->number, static_cast<std::int64_t>(n) + 1);
 }
 
 TEST_P(database_test, sql_injection_attempts_are_stored_literally) {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 namespace dropslot::db::testing {
 namespace {
@@ -67,6 +68,59 @@ scratch_database::~scratch_database() {
     std::filesystem::remove_all(dir_, ec);
   }
   if (!schema_.empty()) pg_exec(admin_url_, "DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+}
+
+async_answers::async_answers(std::size_t n) : s_(std::make_shared<state>()) {
+  s_->got.resize(n);
+  s_->calls.resize(n, 0);
+}
+
+std::function<void(result<upload_slot>)> async_answers::to(std::size_t i) {
+  return [s = s_, i](result<upload_slot> r) {
+    std::lock_guard lk(s->mutex);
+    if (s->calls[i]++ == 0) {
+      s->got[i].emplace(std::move(r));
+      ++s->answered;
+    }
+    s->changed.notify_all();
+  };
+}
+
+bool async_answers::wait_all(std::chrono::seconds limit) {
+  std::unique_lock lk(s_->mutex);
+  return s_->changed.wait_for(lk, limit, [&] { return s_->answered == s_->got.size(); });
+}
+
+std::size_t async_answers::answered() const {
+  std::lock_guard lk(s_->mutex);
+  return s_->answered;
+}
+
+int async_answers::calls(std::size_t i) const {
+  std::lock_guard lk(s_->mutex);
+  return s_->calls[i];
+}
+
+std::optional<result<upload_slot>> async_answers::answer(std::size_t i) const {
+  std::lock_guard lk(s_->mutex);
+  return s_->got[i];
+}
+
+batch_gate::batch_gate()
+    : s_(std::make_shared<state>()), opened_(s_->open.get_future().share()), held_(s_->held.get_future()) {}
+
+std::function<void(result<upload_slot>)> batch_gate::hold(std::function<void(result<upload_slot>)> done) {
+  return [s = s_, opened = opened_, caller = std::this_thread::get_id(), done = std::move(done)](result<upload_slot> r) {
+    std::call_once(s->held_once, [&] { s->held.set_value(); });
+    if (std::this_thread::get_id() != caller) opened.wait();
+    done(std::move(r));
+  };
+}
+
+void batch_gate::wait_held() { held_.wait(); }
+
+void batch_gate::open() {
+  std::call_once(s_->opened_once, [&] { s_->open.set_value(); });
 }
 
 void database_test::SetUp() {

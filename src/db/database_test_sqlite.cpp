@@ -6,7 +6,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
+#include <vector>
 
 #include "database_test_fixture.hpp"
 
@@ -110,6 +112,115 @@ TEST(sqlite_wal, the_background_checkpointer_copies_the_wal_back_and_lets_it_res
   // The next write starts the WAL over from its beginning instead of growing it.
   ASSERT_TRUE((*d)->allocate_upload(u, t0));
   EXPECT_LT(read_wal_index(path).frames, 100u);
+}
+
+// A customer with one job "j" to allocate in.
+struct one_job {
+  std::unique_ptr<database> db;
+  customer_id customer = 0;
+};
+one_job open_with_job(const scratch_database& scratch) {
+  one_job out;
+  auto d = open_database(scratch.url());
+  EXPECT_TRUE(d) << d.error().message();
+  if (!d) return out;
+  out.db = std::move(*d);
+  auto c = out.db->create_customer("A", "a@example.com", t0);
+  EXPECT_TRUE(c);
+  if (!c) return out;
+  out.customer = c->id;
+  new_job j;
+  j.id = "j";
+  j.customer = c->id;
+  j.title = "t";
+  EXPECT_TRUE(out.db->create_job(j, t0));
+  return out;
+}
+
+upload_request upload_in_j(customer_id c) {
+  upload_request u;
+  u.job_id = "j";
+  u.customer = c;
+  u.content_type = "image/png";
+  u.ext = "png";
+  u.session_hash = "h";
+  return u;
+}
+
+TEST(sqlite_group_commit, a_batch_waits_out_another_process_holding_the_write_lock) {
+  scratch_database scratch("sqlite");
+  std::string path = scratch.url().substr(std::string("sqlite://").size());
+  auto [db, customer] = open_with_job(scratch);
+  ASSERT_TRUE(db);
+  sqlite3* other = nullptr;  // "dropslot admin" beside "dropslot serve"
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "PRAGMA busy_timeout = 5000", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  constexpr std::size_t per_round = 50;
+  std::set<std::int64_t> numbers;
+  // The other writer commits a change in one round and gives up in the other.
+  for (const char* end : {"UPDATE customers SET name = 'B'; COMMIT", "ROLLBACK"}) {
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    async_answers got(per_round);
+    for (std::size_t i = 0; i < per_round; ++i) db->allocate_upload_async(upload_in_j(customer), t0, got.to(i));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Nothing can have committed: no key may be handed out yet (busy_timeout is 5 s).
+    EXPECT_EQ(got.answered(), 0u);
+    ASSERT_EQ(sqlite3_exec(other, end, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(other);
+    ASSERT_TRUE(got.wait_all());
+    for (std::size_t i = 0; i < per_round; ++i) {
+      EXPECT_EQ(got.calls(i), 1);
+      auto r = got.answer(i);
+      ASSERT_TRUE(*r) << i << ": " << r->error().message();
+      EXPECT_TRUE(numbers.insert((*r)->number).second) << "number " << (*r)->number << " handed out twice";
+    }
+  }
+  sqlite3_close(other);
+  ASSERT_EQ(numbers.size(), 2 * per_round);
+  EXPECT_EQ(*numbers.begin(), 1);
+  EXPECT_EQ(*numbers.rbegin(), static_cast<std::int64_t>(2 * per_round));
+  EXPECT_EQ((*db->get_job("j", customer))->photo_count, static_cast<std::int64_t>(2 * per_round));
+  EXPECT_EQ((*db->get_customer(customer))->name, "B");
+}
+
+std::uintmax_t wal_size(const std::string& db_path) {
+  std::error_code ec;
+  auto n = std::filesystem::file_size(db_path + "-wal", ec);
+  return ec ? 0 : n;
+}
+
+TEST(sqlite_wal, the_wal_file_is_truncated_once_writes_stop) {
+  scratch_database scratch("sqlite");
+  std::string path = scratch.url().substr(std::string("sqlite://").size());
+  auto [db, customer] = open_with_job(scratch);
+  ASSERT_TRUE(db);
+  // Well past the 1,000-frame threshold, so the checkpointer thread is running.
+  std::uint32_t most_frames = 0;
+  std::int64_t allocated = 0;
+  while (allocated < 2000 || most_frames < 1000) {
+    ASSERT_TRUE(db->allocate_upload(upload_in_j(customer), t0));
+    ++allocated;
+    if (allocated % 50 == 0) most_frames = std::max(most_frames, read_wal_index(path).frames);
+  }
+  EXPECT_GT(wal_size(path), 0u);
+
+  // No writes for idle_after (2 s): the file goes back to zero bytes. The deadline is
+  // generous; the test asserts that it happens, not how soon.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (wal_size(path) != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(wal_size(path), 0u);
+  EXPECT_TRUE(std::filesystem::exists(path + "-wal"));  // truncated, not deleted
+
+  // Everything is in the database file, for this handle and for a fresh one.
+  EXPECT_EQ((*db->get_job("j", customer))->photo_count, allocated);
+  db.reset();
+  auto again = open_database(scratch.url());
+  ASSERT_TRUE(again) << again.error().message();
+  EXPECT_EQ((*(*again)->get_job("j", customer))->photo_count, allocated);
+  auto next = (*again)->allocate_upload(upload_in_j(customer), t0);
+  ASSERT_TRUE(next) << next.error().message();
+  EXPECT_EQ(next->number, allocated + 1);
 }
 
 TEST(sqlite_open, refuses_relative_paths_and_other_schemes) {
