@@ -1,6 +1,8 @@
 #include "sqlite_connection.hpp"
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "dropslot/util/sqlite_process.hpp"
 
@@ -58,9 +60,18 @@ result<std::unique_ptr<sqlite_connection>> sqlite_connection::open(const std::st
   std::unique_ptr<sqlite_connection> c(new sqlite_connection(db));
   // busy_timeout covers other processes (dropslot admin beside dropslot serve); within
   // one process writers are serialized before they reach SQLite (sqlite_database).
+  if (auto b = c->exec("PRAGMA busy_timeout = 5000;"); !b) return fail(b.error());
+  // Switching a new file to WAL answers SQLITE_BUSY at once, without the busy handler,
+  // while another connection is switching it too (several processes or threads opening
+  // a fresh database: ~1 open in 20 failed in the concurrent-openers test). Waited out
+  // here for as long as busy_timeout would.
+  for (int attempt = 0;; ++attempt) {
+    auto w = c->exec("PRAGMA journal_mode = WAL;");
+    if (w) break;
+    if ((sqlite3_extended_errcode(db) & 0xff) != SQLITE_BUSY || attempt >= 500) return fail(w.error());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   auto r = c->exec(
-      "PRAGMA busy_timeout = 5000;"
-      "PRAGMA journal_mode = WAL;"
       "PRAGMA synchronous = NORMAL;"
       // The WAL file keeps its size when it restarts: cutting it back there happened
       // in the commit of a request, and on a disk mounted with `discard` the
