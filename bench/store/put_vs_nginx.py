@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -56,6 +57,12 @@ def nginx_pids(master):
             except (FileNotFoundError, ProcessLookupError):
                 pass
     return pids
+
+
+def children_cpu_seconds():
+    """user + system CPU time of the waited-for children so far (curl, here)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def curl(args):
@@ -123,11 +130,17 @@ http { access_log off; client_body_temp_path %(n)s/body; client_max_body_size 0;
     results = {k: [] for who in servers for k in (who + "_put", who + "_get")}
     results["dd_fdatasync"] = []
     cpu = {who + "_put": [] for who in servers}  # server CPU seconds per GiB: robust to a busy machine
+    client_cpu = {who + "_put": [] for who in servers}  # curl's CPU seconds per GiB (the other side of the 2 cores)
     npids = nginx_pids(nginx.pid)
+    # The ETag's MD5 is one sequential chain: its speed on one core (OpenSSL, which
+    # hashlib and the store both use) bounds any server that answers with it.
     md5 = hashlib.md5()
+    md5_seconds = 0.0
     with open(src, "rb") as f:
         while chunk := f.read(1 << 20):
+            t0 = time.perf_counter()
             md5.update(chunk)
+            md5_seconds += time.perf_counter() - t0
     hwm = {}
     try:
         for run in range(a.runs):
@@ -138,7 +151,9 @@ http { access_log off; client_body_temp_path %(n)s/body; client_max_body_size 0;
                 pids = npids if who == "nginx" else [stores[who][0].pid]
                 url = nginx_url if who == "nginx" else stores[who][2]
                 before = cpu_seconds(pids)
+                client_before = children_cpu_seconds()
                 code, t, up, _ = curl(["-T", src, "-o", "/dev/null", url])
+                client_cpu[who + "_put"].append((children_cpu_seconds() - client_before) / (size / 2**30))
                 assert code in (200, 201, 204), (who, code)
                 assert up == size
                 results[who + "_put"].append(size / t / 1e6)
@@ -178,6 +193,14 @@ http { access_log off; client_body_temp_path %(n)s/body; client_max_body_size 0;
         "put_ratio_store_over_dd_fdatasync": round(med["store_put"] / med["dd_fdatasync"], 3),
         "get_ratio_store_over_nginx": round(med["store_get"] / med["nginx_get"], 3),
         "server_cpu_s_per_GiB_put": {k: round(statistics.median(v), 2) for k, v in cpu.items()},
+        "curl_cpu_s_per_GiB_put": {k: round(statistics.median(v), 2) for k, v in client_cpu.items()},
+        # What the machine's cores allow if server and curl kept every core busy:
+        # cores / (server + curl CPU seconds per GiB). A server whose CPU per GiB is
+        # higher than another's cannot pass it once the cores are the limit.
+        "cpu_bound_ceiling_MBps": {
+            k: round(os.cpu_count() * 2**30 / 1e6 / (statistics.median(cpu[k]) + statistics.median(client_cpu[k])), 1)
+            for k in cpu},
+        "md5_one_core_MBps": round(size / md5_seconds / 1e6, 1),
         "load_average": open("/proc/loadavg").read().split()[:3],
         "store_peak_rss_mib": round(hwm["store"] / 1024, 1),
     }
