@@ -61,8 +61,10 @@ class wal_checkpointer {
 
  private:
   static constexpr int threshold_frames = 1000;  // SQLite's own default
-  // 256 MiB of 4 KiB pages: at 40,000 allocations/s (~80,000 frames/s) the locked
-  // finish (two fdatasyncs, ~8 ms here) comes about once every 0.8 s. A checkpoint
+  // 256 MiB of 4 KiB pages. With group commit a batch writes one frame per page it
+  // touches, whatever its size: ~6,500 frames/s at 50,000 allocations/s, so the
+  // locked finish (two fdatasyncs and the frames written meanwhile, 20-27 ms here)
+  // comes about once every 10 s (docs/benchmarks/db.md). A checkpoint
   // copies each page once whatever the WAL's length, so a long WAL costs disk space
   // (journal_size_limit trims it back after a restart), not checkpoint time.
   static constexpr int cap_frames = 65536;
