@@ -34,6 +34,15 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using reference_map = std::map<std::string, index_entry>;
 
+// MemoryStaysBoundedAsKeysGrow reads SQLite's heap accounting, which the store turns
+// off for speed (util::configure_sqlite_once) before its first open. In this test
+// binary it is turned on, and SQLite initialized, before any test runs, so that
+// later call changes nothing.
+const bool sqlite_memory_statistics_on = [] {
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 1);
+  return sqlite3_initialize() == SQLITE_OK;
+}();
+
 bool same(const list_result& a, const list_result& b) {
   return a.objects == b.objects && a.common_prefixes == b.common_prefixes && a.truncated == b.truncated &&
          a.last == b.last;
@@ -348,6 +357,7 @@ TEST_F(KeyIndex, MemoryStaysBoundedAsKeysGrow) {
   ASSERT_TRUE(one_job);
   EXPECT_EQ(one_job->objects.size(), 100u);  // every key is there, in the file
   std::int64_t after_100k = used();
+  ASSERT_TRUE(sqlite_memory_statistics_on);
   ASSERT_GT(after_1k, 0) << "SQLite's memory statistics are off";
   // 100,000 keys are ~10 MiB as rows; the cache bound (2 MiB) plus SQLite's fixed costs
   // must hold them all the same.
