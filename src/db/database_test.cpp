@@ -439,18 +439,24 @@ std::vector<std::int64_t> one_to(std::int64_t n) {
   return out;
 }
 
+// Queues n allocations, request(i) for the i-th, each answered into `got`. On SQLite the
+// writer is held (by `gate`) answering the first while the rest queue up: 1..n-1 are
+// then one batch, one transaction.
+template <class Request>
+void queue_behind_gate(database& db, batch_gate& gate, async_answers& got, std::size_t n, Request request) {
+  db.allocate_upload_async(request(0), t0, gate.hold(got.to(0)));
+  gate.wait_held();
+  for (std::size_t i = 1; i < n; ++i) db.allocate_upload_async(request(i), t0, got.to(i));
+}
+
 TEST_P(database_test, async_allocations_queued_together_are_each_answered_once) {
   customer_id a = add_customer(*db_, "a@example.com");
   add_job(*db_, a, "batch");
   constexpr std::size_t n = 200;
   async_answers got(n);
   {
-    // On SQLite the writer is held answering the first allocation while the rest queue
-    // up; they are then one batch, one transaction.
     batch_gate gate;
-    db_->allocate_upload_async(upload_for("batch", a), t0, gate.hold(got.to(0)));
-    gate.wait_held();
-    for (std::size_t i = 1; i < n; ++i) db_->allocate_upload_async(upload_for("batch", a), t0, got.to(i));
+    queue_behind_gate(*db_, gate, got, n, [&](std::size_t) { return upload_for("batch", a); });
   }
   ASSERT_TRUE(got.wait_all());
   std::vector<std::size_t> all;
@@ -478,13 +484,10 @@ TEST_P(database_test, a_refused_allocation_in_a_batch_fails_alone_and_records_no
   constexpr std::size_t n = 10, theirs_at = 3, missing_at = 7;
   async_answers got(n);
   {
-    batch_gate gate;  // 1..n-1 are one batch on SQLite (as above)
-    db_->allocate_upload_async(upload_for("mine", a), t0, gate.hold(got.to(0)));
-    gate.wait_held();
-    for (std::size_t i = 1; i < n; ++i) {
-      auto req = i == theirs_at ? upload_for("theirs", a) : i == missing_at ? upload_for("nope", a) : upload_for("mine", a);
-      db_->allocate_upload_async(req, t0, got.to(i));
-    }
+    batch_gate gate;
+    queue_behind_gate(*db_, gate, got, n, [&](std::size_t i) {
+      return i == theirs_at ? upload_for("theirs", a) : i == missing_at ? upload_for("nope", a) : upload_for("mine", a);
+    });
   }
   ASSERT_TRUE(got.wait_all());
   std::vector<std::size_t> valid;
@@ -519,10 +522,8 @@ TEST_P(database_test, the_photo_cap_holds_inside_one_batch) {
   constexpr std::size_t n = 12;
   async_answers got(n);
   {
-    batch_gate gate;  // 1..n-1 are one batch on SQLite, which crosses the cap
-    db_->allocate_upload_async(req, t0, gate.hold(got.to(0)));
-    gate.wait_held();
-    for (std::size_t i = 1; i < n; ++i) db_->allocate_upload_async(req, t0, got.to(i));
+    batch_gate gate;  // on SQLite, 1..n-1 are one batch, which crosses the cap
+    queue_behind_gate(*db_, gate, got, n, [&](std::size_t) { return req; });
   }
   ASSERT_TRUE(got.wait_all());
   std::vector<std::size_t> all;
@@ -546,9 +547,7 @@ TEST_P(database_test, destroying_the_database_answers_and_keeps_every_queued_all
   constexpr std::size_t n = 100;
   async_answers got(n);
   batch_gate gate;
-  db_->allocate_upload_async(upload_for("closing", a), t0, gate.hold(got.to(0)));
-  gate.wait_held();
-  for (std::size_t i = 1; i < n; ++i) db_->allocate_upload_async(upload_for("closing", a), t0, got.to(i));
+  queue_behind_gate(*db_, gate, got, n, [&](std::size_t) { return upload_for("closing", a); });
   // On SQLite the writer is held in the first callback with the rest still queued: the
   // destructor starts with allocations waiting, and must answer them all first. The
   // gate opens from another thread since the destructor blocks this one (the pause
