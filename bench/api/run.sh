@@ -6,6 +6,7 @@
 # in one run on the same machine, and prints req/s, p50, p99 and the ratios.
 #   bench/api/run.sh [DURATION_SECONDS] [CONNECTIONS]
 # Needs DROPSLOT_BIN (a Release build of dropslot), wrk, node with tests/node_modules,
+# (optionally DROPSLOT_BASELINE_BIN: another build, measured the same way in the same run)
 # and /usr/bin/python3 with gunicorn and boto3 (scripts/setup --test).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -45,27 +46,46 @@ measure() {
     END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, bad }' "$out"
 }
 
-# 1. dropslot serve (SQLite, embedded store), rate limit off, access log off.
-"$bin" serve --data "$work/data" --listen 127.0.0.1:0 --s3-listen 127.0.0.1:0 \
-  --upload-rate 0 --max-photos 1000000 --no-access-log >"$work/serve.log" 2>&1 &
-pids+=($!)
-api=$(wait_for "$work/serve.log" 'dropslot api listening on http://[0-9.:]+' | awk '{print $NF}')
-code=$(wait_for "$work/serve.log" '[?]code=[A-Za-z0-9_-]+' | sed 's/.*code=//')
-token=$(curl -fsS -X POST -H 'Content-Type: application/json' -d "{\"code\":\"$code\"}" "$api/api/login" |
-  /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["session_token"])')
-job=$(curl -fsS -H "Authorization: Bearer $token" "$api/api/jobs" |
-  /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
-# Warm up (first connections, page cache), then measure.
-DROPSLOT_TOKEN=$token DROPSLOT_JOB=$job wrk -t1 -c4 -d1s -s "$here/upload_url.lua" "$api" >/dev/null
-# CPU time of the server process per request: a figure that does not depend on how
-# busy the rest of the machine is (wall-clock rates do).
+# CPU time of a process per request: a figure that does not depend on how busy the
+# rest of the machine is (wall-clock rates do).
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-t0=$(ticks "${pids[0]}")
-read -r d_rps d_p50 d_p99 d_bad < <(DROPSLOT_TOKEN=$token DROPSLOT_JOB=$job measure "$api")
-t1=$(ticks "${pids[0]}")
-d_cpu_us=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v r="$d_rps" -v d="$duration" \
-  'BEGIN { printf "%.1f", t / hz * 1e6 / (r * d) }')
-kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
+
+# 1. dropslot serve (SQLite, embedded store), rate limit off, access log off.
+#    measure_serve BIN sets m_rps m_p50 m_p99 m_bad and m_cpu_us (CPU per request).
+measure_serve() {
+  local bin=$1 data=$work/data.$RANDOM log=$work/serve.$RANDOM.log
+  # The peers write no access log, so neither does serve, unless DROPSLOT_ACCESS_LOG=1
+  # (serve's default: a JSON line per request on stdout, here the log file).
+  local log_flag=(--no-access-log)
+  [[ -n ${DROPSLOT_ACCESS_LOG:-} ]] && log_flag=()
+  "$bin" serve --data "$data" --listen 127.0.0.1:0 --s3-listen 127.0.0.1:0 \
+    --upload-rate 0 --max-photos 1000000 "${log_flag[@]}" >"$log" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  local api code token job
+  api=$(wait_for "$log" 'dropslot api listening on http://[0-9.:]+' | awk '{print $NF}')
+  code=$(wait_for "$log" '[?]code=[A-Za-z0-9_-]+' | sed 's/.*code=//')
+  token=$(curl -fsS -X POST -H 'Content-Type: application/json' -d "{\"code\":\"$code\"}" "$api/api/login" |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["session_token"])')
+  job=$(curl -fsS -H "Authorization: Bearer $token" "$api/api/jobs" |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
+  # Warm up (first connections, page cache), then measure.
+  DROPSLOT_TOKEN=$token DROPSLOT_JOB=$job wrk -t1 -c4 -d1s -s "$here/upload_url.lua" "$api" >/dev/null
+  local t0 t1
+  t0=$(ticks "$pid")
+  read -r m_rps m_p50 m_p99 m_bad < <(DROPSLOT_TOKEN=$token DROPSLOT_JOB=$job measure "$api")
+  t1=$(ticks "$pid")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  m_cpu_us=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v r="$m_rps" -v d="$duration" \
+    'BEGIN { printf "%.1f", t / hz * 1e6 / (r * d) }')
+}
+measure_serve "$bin"
+d_rps=$m_rps d_p50=$m_p50 d_p99=$m_p99 d_bad=$m_bad d_cpu_us=$m_cpu_us
+# Optionally another build beside it, in the same run (before/after a change).
+if [[ -n ${DROPSLOT_BASELINE_BIN:-} ]]; then
+  measure_serve "$DROPSLOT_BASELINE_BIN"
+  b_rps=$m_rps b_p50=$m_p50 b_p99=$m_p99 b_bad=$m_bad b_cpu_us=$m_cpu_us
+fi
 
 # 2. Node + SDK v3.
 node "$here/node_presign_server.mjs" 0 >"$work/node.log" 2>&1 &
@@ -73,7 +93,7 @@ pids+=($!)
 node_port=$(wait_for "$work/node.log" 'listening [0-9]+' | awk '{print $2}')
 DROPSLOT_PATH=/upload-url wrk -t1 -c4 -d1s -s "$here/upload_url.lua" "http://127.0.0.1:$node_port" >/dev/null
 read -r n_rps n_p50 n_p99 n_bad < <(DROPSLOT_PATH=/upload-url measure "http://127.0.0.1:$node_port")
-kill "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
 # 3. gunicorn + boto3, one sync worker per core.
 g_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -88,8 +108,15 @@ read -r g_rps g_p50 g_p99 g_bad < <(DROPSLOT_PATH=/upload-url measure "http://12
 printf '\nPOST upload-url, wrk -t%s -c%s -d%ss, %s cores (%s)\n' "$threads" "$conns" "$duration" "$(nproc)" "$(date -u +%FT%TZ)"
 printf '%-34s %10s %9s %9s %8s\n' server req/s p50_ms p99_ms non_2xx
 printf '%-34s %10s %9s %9s %8s\n' "dropslot serve (SQLite, full path)" "$d_rps" "$d_p50" "$d_p99" "$d_bad"
+if [[ -n ${DROPSLOT_BASELINE_BIN:-} ]]; then
+  printf '%-34s %10s %9s %9s %8s\n' "baseline dropslot serve" "$b_rps" "$b_p50" "$b_p99" "$b_bad"
+fi
 printf '%-34s %10s %9s %9s %8s\n' "node http + SDK v3 presigner" "$n_rps" "$n_p50" "$n_p99" "$n_bad"
 printf '%-34s %10s %9s %9s %8s\n' "gunicorn + boto3" "$g_rps" "$g_p50" "$g_p99" "$g_bad"
 awk -v d="$d_rps" -v n="$n_rps" -v g="$g_rps" 'BEGIN { printf "ratio dropslot/node %.1fx, dropslot/gunicorn %.1fx\n", d/n, d/g }'
 printf 'dropslot serve CPU per request: %s us (user+system, all threads)\n' "$d_cpu_us"
+if [[ -n ${DROPSLOT_BASELINE_BIN:-} ]]; then
+  printf 'baseline: %s us CPU per request; dropslot/baseline %s in req/s\n' "$b_cpu_us" \
+    "$(awk -v d="$d_rps" -v b="$b_rps" 'BEGIN { printf "%.2fx", d/b }')"
+fi
 printf 'load average during the run: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
