@@ -4,6 +4,7 @@
 #include "pg_connection.hpp"
 #include "session_cache.hpp"
 #include "validation.hpp"
+#include "worker_pool.hpp"
 
 namespace dropslot::db::detail {
 namespace {
@@ -124,7 +125,7 @@ quote read_quote(const pg_result& r, int i) {
 class postgres_database final : public database {
  public:
   postgres_database(const std::string& url, const open_options& o)
-      : pool_(url, o.max_connections), cache_(o.session_cache_ttl) {}
+      : pool_(url, o.max_connections), cache_(o.session_cache_ttl), workers_(o.max_connections) {}
 
   std::string_view backend() const noexcept override { return "postgres"; }
 
@@ -267,6 +268,17 @@ class postgres_database final : public database {
     return fail(db_errc::limit_reached, "the job's photo limit is reached");
   }
 
+  // An allocation is a round trip to the server, and waits behind concurrent
+  // allocations for the same job (its row lock). `dropslot serve`'s worker threads hand
+  // it to this pool and serve other connections meanwhile; up to max_connections
+  // allocations are in flight at once, each on its own connection.
+  void allocate_upload_async(upload_request req, timestamp now,
+                             std::function<void(result<upload_slot>)> done) override {
+    if (auto v = check_upload_request(req); !v) return done(fail(v.error()));
+    auto job = [this, req = std::move(req), now, done]() { done(allocate_upload(req, now)); };
+    if (!workers_.post(job)) job();
+  }
+
   result<quote> create_quote(const new_quote& q, timestamp now) override {
     if (auto v = check_new_quote(q); !v) return fail(v.error());
     auto r = run(sql::quote_create, {q.customer, q.job_id, q.description, q.preferred_date, to_unix(now)});
@@ -331,6 +343,7 @@ class postgres_database final : public database {
 
   pg_pool pool_;
   session_cache cache_;
+  worker_pool workers_;  // last: destroyed first, after the allocations it holds have run
 };
 
 }  // namespace
