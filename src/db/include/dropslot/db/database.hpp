@@ -90,8 +90,9 @@ class database {
   /// on another thread and after this returns. On SQLite, concurrent allocations
   /// share one transaction (group commit) on a writer thread, and `done` runs there
   /// once that transaction has committed: a key is never handed out before its
-  /// upload record is in the database. `done` must not throw, and should be quick
-  /// (it holds up the next batch). The default calls allocate_upload and then `done`.
+  /// upload record is in the database. On PostgreSQL it runs on a small pool of
+  /// threads, one connection each. `done` must not throw, and should be quick (it
+  /// holds up the next batch). The default calls allocate_upload and then `done`.
   virtual void allocate_upload_async(upload_request r, timestamp now,
                                      std::function<void(result<upload_slot>)> done) {
     done(allocate_upload(r, now));
