@@ -101,6 +101,26 @@ class Serve:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=True).stdout.strip()
 
 
+def mount_tmpfs(test, size):
+    """A fresh tmpfs of `size` ("8m") mounted for the unittest `test`, unmounted by its
+    cleanup (after tearDown has stopped the servers on it). Skips the test without root,
+    or when the mount fails, with the reason."""
+    if os.geteuid() != 0:
+        test.skipTest("mounting a tmpfs needs root")
+    mnt = tempfile.mkdtemp(prefix="dropslot-tmpfs-")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", mnt], capture_output=True, text=True)
+    if r.returncode != 0:
+        os.rmdir(mnt)
+        test.skipTest("cannot mount a tmpfs here: " + r.stderr.strip())
+
+    def unmount():
+        subprocess.run(["umount", mnt], check=False)
+        os.rmdir(mnt)
+
+    test.addCleanup(unmount)
+    return mnt
+
+
 def request(port, method, target, headers=None, body=b"", timeout=30):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:

@@ -11,32 +11,22 @@ import concurrent.futures
 import errno
 import os
 import re
-import subprocess
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_harness import Client, Serve, first_jobs  # noqa: E402
+from serve_harness import Client, Serve, first_jobs, mount_tmpfs  # noqa: E402
 
 KEY = re.compile(r"^jobs/[A-Za-z0-9_-]+/photo-(\d{3,})\.jpg$")
 
 
 class DatabaseDiskFull(unittest.TestCase):
     def setUp(self):
-        if os.geteuid() != 0:
-            self.skipTest("mounting a tmpfs needs root")
-        self.mnt = tempfile.mkdtemp(prefix="dropslot-dbfull-")
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", self.mnt], capture_output=True, text=True)
-        if r.returncode != 0:
-            os.rmdir(self.mnt)
-            self.skipTest("cannot mount a tmpfs here: " + r.stderr.strip())
+        self.mnt = mount_tmpfs(self, "16m")
         self.serve = Serve(data=os.path.join(self.mnt, "data"))
 
     def tearDown(self):
         self.serve.close()
-        subprocess.run(["umount", self.mnt], check=False)
-        os.rmdir(self.mnt)
 
     def fill(self, path):
         """Writes `path` until the file system is full."""

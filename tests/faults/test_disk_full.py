@@ -5,12 +5,12 @@ already stored stay whole, and once space returns the same upload succeeds witho
 restart."""
 import hashlib
 import os
-import subprocess
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "store"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serve_harness import mount_tmpfs  # noqa: E402
 from store_harness import Store  # noqa: E402
 
 from botocore.exceptions import ClientError  # noqa: E402
@@ -20,20 +20,12 @@ MiB = 1024 * 1024
 
 class DiskFull(unittest.TestCase):
     def setUp(self):
-        if os.geteuid() != 0:
-            self.skipTest("mounting a tmpfs needs root")
-        self.mnt = tempfile.mkdtemp(prefix="dropslot-diskfull-")
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", self.mnt], capture_output=True, text=True)
-        if r.returncode != 0:
-            os.rmdir(self.mnt)
-            self.skipTest("cannot mount a tmpfs here: " + r.stderr.strip())
+        self.mnt = mount_tmpfs(self, "8m")
         self.store = Store(data_dir=os.path.join(self.mnt, "data"))
         self.s3 = self.store.boto3()
 
     def tearDown(self):
         self.store.close()
-        subprocess.run(["umount", self.mnt], check=False)
-        os.rmdir(self.mnt)
 
     def tmp_files(self):
         return os.listdir(os.path.join(self.store.data, ".tmp"))
