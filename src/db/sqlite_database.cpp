@@ -1,11 +1,8 @@
 #include "sqlite_database.hpp"
 
 #include <cassert>
-#include <condition_variable>
 #include <filesystem>
 #include <mutex>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 #include "migrations.hpp"
@@ -13,6 +10,7 @@
 #include "sqlite_connection.hpp"
 #include "validation.hpp"
 #include "wal_checkpointer.hpp"
+#include "worker_pool.hpp"
 
 namespace dropslot::db::detail {
 namespace {
@@ -56,12 +54,7 @@ class sqlite_database final : public database {
     sqlite3_wal_hook(writer_->handle(), &wal_checkpointer::on_commit, &checkpointer_);
   }
   ~sqlite_database() override {
-    {
-      std::lock_guard lk(queue_mutex_);
-      stopping_ = true;
-    }
-    queue_ready_.notify_one();
-    if (batcher_.joinable()) batcher_.join();  // after it has answered every queued allocation
+    writer_thread_.reset();  // answers every queued allocation, then ends
     sqlite3_wal_hook(writer_->handle(), nullptr, nullptr);
   }
 
@@ -257,35 +250,23 @@ class sqlite_database final : public database {
   // to start, no hand-over. Both paths take write_mutex_, so they never interleave.
   result<upload_slot> allocate_upload(const upload_request& req, timestamp now) override {
     if (auto v = check_upload_request(req); !v) return fail(v.error());
-    std::optional<result<upload_slot>> out;
     std::vector<pending_upload> one;
-    one.push_back(pending_upload{req, now, [&out](result<upload_slot> r) { out = std::move(r); }});
-    answer_batch(one);
-    return std::move(*out);
+    one.push_back(pending_upload{req, now, {}});
+    return std::move(commit_batch(one).front());
   }
 
   void allocate_upload_async(upload_request req, timestamp now,
                              std::function<void(result<upload_slot>)> done) override {
     if (auto v = check_upload_request(req); !v) return done(fail(v.error()));
+    bool start = false;
     {
       std::lock_guard lk(queue_mutex_);
-      if (!batcher_.joinable() && !batcher_failed_) {
-        try {
-          batcher_ = std::thread([this] { run_batches(); });
-        } catch (const std::system_error&) {
-          batcher_failed_ = true;  // no thread to be had: allocate on the caller's (below)
-        }
-      }
-      if (batcher_.joinable()) {
-        bool was_empty = queue_.empty();
-        queue_.push_back(pending_upload{std::move(req), now, std::move(done)});
-        if (was_empty) queue_ready_.notify_one();
-        return;
-      }
+      queue_.push_back(pending_upload{std::move(req), now, std::move(done)});
+      start = !draining_;
+      draining_ = true;
     }
-    std::vector<pending_upload> one;
-    one.push_back(pending_upload{std::move(req), now, std::move(done)});
-    answer_batch(one);
+    // No thread to be had: this caller drains the queue itself.
+    if (start && !writer_thread_->post([this] { drain_queue(); })) drain_queue();
   }
 
   // --- quotes ------------------------------------------------------------------------
@@ -324,25 +305,23 @@ class sqlite_database final : public database {
     std::function<void(result<upload_slot>)> done;
   };
 
-  // The writer thread: waits for allocations, takes all of them, answers them; on
-  // destruction it answers what is queued, then ends.
-  void run_batches() {
+  // On the writer thread: takes every allocation waiting, commits them as one batch,
+  // answers them, and goes on until the queue is empty.
+  void drain_queue() {
     std::vector<pending_upload> batch;
     for (;;) {
       {
-        std::unique_lock lk(queue_mutex_);
-        queue_ready_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping, and nothing left
+        std::lock_guard lk(queue_mutex_);
+        if (queue_.empty()) {
+          draining_ = false;
+          return;
+        }
         batch.swap(queue_);
       }
-      answer_batch(batch);
+      std::vector<result<upload_slot>> out = commit_batch(batch);
+      for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(out[i]));
       batch.clear();
     }
-  }
-
-  void answer_batch(std::vector<pending_upload>& batch) {
-    std::vector<result<upload_slot>> out = commit_batch(batch);
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(out[i]));
   }
 
   // One transaction for the whole batch. Each allocation that fails on its own (not
@@ -442,13 +421,12 @@ class sqlite_database final : public database {
   std::vector<std::unique_ptr<sqlite_connection>> idle_;
   std::size_t max_idle_;
   session_cache cache_;
-  // The group commit's queue and writer thread (started by the first allocation).
+  // The group commit's queue, and the writer thread that drains it (started by the
+  // first asynchronous allocation).
   std::mutex queue_mutex_;
-  std::condition_variable queue_ready_;
   std::vector<pending_upload> queue_;
-  bool stopping_ = false;
-  bool batcher_failed_ = false;
-  std::thread batcher_;
+  bool draining_ = false;  // a drain_queue is queued or running
+  std::optional<worker_pool> writer_thread_{std::in_place, 1};
 };
 
 result<void> migrate(sqlite_connection& c, timestamp now) {
