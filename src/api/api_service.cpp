@@ -66,15 +66,9 @@ std::size_t api_service::body_limit(const http::request& head) const {
 }
 
 std::optional<http::response> api_service::guarded_dispatch(const http::request& req, const http::reply_fn* reply) {
-  try {
+  return guarded(req.request_id, [&]() -> std::optional<http::response> {
     return req.method == "OPTIONS" ? preflight(req) : dispatch(req, reply);
-  } catch (const std::exception& e) {
-    // The request boundary: the detail goes to the log, the client gets a generic body.
-    log_failure(req.request_id, "unhandled exception", e.what());
-  } catch (...) {
-    log_failure(req.request_id, "unhandled exception", "unknown");
-  }
-  return error_response(api_errc::internal, "internal error");
+  });
 }
 
 void api_service::decorate(const http::request& req, http::response& res) const {

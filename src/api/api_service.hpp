@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include "bucket_access.hpp"
 #include "dropslot/api/app.hpp"
 #include "dropslot/api/error.hpp"
+#include "dropslot/api/json_io.hpp"
 #include "dropslot/api/rate_limiter.hpp"
 #include "dropslot/api/router.hpp"
 #include "dropslot/db/database.hpp"
@@ -118,6 +120,20 @@ http::response db_error_response(const error& e, std::string_view request_id);
 http::response api_error_response(const error& e, std::string_view request_id);
 /// Writes one line to stderr about an internal failure; the client got a generic message.
 void log_failure(std::string_view request_id, std::string_view what, std::string_view detail);
+
+/// The request boundary: `f()`'s answer, or, when it throws, a logged 500 with a
+/// generic body (the detail goes to the log only).
+template <class F>
+auto guarded(std::string_view request_id, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    log_failure(request_id, "unhandled exception", e.what());
+  } catch (...) {
+    log_failure(request_id, "unhandled exception", "unknown");
+  }
+  return error_response(api_errc::internal, "internal error");
+}
 
 /// ISO 8601 UTC with a trailing Z, whole seconds ("2026-11-29T04:25:00Z").
 std::string iso8601(std::chrono::system_clock::time_point t);

@@ -98,17 +98,7 @@ void api_service::upload_url_async(std::shared_ptr<call> c, http::reply_fn reply
   // The request goes to the database's queue; the presign runs once the key is
   // committed, on whichever thread the database answers from.
   db_->allocate_upload_async(std::move(p->request), c->now_s, [this, c, p, reply](result<db::upload_slot> slot) {
-    http::response res;
-    try {
-      res = finish_upload(*c, std::move(slot), *p);
-    } catch (const std::exception& e) {
-      log_failure(c->req.request_id, "unhandled exception", e.what());
-      res = error_response(api_errc::internal, "internal error");
-    } catch (...) {
-      log_failure(c->req.request_id, "unhandled exception", "unknown");
-      res = error_response(api_errc::internal, "internal error");
-    }
-    reply(std::move(res));
+    reply(guarded(c->req.request_id, [&] { return finish_upload(*c, std::move(slot), *p); }));
   });
 }
 
