@@ -66,7 +66,7 @@ class wal_checkpointer {
   // locked finish (two fdatasyncs and the frames written meanwhile, 20-27 ms here)
   // comes about once every 10 s (docs/benchmarks/db.md). A checkpoint
   // copies each page once whatever the WAL's length, so a long WAL costs disk space
-  // (journal_size_limit trims it back after a restart), not checkpoint time.
+  // (given back by the idle truncation above), not checkpoint time.
   static constexpr int cap_frames = 65536;
   static constexpr auto min_interval = std::chrono::milliseconds(50);
   static constexpr auto idle_after = std::chrono::seconds(2);

@@ -70,8 +70,9 @@ class service {
   /// once, from any thread; `req` stays valid until then (and as long as a copy of
   /// `reply` exists). A `reply` whose last copy is destroyed uncalled answers 500,
   /// so a lost request cannot hang its connection. When the drain's deadline closes
-  /// the connection first, the wait ends there and the late reply is dropped. Exceptions thrown before `handle_async` returns are a 500, as from
-  /// `handle`. The default answers at once with `handle(req)`.
+  /// the connection first, the wait ends there and the late reply is dropped.
+  /// Exceptions thrown before `handle_async` returns are a 500, as from `handle`.
+  /// The default answers at once with `handle(req)`.
   virtual void handle_async(const request& req, reply_fn reply) { reply(handle(req)); }
   /// Whether the server writes one access-log line per request of this service
   /// (access_log.hpp). Read once, when `listen` is called.
