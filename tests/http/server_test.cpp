@@ -673,10 +673,16 @@ class AsyncServiceTest : public ::testing::Test {
   std::string address_;
 };
 
+// GET `target` on the kept-alive connection `c`, and its answer (nullopt when the
+// request could not be sent or no answer came).
+std::optional<dropslot::test::raw_response> get_on(dropslot::test::raw_client& c, const std::string& target) {
+  if (!c.send("GET " + target + " HTTP/1.1\r\nHost: t\r\n\r\n")) return std::nullopt;
+  return c.read_response();
+}
+
 // The connection still serves: a /fast request on it gets its own answer.
 void expect_served_next(dropslot::test::raw_client& c) {
-  ASSERT_TRUE(c.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n"));
-  auto next = c.read_response();
+  auto next = get_on(c, "/fast");
   ASSERT_TRUE(next);
   EXPECT_EQ(next->status, 201);
   EXPECT_EQ(next->header("x-answer"), "fast");
@@ -684,6 +690,17 @@ void expect_served_next(dropslot::test::raw_client& c) {
 
 std::string error_code_of(const dropslot::test::raw_response& r) {
   return std::string(json_of(r.body)["error"].as_object()["code"].as_string());
+}
+
+// The server's generic 500 for `target` on `c`.
+void expect_internal_error(dropslot::test::raw_client& c, const std::string& target) {
+  auto r = get_on(c, target);
+  ASSERT_TRUE(r) << target;
+  EXPECT_EQ(r->status, 500) << target;
+  EXPECT_EQ(error_code_of(*r), "internal_error") << target;
+  EXPECT_EQ(r->header("x-request-id").size(), 16u) << target;
+  EXPECT_NE(r->header("connection"), "close") << target;
+  EXPECT_EQ(r->body.find("secret detail"), std::string::npos) << target;
 }
 
 TEST_F(AsyncServiceTest, ReplyFromAnotherThreadArrivesWhole) {
@@ -726,15 +743,7 @@ TEST_F(AsyncServiceTest, PendingReplyDoesNotHoldTheOnlyWorker) {
 TEST_F(AsyncServiceTest, DroppedReplyIs500AndTheConnectionGoesOn) {
   start();
   raw_client c(address_);
-  for (const char* path : {"/drop", "/drop-later"}) {
-    ASSERT_TRUE(c.send(std::string("GET ") + path + " HTTP/1.1\r\nHost: t\r\n\r\n"));
-    auto r = c.read_response();
-    ASSERT_TRUE(r) << path;
-    EXPECT_EQ(r->status, 500) << path;
-    EXPECT_EQ(error_code_of(*r), "internal_error") << path;
-    EXPECT_EQ(r->header("x-request-id").size(), 16u);
-    EXPECT_NE(r->header("connection"), "close") << path;
-  }
+  for (const char* path : {"/drop", "/drop-later"}) expect_internal_error(c, path);
   // A 500 of the service does not end keep-alive.
   expect_served_next(c);
 }
@@ -742,20 +751,10 @@ TEST_F(AsyncServiceTest, DroppedReplyIs500AndTheConnectionGoesOn) {
 TEST_F(AsyncServiceTest, ThrowingBeforeReturningIsAGeneric500) {
   start();
   raw_client c(address_);
-  ASSERT_TRUE(c.send("GET /throw HTTP/1.1\r\nHost: t\r\n\r\n"));
-  auto r = c.read_response();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 500);
-  EXPECT_EQ(error_code_of(*r), "internal_error");
-  EXPECT_EQ(r->body.find("secret detail"), std::string::npos);
-
+  expect_internal_error(c, "/throw");
   // The reply handed over before the throw is ignored when it comes later: the
   // throw already answered.
-  ASSERT_TRUE(c.send("GET /throw-held HTTP/1.1\r\nHost: t\r\n\r\n"));
-  auto held = c.read_response();
-  ASSERT_TRUE(held);
-  EXPECT_EQ(held->status, 500);
-  EXPECT_EQ(error_code_of(*held), "internal_error");
+  expect_internal_error(c, "/throw-held");
   ASSERT_TRUE(svc_->wait_held(1));
   std::thread releaser([&] { svc_->release_held(); });
   releaser.join();
@@ -765,16 +764,14 @@ TEST_F(AsyncServiceTest, ThrowingBeforeReturningIsAGeneric500) {
 TEST_F(AsyncServiceTest, SecondReplyIsIgnored) {
   start();
   raw_client c(address_);
-  ASSERT_TRUE(c.send("GET /twice HTTP/1.1\r\nHost: t\r\n\r\n"));
-  auto r = c.read_response();
+  auto r = get_on(c, "/twice");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 201);
   EXPECT_EQ(r->header("x-answer"), "first");
   ASSERT_TRUE(svc_->wait_second_replies(1));
   // Nothing of the second answer reached the wire: the next response read is the
   // next request's.
-  ASSERT_TRUE(c.send("GET /fast?n=2 HTTP/1.1\r\nHost: t\r\n\r\n"));
-  auto next = c.read_response();
+  auto next = get_on(c, "/fast?n=2");
   ASSERT_TRUE(next);
   EXPECT_EQ(next->header("x-answer"), "fast");
   EXPECT_EQ(json_of(next->body)["query"].as_string(), "n=2");
@@ -784,8 +781,7 @@ TEST_F(AsyncServiceTest, KeepAliveRequestsAnsweredLaterStayInOrder) {
   start();
   raw_client c(address_);
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(c.send("GET /later?i=" + std::to_string(i) + " HTTP/1.1\r\nHost: t\r\n\r\n"));
-    auto r = c.read_response();
+    auto r = get_on(c, "/later?i=" + std::to_string(i));
     ASSERT_TRUE(r) << i;
     EXPECT_EQ(r->header("x-answer"), "later") << i;
     EXPECT_EQ(json_of(r->body)["query"].as_string(), "i=" + std::to_string(i));
