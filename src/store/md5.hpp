@@ -1,0 +1,46 @@
+#pragma once
+// MD5, the S3 ETag of a single-part body and of each part. It is the costliest thing a PUT
+// does per byte, and one MD5 is a single chain: 64 steps per 64-byte block, each needing
+// the step before. On x86-64 cores with AVX-512VL a step is four one-cycle instructions
+// (ternary logic, add, rotate, add), the least the chain allows; OpenSSL's scalar code
+// takes ~4.9 cycles a step. So there the block function is our own (md5.cpp), and
+// everywhere else OpenSSL's. docs/benchmarks/store.md has the figures
+// (build/release/src/store/store_bench).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace dropslot::store {
+
+class evp_digest;
+
+class md5_digest {
+ public:
+  enum class engine {
+    automatic,  // avx512 where the CPU has it, else openssl
+    openssl,
+    avx512,  // throws std::invalid_argument where the CPU lacks it
+  };
+
+  explicit md5_digest(engine e = engine::automatic);
+  ~md5_digest();
+  md5_digest(const md5_digest&) = delete;
+  md5_digest& operator=(const md5_digest&) = delete;
+
+  void update(const void* p, std::size_t n);
+  /// The raw 16-byte digest; the object is finished afterwards.
+  std::string finish();
+
+  /// Whether this CPU (and this build) can run the avx512 engine.
+  static bool avx512_available();
+
+ private:
+  std::unique_ptr<evp_digest> evp_;  // the openssl engine; null for avx512
+  std::uint32_t state_[4] = {0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u};
+  std::uint64_t length_ = 0;  // bytes
+  unsigned char buffer_[64];
+  std::size_t buffered_ = 0;
+};
+
+}  // namespace dropslot::store
