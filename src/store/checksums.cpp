@@ -155,7 +155,7 @@ std::optional<std::string> base64_decode(std::string_view text) {
 body_digests::~body_digests() = default;
 
 body_digests::body_digests(bool want_sha256, checksum_algorithm extra, bool md5_by_caller) : extra_(extra) {
-  if (!md5_by_caller) md5_ctx_ = std::make_unique<evp_digest>(evp_digest::kind::md5);
+  if (!md5_by_caller) md5_ctx_ = std::make_unique<md5_digest>();
   if (want_sha256 || extra == checksum_algorithm::sha256)
     sha_ctx_ = std::make_unique<evp_digest>(evp_digest::kind::sha256);
   if (extra == checksum_algorithm::sha1) sha1_ctx_ = std::make_unique<evp_digest>(evp_digest::kind::sha1);

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "md5.hpp"
+
 namespace dropslot::store {
 
 /// MD5, SHA-256 or SHA-1 over OpenSSL EVP (fetched once per process, not per call).
@@ -70,7 +72,7 @@ class body_digests {
   std::uint64_t size() const { return size_; }
 
  private:
-  std::unique_ptr<evp_digest> md5_ctx_;
+  std::unique_ptr<md5_digest> md5_ctx_;
   std::unique_ptr<evp_digest> sha_ctx_;
   std::unique_ptr<evp_digest> sha1_ctx_;
   std::optional<crc32_hasher> crc_;

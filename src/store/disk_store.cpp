@@ -514,7 +514,7 @@ result<object_meta> disk_store::complete_upload(std::string_view bucket, std::st
   }
   auto body = new_temp();
   if (!body) return fail(body.error());
-  evp_digest etag_md5(evp_digest::kind::md5);
+  md5_digest etag_md5;
   std::uint64_t total = 0;
   for (auto& [fd, pm] : opened) {
     // The part's ETag is the hex MD5 of its bytes; the object's is MD5 of those MD5s.

@@ -160,7 +160,7 @@ dispatch copy_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   auto temp = e.disk().new_temp();
   if (!temp) return respond(e.error_response(*ctx, temp.error()));
   // Read once: the copy needs its own MD5 (the source may be a multipart object).
-  evp_digest md5(evp_digest::kind::md5);
+  md5_digest md5;
   std::string buf(1 << 20, '\0');
   std::uint64_t off = 0, left = obj->meta.size;
   while (left) {

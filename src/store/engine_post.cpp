@@ -163,7 +163,7 @@ class post_consumer final : public body_consumer {
     auto temp = e_.disk().new_temp();
     if (!temp) return fail(temp.error());
     temp_.emplace(std::move(*temp));
-    md5_ = std::make_unique<evp_digest>(evp_digest::kind::md5);
+    md5_ = std::make_unique<md5_digest>();
     return {};
   }
 
@@ -173,7 +173,7 @@ class post_consumer final : public body_consumer {
   sigv4::post_policy policy_;
   object_meta meta_;
   std::optional<temp_file> temp_;
-  std::unique_ptr<evp_digest> md5_;
+  std::unique_ptr<md5_digest> md5_;
   std::uint64_t size_ = 0;
 };
 

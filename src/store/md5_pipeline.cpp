@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <new>
 
-#include "checksums.hpp"
+#include "md5.hpp"
 
 namespace dropslot::store {
 
@@ -54,7 +54,7 @@ std::string md5_pipeline::finish() {
 }
 
 void md5_pipeline::run() {
-  evp_digest md5(evp_digest::kind::md5);
+  md5_digest md5;
   for (;;) {
     std::unique_lock lock(mutex_);
     cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
