@@ -4,7 +4,7 @@
 #include "pg_connection.hpp"
 #include "session_cache.hpp"
 #include "validation.hpp"
-#include "worker_pool.hpp"
+#include "dropslot/util/worker_pool.hpp"
 
 namespace dropslot::db::detail {
 namespace {
@@ -343,7 +343,7 @@ class postgres_database final : public database {
 
   pg_pool pool_;
   session_cache cache_;
-  worker_pool workers_;  // last: destroyed first, after the allocations it holds have run
+  util::worker_pool workers_;  // last: destroyed first, after the allocations it holds have run
 };
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include "sqlite_connection.hpp"
 #include "validation.hpp"
 #include "wal_checkpointer.hpp"
-#include "worker_pool.hpp"
+#include "dropslot/util/worker_pool.hpp"
 
 namespace dropslot::db::detail {
 namespace {
@@ -426,7 +426,7 @@ class sqlite_database final : public database {
   std::mutex queue_mutex_;
   std::vector<pending_upload> queue_;
   bool draining_ = false;  // a drain_queue is queued or running
-  std::optional<worker_pool> writer_thread_{std::in_place, 1};
+  std::optional<util::worker_pool> writer_thread_{std::in_place, 1};
 };
 
 result<void> migrate(sqlite_connection& c, timestamp now) {

@@ -1,6 +1,7 @@
 #pragma once
-// A few threads that run blocking work handed over by threads that must not block
-// (db part internals): the PostgreSQL backend's asynchronous allocations.
+// A few threads that run blocking work handed over by threads that must not block: the
+// database's writer (SQLite group commit) and PostgreSQL allocations, and the store's
+// release of replaced and deleted objects.
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -10,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-namespace dropslot::db::detail {
+namespace dropslot::util {
 
 class worker_pool {
  public:
@@ -70,4 +71,4 @@ class worker_pool {
   bool stopping_ = false;
 };
 
-}  // namespace dropslot::db::detail
+}  // namespace dropslot::util
