@@ -350,6 +350,12 @@ result<temp_file> disk_store::new_temp() const {
   return temp_file(std::move(fd), std::move(p));
 }
 
+void disk_store::release_later(unique_fd fd) {
+  if (!fd) return;
+  const int raw = fd.release();
+  if (!releases_.post([raw] { ::close(raw); })) ::close(raw);
+}
+
 result<void> disk_store::commit_object(std::string_view bucket, temp_file body, const object_meta& meta,
                                        bool must_not_exist) {
   auto state = find(bucket);
@@ -367,6 +373,7 @@ result<void> disk_store::commit_object(std::string_view bucket, temp_file body, 
   // The index first: its write is the step a full disk can make fail (a new key grows
   // the file), and failing here leaves the key as it was, on disk and in the index.
   if (auto r = state->index->put(meta.key, index_entry{meta.size, meta.etag, meta.last_modified}); !r) return r;
+  unique_fd replaced(*previous ? ::open(target.c_str(), O_RDONLY | O_CLOEXEC) : -1);
   if (::rename(body.path().c_str(), target.c_str()) != 0) {
     auto failed = io_error("rename", target);
     // Undo the entry. Should that fail too, the index disagrees with the disk until
@@ -377,6 +384,7 @@ result<void> disk_store::commit_object(std::string_view bucket, temp_file body, 
   body.release();
   lock.unlock();
   fsync_dir(target.parent_path());
+  release_later(std::move(replaced));
   return {};
 }
 
@@ -412,11 +420,14 @@ result<void> disk_store::delete_object(std::string_view bucket, std::string_view
   if (!previous) return fail(previous.error());
   // As in commit_object: the index first, and put back if the disk refuses.
   if (auto r = state->index->erase(key); !r) return r;
+  unique_fd deleted(*previous ? ::open(p.c_str(), O_RDONLY | O_CLOEXEC) : -1);
   if (::unlink(p.c_str()) != 0 && errno != ENOENT) {
     auto failed = io_error("unlink", p);
     if (*previous) (void)state->index->put(key, **previous);
     return failed;
   }
+  lock.unlock();
+  release_later(std::move(deleted));
   return {};
 }
 
@@ -546,7 +557,8 @@ result<object_meta> disk_store::complete_upload(std::string_view bucket, std::st
   std::error_code ec;
   fs::path doomed = root_ / ".tmp" / ("upload-" + std::string(id));
   fs::rename(upload_dir(bucket, id), doomed, ec);
-  fs::remove_all(doomed, ec);
+  fs::remove_all(doomed, ec);  // the parts are still open: their blocks are freed on release
+  for (auto& part : opened) release_later(std::move(part.first));
   return m;
 }
 
