@@ -71,12 +71,26 @@ def curl(args):
     return int(out[0]), float(out[1]), int(float(out[2])), int(float(out[3]))
 
 
+def md5_engine_speeds(a):
+    """MB/s of store_bench's MD5 benchmarks (engines and chain floor), or None without it."""
+    exe = a.store_bench or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(a.bin))), "store", "store_bench")
+    if not os.path.exists(exe):
+        return None
+    out = subprocess.run([exe, "--benchmark_filter=BM_Md5", "--benchmark_format=json",
+                          "--benchmark_repetitions=3", "--benchmark_report_aggregates_only=true"],
+                         capture_output=True, text=True, check=True).stdout
+    return {b["run_name"].replace("BM_", ""): round(b["bytes_per_second"] / 1e6, 1)
+            for b in json.loads(out)["benchmarks"] if b.get("aggregate_name") == "median"}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.environ.get("DROPSLOT_BIN", "build/release/src/cli/dropslot"))
     ap.add_argument("--size-mib", type=int, default=1024)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--baseline-bin", default=None, help="an earlier dropslot build, measured in the same rounds")
+    ap.add_argument("--store-bench", default=None,
+                    help="store_bench for the MD5 engines and the chain's floor (default: beside --bin's build)")
     ap.add_argument("--dir", default=None, help="work folder (default: a temp folder under the repo's build/)")
     a = ap.parse_args()
 
@@ -141,6 +155,7 @@ http { access_log off; client_body_temp_path %(n)s/body; client_max_body_size 0;
             t0 = time.perf_counter()
             md5.update(chunk)
             md5_seconds += time.perf_counter() - t0
+    md5_engines = md5_engine_speeds(a)
     hwm = {}
     try:
         for run in range(a.runs):
@@ -201,6 +216,9 @@ http { access_log off; client_body_temp_path %(n)s/body; client_max_body_size 0;
             k: round(os.cpu_count() * 2**30 / 1e6 / (statistics.median(cpu[k]) + statistics.median(client_cpu[k])), 1)
             for k in cpu},
         "md5_one_core_MBps": round(size / md5_seconds / 1e6, 1),
+        # store_bench, same machine, same run: each MD5 engine over 2 MiB blocks, and the
+        # floor of one MD5 chain (64 steps of four dependent one-cycle operations a block).
+        "md5_store_bench_MBps": md5_engines,
         "load_average": open("/proc/loadavg").read().split()[:3],
         "store_peak_rss_mib": round(hwm["store"] / 1024, 1),
     }
