@@ -352,8 +352,18 @@ result<temp_file> disk_store::new_temp() const {
 
 void disk_store::release_later(unique_fd fd) {
   if (!fd) return;
+  // Past a bound (a burst of large deletes), the caller closes it itself: still after the
+  // bucket lock, and without descriptors piling up behind a slow release thread.
+  if (pending_releases_.fetch_add(1) >= max_pending_releases) {
+    pending_releases_.fetch_sub(1);
+    return;  // ~unique_fd closes it here
+  }
   const int raw = fd.release();
-  if (!releases_.post([raw] { ::close(raw); })) ::close(raw);
+  auto job = [this, raw] {
+    ::close(raw);
+    pending_releases_.fetch_sub(1);
+  };
+  if (!releases_.post(job)) job();
 }
 
 result<void> disk_store::commit_object(std::string_view bucket, temp_file body, const object_meta& meta,

@@ -18,6 +18,7 @@
 // df, not in du; it is freed when the process ends.
 //
 // Thread safety: every member may be called concurrently.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -190,12 +191,15 @@ class disk_store {
   /// Closes `fd` on the release thread. A replaced or deleted object is held open across
   /// its rename or unlink, so that freeing its blocks happens here, after the bucket lock
   /// and the answer: on ext4, freeing 1 GiB takes ~0.25 s, all of it inside the syscall
-  /// that drops the last reference (docs/benchmarks/store.md).
+  /// that drops the last reference (docs/benchmarks/store.md). With `max_pending_releases`
+  /// already queued, the caller closes it itself.
   void release_later(unique_fd fd);
 
   fs::path root_;
   mutable std::mutex buckets_mutex_;
   std::map<std::string, std::shared_ptr<bucket_state>, std::less<>> buckets_;
+  static constexpr int max_pending_releases = 64;
+  std::atomic<int> pending_releases_{0};
   util::worker_pool releases_{1};  // last: destroyed first, closing whatever it still holds
 };
 

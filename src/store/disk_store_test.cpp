@@ -203,6 +203,9 @@ TEST_F(DiskStore, ReplacedDeletedAndAssembledFilesAreAllReleased) {
   ASSERT_TRUE(disk_->complete_upload(
       "b", *id, {{1, "00112233445566778899aabbccddeeff"}, {2, "00112233445566778899aabbccddeeff"}}, now_, false));
   ASSERT_TRUE(put("mp", "replaces the assembled object"));
+  // More releases at once than the release thread queues: the rest close in place.
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(put("churn", mib.substr(0, 4096 + i)));
+  ASSERT_TRUE(disk_->delete_object("b", "churn"));
 
   disk_.reset();
   EXPECT_EQ(open_fds_under_data(), std::vector<std::string>{});
