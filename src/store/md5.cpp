@@ -36,8 +36,9 @@ alignas(32) constexpr std::int32_t message_index[64] = {
     0, 7, 14, 5,  12, 3,  10, 1,  8,  15, 6,  13, 4,  11, 2,  9};
 
 // K[i] + M[g(i)] for the 64 steps of one block: off the chain, so it is done for the
-// next block while this one runs. 256-bit registers only: on Intel cores, 512-bit ones
-// lower the clock, which cost more than all of this saves (docs/benchmarks/store.md).
+// next block while this one runs. 256-bit registers only: with 512-bit ones this Intel
+// core lowered its clock, and the whole ran at 1.07x OpenSSL instead of 1.16x
+// (docs/benchmarks/store.md).
 __attribute__((target("avx512f,avx512vl"))) void schedule(std::uint32_t* kw, const unsigned char* block) {
   const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block));
   const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 32));

@@ -3,7 +3,7 @@
 // does per byte, and one MD5 is a single chain: 64 steps per 64-byte block, each needing
 // the step before. On x86-64 cores with AVX-512VL a step is four one-cycle instructions
 // (ternary logic, add, rotate, add), the least the chain allows; OpenSSL's scalar code
-// takes ~4.9 cycles a step. So there the block function is our own (md5.cpp), and
+// takes ~4.8 cycles a step. So there the block function is our own (md5.cpp), and
 // everywhere else OpenSSL's. docs/benchmarks/store.md has the figures
 // (build/release/src/store/store_bench).
 #include <cstddef>
