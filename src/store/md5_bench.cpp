@@ -8,7 +8,6 @@
 #include <random>
 #include <string>
 
-#include "checksums.hpp"
 #include "md5.hpp"
 #include "md5_pipeline.hpp"
 
@@ -42,18 +41,6 @@ void BM_Md5(benchmark::State& state, md5_digest::engine e) {
 BENCHMARK_CAPTURE(BM_Md5, openssl, md5_digest::engine::openssl);
 BENCHMARK_CAPTURE(BM_Md5, avx512, md5_digest::engine::avx512);
 BENCHMARK_CAPTURE(BM_Md5, automatic, md5_digest::engine::automatic);
-
-// The same per-byte work through OpenSSL's EVP directly, as the store did before md5.hpp.
-void BM_Md5Evp(benchmark::State& state) {
-  const std::string& b = block();
-  for (auto _ : state) {
-    dropslot::store::evp_digest md5(dropslot::store::evp_digest::kind::md5);
-    md5.update(b.data(), b.size());
-    benchmark::DoNotOptimize(md5.finish());
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * b.size()));
-}
-BENCHMARK(BM_Md5Evp);
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 // The floor: per "64 bytes", 64 steps of and, add, rotate, add, each on the one before.
