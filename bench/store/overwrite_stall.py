@@ -20,7 +20,6 @@ store benchmarks) and removes it afterwards.
 import argparse
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -29,22 +28,12 @@ import tempfile
 import threading
 import time
 
-import boto3
-from botocore.config import Config
-
-KEY_ID, SECRET = "BENCHKEY", "benchsecret" * 4
+from store_process import start_store, write_payload
 
 
 def measure(binary, base, src, rounds):
-    env = dict(os.environ, DROPSLOT_S3_ACCESS_KEY_ID=KEY_ID, DROPSLOT_S3_SECRET_ACCESS_KEY=SECRET)
-    proc = subprocess.Popen([binary, "s3", "--data", os.path.join(base, "data"), "--listen", "127.0.0.1:0",
-                             "--threads", "2"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    proc, s3 = start_store(binary, os.path.join(base, "data"))
     try:
-        endpoint = re.search(r"(http://\S+)", proc.stdout.readline()).group(1)
-        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=KEY_ID,
-                          aws_secret_access_key=SECRET,
-                          config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
-        s3.create_bucket(Bucket="bench")
         for i in range(20):
             s3.put_object(Bucket="bench", Key="small/%02d" % i, Body=b"x")
         url = s3.generate_presigned_url("put_object", Params={"Bucket": "bench", "Key": "big.bin"}, ExpiresIn=3600)
@@ -87,10 +76,7 @@ def main():
     base = tempfile.mkdtemp(prefix="store-stall-", dir=os.path.abspath("build"))
     try:
         src = os.path.join(base, "payload.bin")
-        with open(src, "wb") as f:
-            block = os.urandom(1 << 20)
-            for _ in range(a.size_mib):
-                f.write(block)
+        write_payload(src, a.size_mib)
         report = {}
         for who, binary in (("store", a.bin), ("baseline", a.baseline_bin)):
             if binary:

@@ -23,8 +23,7 @@ import sys
 import tempfile
 import time
 
-import boto3
-from botocore.config import Config
+from store_process import start_store, write_payload
 
 
 def free_port():
@@ -99,24 +98,14 @@ def main():
     os.chmod(base, 0o755)  # mkdtemp's 0700 would lock nginx's workers out
     src = os.path.join(base, "payload.bin")
     size = a.size_mib * 1024 * 1024
-    with open(src, "wb") as f:
-        block = os.urandom(1 << 20)
-        for _ in range(a.size_mib):
-            f.write(block)
+    write_payload(src, a.size_mib)
 
     # --- dropslot s3 (and the baseline build)
-    env = dict(os.environ, DROPSLOT_S3_ACCESS_KEY_ID="BENCHKEY", DROPSLOT_S3_SECRET_ACCESS_KEY="benchsecret" * 4)
     stores = {}
     for who, binary in (("store", a.bin), ("baseline", a.baseline_bin)):
         if not binary:
             continue
-        proc = subprocess.Popen([binary, "s3", "--data", os.path.join(base, who + "-data"), "--listen", "127.0.0.1:0",
-                                 "--threads", "2"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-        endpoint = re.search(r"(http://\S+)", proc.stdout.readline()).group(1)
-        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="BENCHKEY",
-                          aws_secret_access_key="benchsecret" * 4,
-                          config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
-        s3.create_bucket(Bucket="bench")
+        proc, s3 = start_store(binary, os.path.join(base, who + "-data"))
         urls = [s3.generate_presigned_url(op, Params={"Bucket": "bench", "Key": "big.bin"}, ExpiresIn=3600)
                 for op in ("put_object", "get_object")]
         stores[who] = (proc, s3, urls[0], urls[1])
