@@ -6,6 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "md5.hpp"
+
 namespace dropslot::store {
 
 namespace {

@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "md5.hpp"
-
 namespace dropslot::store {
+
+class md5_digest;
 
 /// MD5, SHA-256 or SHA-1 over OpenSSL EVP (fetched once per process, not per call).
 class evp_digest {

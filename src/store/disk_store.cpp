@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "checksums.hpp"
+#include "md5.hpp"
 #include "key_path.hpp"
 #include "dropslot/store/s3_error.hpp"
 

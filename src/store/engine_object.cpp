@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "checksums.hpp"
+#include "md5.hpp"
 #include "engine.hpp"
 #include "http_conditions.hpp"
 #include "s3_xml.hpp"

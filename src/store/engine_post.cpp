@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "checksums.hpp"
+#include "md5.hpp"
 #include "engine.hpp"
 #include "form_data.hpp"
 #include "s3_xml.hpp"
