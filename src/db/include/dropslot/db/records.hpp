@@ -83,12 +83,19 @@ struct upload_request {
   std::string session_hash;                    ///< session::token_hash of the caller
   std::string ext;                             ///< "jpg", "png"...: from the content type, never the filename
   std::optional<std::int64_t> max_photos;      ///< per-job cap; limit_reached past it
+  /// The dashboard's own ID for this photo ([A-Za-z0-9_-]{1,64}), so that a retried
+  /// request never makes a second photo: while an upload of the job with the same
+  /// client_id exists, allocate_upload returns its slot again (same number, same key,
+  /// `reused` set) without taking a new number or counting against max_photos.
+  /// invalid_argument when it breaks the pattern. Unset: every call takes a new number.
+  std::optional<std::string> client_id;
 };
 
 /// What allocate_upload issued: the photo number (1, 2, ...) and the object key.
 struct upload_slot {
   std::int64_t number = 0;
-  std::string key;  ///< jobs/<job-id>/photo-NNN.<ext>
+  std::string key;      ///< jobs/<job-id>/photo-NNN.<ext>
+  bool reused = false;  ///< an earlier call with the same client_id issued this slot
 };
 
 struct quote {
