@@ -1,5 +1,7 @@
 #include "database_test_fixture.hpp"
 
+#include "dynalite_server.hpp"
+
 #include <libpq-fe.h>
 #include <unistd.h>
 
@@ -41,6 +43,18 @@ scratch_database::scratch_database(const std::string& backend) : backend_(backen
     }
     dir_ = tmpl;
     url_ = "sqlite://" + dir_ + "/test.db";
+    return;
+  }
+  if (backend == "dynamodb") {
+    // One dynalite per test process; each test gets a table of its own (a prefix
+    // from our pid and a counter). A missing dynalite fails the test: CI installs it.
+    auto& server = dynalite_server::shared();
+    if (!server.running()) {
+      ADD_FAILURE() << server.error();
+      return;
+    }
+    server.export_environment();
+    url_ = "dynamodb://test-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
     return;
   }
   const char* base = std::getenv("DROPSLOT_TEST_PG_URL");

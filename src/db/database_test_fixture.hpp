@@ -1,8 +1,8 @@
 #pragma once
 // The backend-independent database suite's fixture. One TEST_P suite
 // (database_test.cpp) runs against each backend; each test binary instantiates it for
-// one backend (database_test_sqlite.cpp, database_test_pg.cpp) so that CTest can label
-// the SQLite and the PostgreSQL runs apart.
+// one backend (database_test_sqlite.cpp, database_test_pg.cpp,
+// database_test_dynamodb.cpp) so that CTest can label the runs apart.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -20,8 +20,9 @@
 
 namespace dropslot::db::testing {
 
-/// A fresh, empty database for one test: a SQLite file in a temp dir, or a PostgreSQL
-/// schema of its own (dropped afterwards). `url` is empty with `skip_reason` set when
+/// A fresh, empty database for one test: a SQLite file in a temp dir, a PostgreSQL
+/// schema of its own (dropped afterwards), or a DynamoDB table of its own in the test
+/// process's dynalite. `url` is empty with `skip_reason` set when
 /// the backend is not available.
 class scratch_database {
  public:

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "dynamodb_database.hpp"
 #include "postgres_database.hpp"
 #include "sqlite_database.hpp"
 
@@ -17,8 +18,9 @@ result<std::unique_ptr<database>> open_database(const std::string& url, const op
     return detail::open_sqlite(path, options);
   }
   if (u.starts_with("postgres://") || u.starts_with("postgresql://")) return detail::open_postgres(url, options);
+  if (u.starts_with("dynamodb://")) return detail::open_dynamodb(url, options);
   // Never echo the URL: a postgres URL may hold a password.
-  return fail(db_errc::invalid_argument, "the database URL must start with sqlite:/// or postgres://");
+  return fail(db_errc::invalid_argument, "the database URL must start with sqlite:///, postgres:// or dynamodb://");
 }
 
 std::string default_database_url(const std::string& data_dir) {

@@ -1,7 +1,7 @@
 #pragma once
 // dropslot's metadata store: customers, sessions, login codes, jobs, uploads and quote
-// requests behind one interface, with SQLite (default) and PostgreSQL backends
-// (DESIGN.md, Parts: db). Only `cli` picks the backend, through open_database().
+// requests behind one interface, with SQLite (default), PostgreSQL and DynamoDB
+// backends (DESIGN.md, Parts: db). Only `cli` picks the backend, through open_database().
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -31,7 +31,7 @@ class database {
  public:
   virtual ~database() = default;
 
-  /// "sqlite" or "postgres".
+  /// "sqlite", "postgres" or "dynamodb".
   virtual std::string_view backend() const noexcept = 0;
 
   /// A cheap round trip to the store, for /healthz.
@@ -115,10 +115,17 @@ struct open_options {
   /// PostgreSQL: most connections open at once (callers beyond it wait). SQLite: most
   /// idle reader connections kept.
   std::size_t max_connections = 8;
+  /// Create what is missing: run the SQL migrations, or create the DynamoDB table
+  /// and its TTL. `dropslot lambda` opens with false: there the template creates the
+  /// table, and a missing one is a start-up error (not_found) that names it.
+  bool create_tables = true;
 };
 
-/// Opens (and migrates to the latest schema) `sqlite:///abs/path.db` or
-/// `postgres://…` / `postgresql://…`. SQLite creates the file (not its folder).
+/// Opens (and migrates to the latest schema) `sqlite:///abs/path.db`,
+/// `postgres://…` / `postgresql://…` or `dynamodb://PREFIX` (the table PREFIX-main;
+/// region, credentials and endpoint from the standard AWS configuration:
+/// AWS_REGION, the credentials chain, AWS_ENDPOINT_URL_DYNAMODB then
+/// AWS_ENDPOINT_URL). SQLite creates the file (not its folder).
 /// invalid_argument for another scheme or a relative SQLite path; unavailable when the
 /// server cannot be reached.
 result<std::unique_ptr<database>> open_database(const std::string& url, const open_options& options = {});
