@@ -10,7 +10,10 @@
 #include <optional>
 #include <string>
 
+#include <boost/json/serialize.hpp>
+
 #include <dropslot/db/database.hpp>
+#include <dropslot/db/dynamodb_schema.hpp>
 
 #include "command.hpp"
 
@@ -142,6 +145,28 @@ int sessions_revoke(const admin_settings& s) {
   });
 }
 
+// Opening creates what is missing: the SQL migrations, or the DynamoDB table and its
+// TTL (docs/deploy.md: run once before the first Lambda deploy with DynamoDB).
+int migrate(const admin_settings& s) {
+  return with_database(s, [&](db::database& d) {
+    std::printf("%s: schema current\n", std::string(d.backend()).c_str());
+    return 0;
+  });
+}
+
+// The CreateTable input the backend creates its table from (the one definition,
+// db/dynamodb_schema.hpp); deploy/template.yaml's test compares the template with it.
+int dynamodb_schema(const admin_settings& s) {
+  std::string prefix = "dropslot";
+  if (!s.database_url.empty()) {
+    auto p = db::dynamodb_prefix_of(s.database_url);
+    if (!p) return fail_with("--database must be dynamodb://PREFIX here", 2);
+    prefix = *p;
+  }
+  std::printf("%s\n", boost::json::serialize(db::dynamodb_table_definition(prefix)).c_str());
+  return 0;
+}
+
 const registrar reg{"admin", [](CLI::App& app, int& exit_code) {
   static admin_settings s;
   auto* admin = app.add_subcommand("admin", "Manage customers, jobs, login links and sessions");
@@ -152,7 +177,8 @@ const registrar reg{"admin", [](CLI::App& app, int& exit_code) {
   admin->add_option("--data", s.data_dir, "Data folder (SQLite lives here by default)")
       ->envname("DROPSLOT_DATA")
       ->default_str("./data");
-  admin->add_option("--database", s.database_url, "sqlite:///abs/path.db or postgres://... (default: SQLite in --data)")
+  admin->add_option("--database", s.database_url,
+                    "sqlite:///abs/path.db, postgres://... or dynamodb://PREFIX (default: SQLite in --data)")
       ->envname("DROPSLOT_DATABASE_URL");
 
   auto* customer = admin->add_subcommand("customer", "Customers");
@@ -184,6 +210,12 @@ const registrar reg{"admin", [](CLI::App& app, int& exit_code) {
       ->envname("DROPSLOT_PUBLIC_URL")
       ->default_str("http://127.0.0.1:8080/");
   link->callback([&exit_code] { exit_code = login_link(s); });
+
+  auto* mig = admin->add_subcommand("migrate", "Create or migrate the database's tables (DynamoDB: PREFIX-main and its TTL)");
+  mig->callback([&exit_code] { exit_code = migrate(s); });
+  auto* schema = admin->add_subcommand(
+      "dynamodb-schema", "Print the DynamoDB CreateTable input (JSON) for --database dynamodb://PREFIX (default prefix: dropslot)");
+  schema->callback([&exit_code] { exit_code = dynamodb_schema(s); });
 
   auto* sessions = admin->add_subcommand("sessions", "Sessions");
   sessions->require_subcommand(1);

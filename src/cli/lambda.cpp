@@ -9,6 +9,8 @@
 
 #include "command.hpp"
 #include "dropslot/api/app.hpp"
+#include "dropslot/api/app_services.hpp"
+#include "dropslot/db/database.hpp"
 #include "dropslot/lambda/api_gateway_adapter.hpp"
 #include "dropslot/lambda/http_runtime_api.hpp"
 #include "dropslot/lambda/log.hpp"
@@ -35,7 +37,15 @@ int run_lambda() {
   // init error: Lambda returns it to the first invocation and recycles the sandbox.
   auto config = api::app_config_from_env(api::process_env());
   if (!config) return lambda::report_init_error(runtime, {"Runtime.InitError", lambda::redact_url_passwords("configuration: " + config.error().message())});
-  auto service = api::make_api(*config);
+  // The database is opened here, never creating tables: under Lambda the template
+  // creates them, and a missing DynamoDB table is an init error that names it.
+  db::open_options dbo;
+  dbo.create_tables = false;
+  auto database = db::open_database(config->database_url, dbo);
+  if (!database) return lambda::report_init_error(runtime, {"Runtime.InitError", lambda::redact_url_passwords("database: " + database.error().message())});
+  api::app_services services;
+  services.database = std::move(*database);
+  auto service = api::make_api(*config, std::move(services));
   if (!service) return lambda::report_init_error(runtime, {"Runtime.InitError", lambda::redact_url_passwords("init: " + service.error().message())});
   // Only non-secret configuration goes to the log.
   lambda::log_line("info", "", "init done",

@@ -115,9 +115,10 @@ struct open_options {
   /// PostgreSQL: most connections open at once (callers beyond it wait). SQLite: most
   /// idle reader connections kept.
   std::size_t max_connections = 8;
-  /// Create what is missing: run the SQL migrations, or create the DynamoDB table
-  /// and its TTL. `dropslot lambda` opens with false: there the template creates the
-  /// table, and a missing one is a start-up error (not_found) that names it.
+  /// DynamoDB: create the table (and enable its TTL) when it is missing. `dropslot
+  /// lambda` opens with false: there the template creates the table, and a missing
+  /// one is a start-up error (not_found) that names it. The SQL backends migrate
+  /// on every open either way (a no-op read when the schema is current).
   bool create_tables = true;
 };
 
