@@ -10,8 +10,8 @@
 #include <boost/json.hpp>
 
 #include <dropslot/lambda/api_gateway_adapter.hpp>
-#include <dropslot/lambda/base64.hpp>
 #include <dropslot/lambda/event.hpp>
+#include <dropslot/util/codec.hpp>
 
 #include "fuzz_check.hpp"
 
@@ -80,7 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto* b64 = o.if_contains("isBase64Encoded");
   std::string decoded(body->as_string());
   if (b64 && b64->is_bool() && b64->as_bool()) {
-    auto d = lambda::base64_decode(body->as_string());
+    auto d = util::base64_decode(body->as_string());
     FUZZ_CHECK(d.has_value());
     decoded = *d;
   }

@@ -91,7 +91,7 @@ void parse_mode(FuzzedDataProvider& in) {
     if (c.op == kind::starts_with) FUZZ_CHECK(actual ? actual->starts_with(c.value) : c.value.empty());
   }
   for (const auto& f : form) {
-    const std::string name = sigv4::detail::lower(f.name);
+    const std::string name = util::ascii_lower(f.name);
     if (exempt(name)) continue;
     bool covered = false;
     for (const auto& c : p->conditions) covered |= c.op != kind::content_length_range && c.field == name;
@@ -139,12 +139,12 @@ void inject_mode(FuzzedDataProvider& in) {
   else
     FUZZ_CHECK(same(p->conditions[1], {kind::eq, "key", req.key, 0, 0}));
   for (std::size_t i = 0; i < req.fields.size(); ++i)
-    FUZZ_CHECK(same(p->conditions[2 + i], {kind::eq, sigv4::detail::lower(req.fields[i].name), req.fields[i].value, 0, 0}));
+    FUZZ_CHECK(same(p->conditions[2 + i], {kind::eq, util::ascii_lower(req.fields[i].name), req.fields[i].value, 0, 0}));
   // The base64 policy field is the signed JSON.
   for (const auto& f : form->fields)
     if (f.name == "policy") {
-      std::string decoded;
-      FUZZ_CHECK(sigv4::base64_decode(f.value, decoded) && decoded == form->policy_json);
+      const auto decoded = util::base64_decode(f.value);
+      FUZZ_CHECK(decoded && *decoded == form->policy_json);
     }
 
   // The issued form passes its own policy; another bucket, key or field value does not.

@@ -21,7 +21,9 @@ bool match_template(std::string_view tmpl, std::string_view path, route_params& 
     if (t.size() >= 2 && t.front() == '{' && t.back() == '}') {
       if (p.empty()) return false;
       // Decoded, so "%2e%2e" arrives as ".." and the job-id check refuses it.
-      params.add(t.substr(1, t.size() - 2), http::percent_decode(p));
+      auto decoded = util::percent_decode(p);
+      if (!decoded) return false;  // a bad escape names no resource
+      params.add(t.substr(1, t.size() - 2), std::move(*decoded));
     } else if (t != p) {
       return false;
     }

@@ -5,10 +5,13 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <dropslot/util/codec.hpp>
 
 #include <cerrno>
 #include <cstdio>
+#include <array>
 #include <random>
+#include <span>
 
 namespace dropslot::http {
 
@@ -71,11 +74,13 @@ std::string new_request_id() {
     std::random_device rd;
     return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
   }()};
-  static constexpr char hex[] = "0123456789abcdef";
   std::uint64_t v = rng();
-  std::string id(16, '0');
-  for (int i = 15; i >= 0; --i, v >>= 4) id[static_cast<std::size_t>(i)] = hex[v & 0xf];
-  return id;
+  std::array<std::uint8_t, 8> bytes{};
+  for (auto& b : bytes) {
+    b = static_cast<std::uint8_t>(v >> 56);
+    v <<= 8;
+  }
+  return util::hex_encode(std::span<const std::uint8_t>(bytes));
 }
 
 }  // namespace dropslot::http

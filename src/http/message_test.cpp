@@ -29,6 +29,15 @@ TEST(Request, QueryParamsAndCookies) {
   EXPECT_FALSE(r.cookie("dropslot"));
 }
 
+TEST(Request, QueryWithABadEscapeHasNoParameters) {
+  request r;
+  r.query = "job=J1&x=%zz";
+  EXPECT_FALSE(r.query_param("job"));
+  r.query = "job=J%31&x=a+b";
+  EXPECT_EQ(r.query_param("job"), "J1");
+  EXPECT_EQ(r.query_param("x"), "a b");
+}
+
 TEST(PercentDecode, KeepsInvalidEscapes) {
   EXPECT_EQ(percent_decode("%2e%2E/%zz%4"), "../%zz%4");
   EXPECT_EQ(percent_decode("a+b", true), "a b");

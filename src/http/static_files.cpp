@@ -55,7 +55,9 @@ std::string_view extension_of(std::string_view name) {
 // backslashes (a separator on other systems), NUL, and dot files (.git, .env).
 // The check runs on the decoded text, so %2e%2e and %2f cannot hide a segment.
 std::optional<std::string> safe_relative(std::string_view raw) {
-  std::string decoded = percent_decode(raw);
+  const std::optional<std::string> decoded_or = util::percent_decode(raw);
+  if (!decoded_or) return std::nullopt;
+  const std::string& decoded = *decoded_or;
   if (decoded.find('\0') != std::string::npos || decoded.find('\\') != std::string::npos) return std::nullopt;
   std::string rel;
   std::string_view rest = decoded;

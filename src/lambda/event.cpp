@@ -1,8 +1,8 @@
 // API Gateway proxy event (payload 1.0 and 2.0) -> http::request.
 #include <boost/json.hpp>
 
-#include "dropslot/lambda/base64.hpp"
 #include "dropslot/lambda/event.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::lambda {
 
@@ -89,7 +89,7 @@ result<void> read_body(const json::object& event, http::request& req) {
     req.body = std::string(body->get_string());
     return {};
   }
-  auto decoded = base64_decode(body->get_string());
+  auto decoded = util::base64_decode(body->get_string());
   if (!decoded) return fail(lambda_errc::bad_base64);
   req.body = std::move(*decoded);
   return {};

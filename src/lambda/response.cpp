@@ -5,21 +5,14 @@
 
 #include <boost/json.hpp>
 
-#include "dropslot/lambda/base64.hpp"
 #include "dropslot/lambda/event.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::lambda {
 
 namespace json = boost::json;
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 // Headers grouped by name (case-insensitively, first spelling wins), in order.
 struct header_group {
@@ -46,7 +39,7 @@ bool body_is_text(const http::headers& headers, std::string_view body) {
   if (body.empty()) return true;
   auto type = headers.get("content-type");
   if (!type) return false;
-  std::string t = lower(type->substr(0, type->find(';')));
+  std::string t = util::ascii_lower(type->substr(0, type->find(';')));
   bool textual = t.starts_with("text/") || t == "application/json" || t.ends_with("+json") || t == "application/xml" ||
                  t.ends_with("+xml") || t == "application/javascript" || t == "application/x-www-form-urlencoded";
   return textual && http::valid_utf8(body);
@@ -92,7 +85,7 @@ std::string format_response(const http::response& res, payload_format format) {
     out["body"] = res.body;
     out["isBase64Encoded"] = false;
   } else {
-    out["body"] = base64_encode(res.body);
+    out["body"] = util::base64_encode(res.body);
     out["isBase64Encoded"] = true;
   }
   return json::serialize(out);

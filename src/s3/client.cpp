@@ -13,6 +13,7 @@
 #include "transport.hpp"
 #include "dropslot/sigv4/crypto.hpp"
 #include "dropslot/sigv4/signer.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::s3 {
 
@@ -150,7 +151,7 @@ std::string content_md5(std::string_view body) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(body.data(), body.size(), md, &len, EVP_md5(), nullptr);
-  return sigv4::base64_encode(std::string_view(reinterpret_cast<const char*>(md), len));
+  return util::base64_encode(std::string_view(reinterpret_cast<const char*>(md), len));
 }
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <dropslot/sigv4/post_policy.hpp>
+#include <dropslot/util/codec.hpp>
 
 namespace dropslot::s3 {
 namespace {
@@ -13,13 +14,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
 }
 
 // Builds credentials from the three strings of a source; `where` names the source
@@ -87,7 +81,7 @@ result<sigv4::credentials> parse_credentials_file(std::string_view text, std::st
     if (!in_section) continue;
     std::size_t eq = line.find('=');
     if (eq == std::string_view::npos) continue;  // e.g. a nested s3 = block line; not ours
-    std::string key = lower(trim(line.substr(0, eq)));
+    std::string key = util::ascii_lower(trim(line.substr(0, eq)));
     std::string value(trim(line.substr(eq + 1)));
     if (value.empty()) continue;
     if (key == "aws_access_key_id") id = value;

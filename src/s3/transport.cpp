@@ -4,7 +4,6 @@
 
 #include <strings.h>
 
-#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -13,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "dropslot/s3/error.hpp"
+#include "dropslot/util/codec.hpp"
 #include "dropslot/util/shared_library.hpp"
 
 namespace dropslot::s3::detail {
@@ -75,8 +75,7 @@ size_t on_header(char* ptr, size_t size, size_t n, void* user) {
   }
   auto colon = line.find(':');
   if (colon == std::string_view::npos) return size * n;
-  std::string name(line.substr(0, colon));
-  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string name = util::ascii_lower(line.substr(0, colon));
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);

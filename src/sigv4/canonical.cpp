@@ -33,29 +33,11 @@ void append_trimmed(std::string& out, std::string_view v) {
 
 }  // namespace
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 std::vector<canonical_header> canonicalize_headers(std::span<const header> headers) {
   std::vector<canonical_header> v;
   v.reserve(headers.size());
   for (const header& h : headers) {
-    canonical_header c{lower(h.name), {}};
+    canonical_header c{util::ascii_lower(h.name), {}};
     append_trimmed(c.value, h.value);
     v.push_back(std::move(c));
   }
@@ -179,37 +161,15 @@ std::string uri_encode(std::string_view s, bool keep_slash) {
   return out;
 }
 
-std::string uri_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
-}
+std::string uri_decode(std::string_view s) { return util::percent_decode_lenient(s); }
 
 std::vector<query_param> parse_query(std::string_view raw) {
+  // '+' is a plus here, not a space: SigV4 signs "a+b" as "a%2Bb". A stray '%' stays
+  // literal (S3 signs what it was sent), so the strict split cannot fail.
+  auto pairs = util::parse_query(util::escape_stray_percents(raw), /*plus_is_space=*/false).value();
   std::vector<query_param> out;
-  while (!raw.empty()) {
-    std::size_t amp = raw.find('&');
-    std::string_view part = raw.substr(0, amp);
-    raw = amp == std::string_view::npos ? std::string_view{} : raw.substr(amp + 1);
-    if (part.empty()) continue;
-    std::size_t eq = part.find('=');
-    if (eq == std::string_view::npos) {
-      out.push_back({uri_decode(part), {}});
-    } else {
-      out.push_back({uri_decode(part.substr(0, eq)), uri_decode(part.substr(eq + 1))});
-    }
-  }
+  out.reserve(pairs.size());
+  for (util::query_pair& p : pairs) out.push_back({std::move(p.name), std::move(p.value)});
   return out;
 }
 
@@ -263,8 +223,8 @@ void detail::append_canonical_uri(std::string& out, std::string_view raw, uri_ru
   }
   for (std::size_t i = 0; i < raw.size(); ++i) {
     char c = raw[i];
-    if (c == '%' && i + 2 < raw.size() && hex_value(raw[i + 1]) >= 0 && hex_value(raw[i + 2]) >= 0) {
-      c = static_cast<char>(hex_value(raw[i + 1]) * 16 + hex_value(raw[i + 2]));
+    if (c == '%' && i + 2 < raw.size() && util::hex_digit_value(raw[i + 1]) >= 0 && util::hex_digit_value(raw[i + 2]) >= 0) {
+      c = static_cast<char>(util::hex_digit_value(raw[i + 1]) * 16 + util::hex_digit_value(raw[i + 2]));
       i += 2;
     }
     append_uri_encoded(out, std::string_view(&c, 1), true);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <dropslot/sigv4/signer.hpp>
+#include <dropslot/util/codec.hpp>
 
 namespace dropslot::sigv4::detail {
 
@@ -48,13 +49,6 @@ inline char* uri_encode_to(char* p, std::string_view s, bool keep_slash) {
   return p;
 }
 
-/// The value of a hex digit, or -1.
-inline int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 /// 64 lower-case hex digits: a SHA-256 payload hash or a signature as SigV4 writes them.
 inline bool is_lower_hex64(std::string_view s) {
@@ -66,7 +60,6 @@ inline bool is_lower_hex64(std::string_view s) {
 
 inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
-inline char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 /// A header after canonicalisation: lower-case name, trimmed value with inner
 /// runs of whitespace collapsed; repeated names merged with ',' in arrival order.
@@ -78,9 +71,8 @@ struct canonical_header {
 /// Canonicalises and sorts `headers` (merging repeats). Stable, so merged values keep order.
 std::vector<canonical_header> canonicalize_headers(std::span<const header> headers);
 
-/// Lower-cases ASCII.
-std::string lower(std::string_view s);
-bool iequals(std::string_view a, std::string_view b) noexcept;
+/// ASCII case folding is util/codec.hpp's.
+using util::iequals;
 
 /// An encoded query parameter, ready to sort.
 struct encoded_param {

@@ -11,7 +11,6 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
-#include <array>
 #include <atomic>
 #include <cstring>
 #include <stdexcept>
@@ -177,61 +176,9 @@ digest hmac_sha256(std::string_view key, std::string_view message) {
                      message);
 }
 
-// ---- encodings ----
-
-namespace {
-// Two lower-case hex digits per byte value, so a digest is written with one table
-// load per byte instead of two shifts, masks and loads (the presign hot path).
-constexpr std::array<char, 512> hex_pairs = [] {
-  constexpr char digits[] = "0123456789abcdef";
-  std::array<char, 512> t{};
-  for (int b = 0; b < 256; ++b) {
-    t[static_cast<std::size_t>(2 * b)] = digits[b >> 4];
-    t[static_cast<std::size_t>(2 * b + 1)] = digits[b & 0x0f];
-  }
-  return t;
-}();
-}  // namespace
-
-void hex_to(char* out, std::span<const std::uint8_t> bytes) noexcept {
-  for (std::size_t i = 0; i < bytes.size(); ++i) std::memcpy(out + 2 * i, &hex_pairs[2 * std::size_t{bytes[i]}], 2);
-}
-
-std::string hex(std::span<const std::uint8_t> bytes) {
-  std::string out(bytes.size() * 2, '\0');
-  hex_to(out.data(), bytes);
-  return out;
-}
-
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
-  // Length is not secret (signatures are fixed-size hex); the content is.
   if (a.size() != b.size()) return false;
-  volatile unsigned char acc = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) acc = acc | static_cast<unsigned char>(a[i] ^ b[i]);
-  return acc == 0;
-}
-
-std::string base64_encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  if (n < 0) openssl_failed("EVP_EncodeBlock");
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-bool base64_decode(std::string_view text, std::string& out) {
-  if (text.size() % 4 != 0) return false;
-  out.assign(3 * (text.size() / 4) + 1, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return false;
-  // EVP_DecodeBlock counts padding as zero bytes; drop them.
-  std::size_t len = static_cast<std::size_t>(n);
-  if (!text.empty() && text.back() == '=') --len;
-  if (text.size() >= 2 && text[text.size() - 2] == '=') --len;
-  out.resize(len);
-  return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace dropslot::sigv4

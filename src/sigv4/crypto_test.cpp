@@ -66,17 +66,6 @@ TEST(crypto, constant_time_equal) {
   EXPECT_TRUE(constant_time_equal("", ""));
 }
 
-TEST(crypto, base64_round_trip) {
-  for (std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar"}) {
-    std::string out;
-    ASSERT_TRUE(base64_decode(base64_encode(s), out));
-    EXPECT_EQ(out, s);
-  }
-  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
-  std::string out;
-  EXPECT_FALSE(base64_decode("abc", out));
-  EXPECT_FALSE(base64_decode("ab!d", out));
-}
 
 TEST(key_cache, reuses_keys_per_tuple_and_is_thread_safe) {
   key_cache cache(16);

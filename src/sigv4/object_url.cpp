@@ -43,12 +43,12 @@ result<void> address_object_into(object_address& a, std::string_view endpoint, s
     std::size_t sep = endpoint.find("://");
     if (sep == std::string_view::npos || sep == 0)
       return fail(sigv4_errc::invalid_argument, "endpoint must look like https://host[:port]");
-    a.scheme = lower(endpoint.substr(0, sep));
+    a.scheme = util::ascii_lower(endpoint.substr(0, sep));
     if (a.scheme != "http" && a.scheme != "https")
       return fail(sigv4_errc::invalid_argument, "endpoint scheme must be http or https");
     std::string_view rest = endpoint.substr(sep + 3);
     std::size_t slash = rest.find('/');
-    a.host = lower(rest.substr(0, slash));
+    a.host = util::ascii_lower(rest.substr(0, slash));
     if (slash != std::string_view::npos) base_path = std::string(rest.substr(slash));
     while (!base_path.empty() && base_path.back() == '/') base_path.pop_back();
     if (a.host.empty() || a.host.find_first_of("?#@ ") != std::string::npos)

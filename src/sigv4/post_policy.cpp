@@ -11,7 +11,6 @@ namespace {
 
 namespace json = boost::json;
 using detail::iequals;
-using detail::lower;
 
 std::string iso8601(std::chrono::sys_seconds t) {
   std::string d = amz_date(t);  // YYYYMMDDTHHMMSSZ
@@ -56,7 +55,7 @@ std::optional<std::uint64_t> as_size(const json::value& v) {
 
 std::string field_name(std::string_view dollar_name) {
   if (!dollar_name.empty() && dollar_name.front() == '$') dollar_name.remove_prefix(1);
-  return lower(dollar_name);
+  return util::ascii_lower(dollar_name);
 }
 
 const form_field* find_field(std::span<const form_field> fields, std::string_view name) {
@@ -143,7 +142,7 @@ result<post_policy> parse_post_policy(std::string_view text) {
     if (!c.is_array() || c.as_array().size() != 3 || !c.as_array()[0].is_string())
       return fail(sigv4_errc::malformed_policy, "a condition must be an object or a 3-element array");
     const json::array& a = c.as_array();
-    std::string op = lower(a[0].as_string());
+    std::string op = util::ascii_lower(a[0].as_string());
     if (op == "content-length-range") {
       auto lo = as_size(a[1]), hi = as_size(a[2]);
       if (!lo || !hi || *lo > *hi) return fail(sigv4_errc::malformed_policy, "bad content-length-range");
@@ -192,7 +191,7 @@ result<post_form> presign_post(const post_presign& in, key_cache* cache) {
   } else {
     p.conditions.push_back({k::eq, "key", in.key, 0, 0});
   }
-  for (const form_field& f : in.fields) p.conditions.push_back({k::eq, lower(f.name), f.value, 0, 0});
+  for (const form_field& f : in.fields) p.conditions.push_back({k::eq, util::ascii_lower(f.name), f.value, 0, 0});
   for (const policy_condition& c : in.conditions) p.conditions.push_back(c);
   p.conditions.push_back({k::eq, "x-amz-algorithm", std::string(algorithm), 0, 0});
   p.conditions.push_back({k::eq, "x-amz-credential", credential, 0, 0});
@@ -202,7 +201,7 @@ result<post_form> presign_post(const post_presign& in, key_cache* cache) {
 
   post_form out;
   out.policy_json = post_policy_json(p);
-  const std::string policy_b64 = base64_encode(out.policy_json);
+  const std::string policy_b64 = util::base64_encode(out.policy_json);
   std::shared_ptr<const signing_key> key =
       cache ? cache->get(in.credentials.secret, std::string_view(date).substr(0, 8), in.region, "s3")
             : std::make_shared<const signing_key>(
@@ -244,7 +243,7 @@ result<void> check_post_form(const post_policy& p, std::string_view bucket, std:
   // Every submitted field must be covered by a condition (AWS's rule), so a form
   // cannot smuggle in e.g. an x-amz-acl the policy never allowed.
   for (const form_field& f : fields) {
-    std::string n = lower(f.name);
+    std::string n = util::ascii_lower(f.name);
     if (n == "policy" || n == "x-amz-signature" || n == "file" || n.starts_with("x-ignore-")) continue;
     bool covered = false;
     for (const policy_condition& c : p.conditions)

@@ -137,7 +137,7 @@ void sort_headers(presign_scratch& s, std::span<const header> headers, std::stri
     // Locals: a store through char* may alias h.name, which would be reloaded per byte.
     const char* name = h.name.data();
     const std::size_t n = h.name.size();
-    for (std::size_t i = 0; i < n; ++i) p[i] = lower_ascii(name[i]);
+    for (std::size_t i = 0; i < n; ++i) p[i] = util::ascii_lower(name[i]);
     s.headers.push_back({std::string_view(p, n), h.value});
     p += n;
   }

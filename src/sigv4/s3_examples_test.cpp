@@ -6,6 +6,7 @@
 
 #include <dropslot/sigv4/post_policy.hpp>
 #include <dropslot/sigv4/signer.hpp>
+#include <dropslot/util/codec.hpp>
 #include <dropslot/sigv4/streaming.hpp>
 #include <dropslot/sigv4/verify.hpp>
 
@@ -50,7 +51,7 @@ TEST_P(header_example, signs_and_verifies) {
   signing_request r;
   r.method = str(in.at("method"));
   // Sign from the raw key so the S3 encoding is exercised ("test$file.text" -> "%24").
-  r.path = uri_decode(str(in.at("canonical_uri")));
+  r.path = util::percent_decode(str(in.at("canonical_uri"))).value();
   r.query = parse_query(str(in.at("canonical_query_string")));
   for (const auto& h : in.at("headers_to_sign_lowercase_sorted").as_array()) {
     std::string n = str(h.as_array()[0]);
@@ -145,10 +146,10 @@ TEST(s3_example, post_policy_browser_upload) {
   const auto& want = ex.at("expected").as_object();
   credentials c = creds_of(in);
   const std::string b64 = str(want.at("policy_base64"));
-  std::string decoded;
-  ASSERT_TRUE(base64_decode(b64, decoded));
-  EXPECT_EQ(decoded, str(in.at("policy_document_utf8")));
-  EXPECT_EQ(base64_encode(decoded), b64);
+  const auto decoded = util::base64_decode(b64);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(*decoded, str(in.at("policy_document_utf8")));
+  EXPECT_EQ(util::base64_encode(*decoded), b64);
 
   auto key = derive_signing_key(c.secret, "20151229", "us-east-1", "s3");
   EXPECT_EQ(hex(key.bytes()), str(ex.at("derived_values_not_published_by_aws").at("signing_key_hex")));

@@ -1,6 +1,6 @@
 #include <dropslot/sigv4/streaming.hpp>
+#include <dropslot/util/codec.hpp>
 
-#include <cctype>
 
 namespace dropslot::sigv4 {
 
@@ -30,7 +30,7 @@ std::string chunk_signature(const signing_key& key, std::string_view amz_date, s
 std::string canonical_trailer(std::span<const header> trailers) {
   std::string s;
   for (const header& h : trailers) {
-    for (char c : h.name) s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    s += util::ascii_lower(h.name);
     s += ':';
     s += h.value;
     s += '\n';

@@ -8,6 +8,7 @@
 #include <set>
 
 #include <dropslot/sigv4/signer.hpp>
+#include <dropslot/util/codec.hpp>
 
 #include "test_files.hpp"
 
@@ -178,12 +179,12 @@ TEST_P(sigv4_suite, header_signing_stages) {
       std::multiset<std::string> want_l, got_l;
       for (auto s : want) want_l.insert(s.substr(0, s.find(':')) == "" ? s : [&] {
         std::string n = s.substr(0, s.find(':'));
-        std::transform(n.begin(), n.end(), n.begin(), ::tolower);
+        util::ascii_lower_in_place(n);
         return n + s.substr(s.find(':'));
       }());
       for (auto s : got) got_l.insert([&] {
         std::string n = s.substr(0, s.find(':'));
-        std::transform(n.begin(), n.end(), n.begin(), ::tolower);
+        util::ascii_lower_in_place(n);
         return n + s.substr(s.find(':'));
       }());
       EXPECT_EQ(got_l, want_l);

@@ -230,7 +230,7 @@ verify_result<verified_request> verifier::verify(std::string_view method, std::s
   }
   for (const header& h : headers) {
     if (h.name.size() >= 6 && iequals(std::string_view(h.name).substr(0, 6), "x-amz-") &&
-        !std::binary_search(names->begin(), names->end(), detail::lower(h.name)))
+        !std::binary_search(names->begin(), names->end(), util::ascii_lower(h.name)))
       return reject(sigv4_errc::unsigned_amz_header, h.name);
   }
 
@@ -301,9 +301,9 @@ verify_result<verified_post> verifier::verify_post_policy(std::string_view polic
   if (!constant_time_equal(computed, signature))
     return unexpected<verify_error>(
         verify_error{make_error_code(sigv4_errc::signature_mismatch), {}, {}, std::string(policy_b64)});
-  std::string text;
-  if (!base64_decode(policy_b64, text)) return reject(sigv4_errc::malformed_policy, "policy is not base64");
-  auto policy = parse_post_policy(text);
+  auto text = util::base64_decode(policy_b64);
+  if (!text) return reject(sigv4_errc::malformed_policy, "policy is not base64");
+  auto policy = parse_post_policy(*text);
   if (!policy) return reject(sigv4_errc::malformed_policy, policy.error().detail);
   if (now > policy->expiration) return reject(sigv4_errc::policy_expired);
   return verified_post{access_key_id(cred->access_key), std::move(*policy)};

@@ -124,6 +124,22 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
   return pct->decode(opts);
 }
 
+std::string escape_stray_percents(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    out += text[i];
+    if (text[i] == '%' && !(i + 2 < text.size() && hex_digit_value(text[i + 1]) >= 0 && hex_digit_value(text[i + 2]) >= 0))
+      out += "25";
+  }
+  return out;
+}
+
+std::string percent_decode_lenient(std::string_view text, bool plus_is_space) {
+  if (auto strict = percent_decode(text, plus_is_space)) return std::move(*strict);
+  return percent_decode(escape_stray_percents(text), plus_is_space).value();
+}
+
 std::optional<std::vector<query_pair>> parse_query(std::string_view raw, bool plus_is_space) {
   // Split by hand, decode with Boost.URL: boost::urls::parse_query would also refuse
   // characters RFC 3986 leaves out of a query (raw UTF-8, '{', '"'), which real clients

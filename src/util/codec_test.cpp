@@ -53,6 +53,10 @@ TEST(codec, base64_decode_is_strict) {
   EXPECT_EQ(base64_decode("Zh=="), std::nullopt);  // non-zero bits under the padding
   EXPECT_EQ(base64_decode("Zm9="), std::nullopt);
   EXPECT_EQ(base64_decode(std::string_view("Zm\0v", 4)), std::nullopt);
+  EXPECT_EQ(base64_decode("Hello from Lambda!"), std::nullopt);  // a Lambda body that is not base64
+  EXPECT_EQ(base64_decode("Zm9vY==="), std::nullopt);
+  EXPECT_EQ(base64_decode("===="), std::nullopt);
+  EXPECT_EQ(base64_decode("Zg=a"), std::nullopt);
 }
 
 TEST(codec, hex_rfc4648_vectors) {
@@ -89,6 +93,14 @@ TEST(codec, percent_decode) {
   EXPECT_EQ(percent_decode("%4"), std::nullopt);
   EXPECT_EQ(percent_decode("a%"), std::nullopt);
   EXPECT_EQ(percent_decode("%25zz"), "%zz");  // decoded once, not twice
+}
+
+TEST(codec, percent_decode_lenient_keeps_stray_percents) {
+  EXPECT_EQ(escape_stray_percents("%2e%zz%4%"), "%2e%25zz%254%25");
+  EXPECT_EQ(percent_decode_lenient("%2e%2E/%zz%4"), "../%zz%4");
+  EXPECT_EQ(percent_decode_lenient("a+b%"), "a+b%");
+  EXPECT_EQ(percent_decode_lenient("a+b%", true), "a b%");
+  EXPECT_EQ(percent_decode_lenient("%41%2541"), "A%41");
 }
 
 TEST(codec, parse_query) {

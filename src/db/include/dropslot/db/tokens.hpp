@@ -12,7 +12,6 @@ std::string random_token();
 /// The stored form of a token or code: lowercase hex SHA-256 (64 characters).
 std::string hash_token(std::string_view token);
 
-/// Compares two strings in constant time for equal lengths (CRYPTO_memcmp).
-bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
+// Comparing a secret: sigv4::constant_time_equal (the one CRYPTO_memcmp wrapper).
 
 }  // namespace dropslot::db

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include <dropslot/util/codec.hpp>
 #include <dropslot/util/utf8.hpp>
 
 namespace dropslot::http {
@@ -41,8 +42,8 @@ class headers {
   std::vector<field> fields_;
 };
 
-/// Case-insensitive ASCII comparison for header names.
-bool iequals(std::string_view a, std::string_view b) noexcept;
+/// Case-insensitive ASCII comparison for header names (util/codec.hpp's).
+using util::iequals;
 
 /// One HTTP request as a handler sees it. `path` is the raw, still percent-encoded
 /// path of the target; `query` the raw text after '?', without it.
@@ -70,8 +71,10 @@ struct response {
 };
 
 /// Percent-decodes `s` (and '+' as space when `plus_is_space`). Invalid escapes
-/// are kept literally.
-std::string percent_decode(std::string_view s, bool plus_is_space = false);
+/// are kept literally (util::percent_decode_lenient; util::percent_decode refuses them).
+inline std::string percent_decode(std::string_view s, bool plus_is_space = false) {
+  return util::percent_decode_lenient(s, plus_is_space);
+}
 
 /// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
 /// S3 keys and JSON text must be; the store and the Lambda adapter both ask.

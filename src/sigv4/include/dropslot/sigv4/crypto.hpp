@@ -1,5 +1,6 @@
 #pragma once
-// All of sigv4's cryptography: SHA-256, HMAC-SHA256, hex, constant-time compare.
+// All of sigv4's cryptography: SHA-256, HMAC-SHA256, constant-time compare (hex and
+// base64 are util/codec.hpp's).
 //
 // OpenSSL 3 looks an algorithm up by name on every one-shot EVP call (SHA256(),
 // HMAC()) and allocates when it copies an EVP_MD_CTX, which costs more than hashing
@@ -14,6 +15,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+
+#include <dropslot/util/codec.hpp>
 
 namespace dropslot::sigv4 {
 
@@ -93,17 +96,14 @@ class hmac_sha256_key {
 };
 
 /// Writes the lower-case hex of bytes to out (2 * bytes.size() chars, no terminator).
-void hex_to(char* out, std::span<const std::uint8_t> bytes) noexcept;
-/// Lower-case hex of bytes.
-std::string hex(std::span<const std::uint8_t> bytes);
-inline std::string hex(const digest& d) { return hex(std::span<const std::uint8_t>(d)); }
+inline void hex_to(char* out, std::span<const std::uint8_t> bytes) noexcept { util::hex_encode_to(out, bytes); }
+/// Lower-case hex of a digest (util::hex_encode for other bytes).
+inline std::string hex(const digest& d) { return util::hex_encode(std::span<const std::uint8_t>(d)); }
 
-/// Equality whose running time depends only on the lengths, not on where the
-/// inputs differ (signatures, tokens).
+/// The one comparison for secrets, MACs and tokens in dropslot (signatures, session
+/// and API tokens, login codes): OpenSSL's CRYPTO_memcmp, whose running time depends
+/// only on the length, not on where the inputs differ. Different lengths compare
+/// unequal at once: a length is not secret (signatures and token hashes are fixed-size hex).
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
-
-/// Standard base64 (with padding) of bytes, and its inverse (false on bad input).
-std::string base64_encode(std::string_view bytes);
-bool base64_decode(std::string_view text, std::string& out);
 
 }  // namespace dropslot::sigv4

@@ -54,6 +54,14 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 /// query strings write it). Strict: a '%' not followed by two hex digits is nullopt.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space = false);
 
+/// `text` with every '%' that is not followed by two hex digits written as "%25", so
+/// that decoding it keeps that '%' literal: the lenient decoding S3-facing code has
+/// always done (percent_decode_lenient; parse_query over it).
+std::string escape_stray_percents(std::string_view text);
+
+/// percent_decode, but a '%' not followed by two hex digits stays literal.
+std::string percent_decode_lenient(std::string_view text, bool plus_is_space = false);
+
 /// One query parameter, decoded. `has_value` is false for "name" (no '=').
 struct query_pair {
   std::string name;
