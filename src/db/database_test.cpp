@@ -655,5 +655,156 @@ TEST_P(database_test, seed_demo_is_idempotent) {
   EXPECT_EQ(db_->list_customers()->size(), 1u);
 }
 
+// --- client_id: a retried upload-url never makes a second photo (issue 15) --------
+
+upload_request upload_with_id(const std::string& job_id, customer_id c, const std::string& client_id) {
+  auto r = upload_for(job_id, c);
+  r.client_id = client_id;
+  return r;
+}
+
+TEST_P(database_test, client_id_same_id_gets_the_same_slot_again) {
+  customer_id a = add_customer(*db_, "a@example.com");
+  add_job(*db_, a, "j1");
+  auto first = db_->allocate_upload(upload_with_id("j1", a, "p-1"), t0);
+  ASSERT_TRUE(first) << first.error().message();
+  EXPECT_EQ(first->key, "jobs/j1/photo-001.jpg");
+  EXPECT_FALSE(first->reused);
+  auto again = db_->allocate_upload(upload_with_id("j1", a, "p-1"), t0 + 60s);
+  ASSERT_TRUE(again) << again.error().message();
+  EXPECT_EQ(again->number, first->number);
+  EXPECT_EQ(again->key, first->key);
+  EXPECT_TRUE(again->reused);
+  // The retry took no photo of its own.
+  EXPECT_EQ((*db_->get_job("j1", a))->photo_count, 1);
+}
+
+TEST_P(database_test, client_id_different_ids_and_no_id_get_different_numbers) {
+  customer_id a = add_customer(*db_, "a@example.com");
+  add_job(*db_, a, "j1");
+  add_job(*db_, a, "j2");
+  std::set<std::string> keys;
+  for (const char* id : {"p-1", "p-2", "P_1"}) {
+    auto r = db_->allocate_upload(upload_with_id("j1", a, id), t0);
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_FALSE(r->reused) << id;
+    keys.insert(r->key);
+  }
+  for (int i = 0; i < 2; ++i) {  // no id: a new number every time, as before
+    auto r = db_->allocate_upload(upload_for("j1", a), t0);
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(r->reused);
+    keys.insert(r->key);
+  }
+  EXPECT_EQ(keys.size(), 5u);
+  // An id is per job: the same id in another job is another photo.
+  auto other = db_->allocate_upload(upload_with_id("j2", a, "p-1"), t0);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->key, "jobs/j2/photo-001.jpg");
+  EXPECT_FALSE(other->reused);
+}
+
+TEST_P(database_test, client_id_reuse_does_not_count_against_max_photos) {
+  customer_id a = add_customer(*db_, "a@example.com");
+  add_job(*db_, a, "j1");
+  auto capped = [&](const std::string& id) {
+    auto r = upload_with_id("j1", a, id);
+    r.max_photos = 2;
+    return db_->allocate_upload(r, t0);
+  };
+  ASSERT_TRUE(capped("a"));
+  ASSERT_TRUE(capped("b"));
+  auto retry = capped("a");  // the job is full, but this photo is already in it
+  ASSERT_TRUE(retry) << retry.error().message();
+  EXPECT_TRUE(retry->reused);
+  EXPECT_EQ(retry->number, 1);
+  auto third = capped("c");
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().code, db_errc::limit_reached);
+}
+
+TEST_P(database_test, client_id_of_someone_elses_job_is_not_found) {
+  customer_id a = add_customer(*db_, "a@example.com");
+  customer_id b = add_customer(*db_, "b@example.com");
+  add_job(*db_, a, "j1");
+  ASSERT_TRUE(db_->allocate_upload(upload_with_id("j1", a, "p-1"), t0));
+  // B names A's job with A's photo ID: no slot, and no hint that the ID exists.
+  auto stolen = db_->allocate_upload(upload_with_id("j1", b, "p-1"), t0);
+  ASSERT_FALSE(stolen);
+  EXPECT_EQ(stolen.error().code, db_errc::not_found);
+}
+
+TEST_P(database_test, client_id_that_breaks_the_pattern_is_invalid) {
+  customer_id a = add_customer(*db_, "a@example.com");
+  add_job(*db_, a, "j1");
+  for (const std::string& bad :
+       std::vector<std::string>{"", "a/b", "a b", "x.jpg", std::string(65, 'p'), "caf\xc3\xa9", std::string("a\0b", 3)}) {
+    auto r = db_->allocate_upload(upload_with_id("j1", a, bad), t0);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, db_errc::invalid_argument) << bad;
+  }
+  ASSERT_TRUE(db_->allocate_upload(upload_with_id("j1", a, std::string(64, 'p')), t0));
+  EXPECT_EQ((*db_->get_job("j1", a))->photo_count, 1);  // the refused ones took no number
+}
+
+TEST_P(database_test, client_id_concurrent_requests_with_one_id_get_one_slot) {
+  customer_id a = add_customer(*db_, "a@example.com");
+  add_job(*db_, a, "race");
+  auto second_handle = reopen();  // another process's connections compete too
+  ASSERT_TRUE(second_handle);
+  constexpr int n = 24;
+  std::vector<std::optional<result<upload_slot>>> got(n);
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i)
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      database& d = (i % 2) ? *second_handle : *db_;
+      got[i] = d.allocate_upload(upload_with_id("race", a, "same-photo"), t0);
+    });
+  go = true;
+  for (auto& t : threads) t.join();
+  std::set<std::string> keys;
+  int fresh = 0;
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE(*got[i]) << i << ": " << (*got[i]).error().message();
+    keys.insert((*got[i])->key);
+    fresh += (*got[i])->reused ? 0 : 1;
+  }
+  EXPECT_EQ(keys.size(), 1u);
+  EXPECT_EQ(fresh, 1);  // exactly one request made the slot; the others found it
+}
+
+TEST_P(database_test, client_id_repeated_within_one_queued_batch_gets_one_slot) {
+  customer_id a = add_customer(*db_, "a@example.com");
+  add_job(*db_, a, "batch");
+  constexpr std::size_t n = 12;
+  async_answers got(n);
+  {
+    batch_gate gate;
+    // Every third request names the same photo; the others each their own.
+    queue_behind_gate(*db_, gate, got, n, [&](std::size_t i) {
+      return upload_with_id("batch", a, i % 3 == 0 ? "same" : "own-" + std::to_string(i));
+    });
+  }
+  ASSERT_TRUE(got.wait_all());
+  std::set<std::string> same_keys, all_keys;
+  int fresh_same = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto r = got.answer(i);
+    ASSERT_TRUE(r && *r) << i << ": " << (r ? (*r).error().message() : "no answer");
+    all_keys.insert((*r)->key);
+    if (i % 3 == 0) {
+      same_keys.insert((*r)->key);
+      fresh_same += (*r)->reused ? 0 : 1;
+    } else {
+      EXPECT_FALSE((*r)->reused) << i;
+    }
+  }
+  EXPECT_EQ(same_keys.size(), 1u);
+  EXPECT_EQ(fresh_same, 1);
+  EXPECT_EQ(all_keys.size(), n - n / 3 + 1);
+}
+
 }  // namespace
 }  // namespace dropslot::db::testing

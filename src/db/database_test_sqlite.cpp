@@ -36,7 +36,10 @@ TEST(sqlite_migrations, a_file_at_version_1_is_brought_to_the_latest) {
     ASSERT_TRUE(d) << d.error().message();
   }
   // Make the file look as version 1 left it.
-  ASSERT_EQ(exec(path, "DROP TRIGGER uploads_take_number; DELETE FROM schema_migrations WHERE version > 1"), SQLITE_OK);
+  ASSERT_EQ(exec(path,
+                 "DROP TRIGGER uploads_take_number; DROP INDEX uploads_by_client_id; "
+                 "ALTER TABLE uploads DROP COLUMN client_id; DELETE FROM schema_migrations WHERE version > 1"),
+            SQLITE_OK);
 
   auto d = open_database(scratch.url());
   ASSERT_TRUE(d) << d.error().message();
@@ -58,6 +61,14 @@ TEST(sqlite_migrations, a_file_at_version_1_is_brought_to_the_latest) {
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_EQ(r->number, i);
   }
+  // Version 3's column and index are back: a photo ID keeps its slot.
+  u.client_id = "photo-a";
+  auto first = (*d)->allocate_upload(u, t0);
+  auto again = (*d)->allocate_upload(u, t0);
+  ASSERT_TRUE(first && again);
+  EXPECT_EQ(first->number, 3);
+  EXPECT_EQ(again->number, 3);
+  EXPECT_TRUE(again->reused);
 }
 
 // The wal-index header (sqlite.org/walformat.html): mxFrame, the last valid frame, at

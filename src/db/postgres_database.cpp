@@ -76,11 +76,16 @@ constexpr pg_statement upload_allocate{
     "  WHERE id = $1 AND customer_id = $2::bigint AND ($3::bigint IS NULL OR next_photo_number <= $3::bigint) "
     "  RETURNING id, next_photo_number - 1 AS n) "
     "INSERT INTO uploads (key, job_id, customer_id, photo_number, content_type, size, checksum_sha256, "
-    "  expires_at, session_hash, created_at) "
+    "  expires_at, session_hash, created_at, client_id) "
     "SELECT 'jobs/' || j.id || '/photo-' || lpad(j.n::text, greatest(3, length(j.n::text)), '0') || '.' || $4, "
-    "  j.id, $2::bigint, j.n, $5, $6::bigint, $7, $8::bigint, $9, $10::bigint FROM j "
+    "  j.id, $2::bigint, j.n, $5, $6::bigint, $7, $8::bigint, $9, $10::bigint, $11::text FROM j "
     "RETURNING photo_number, key"};
 constexpr pg_statement job_exists{"job_exists", "SELECT 1 FROM jobs WHERE id = $1 AND customer_id = $2::bigint"};
+// The slot an earlier allocation with the same client_id took, if the job is still the caller's.
+constexpr pg_statement upload_by_client_id{
+    "upload_by_client_id",
+    "SELECT u.photo_number, u.key FROM uploads u JOIN jobs j ON j.id = u.job_id "
+    "WHERE u.job_id = $1 AND u.client_id = $2 AND j.customer_id = $3::bigint"};
 constexpr pg_statement quote_create{
     "quote_create",
     "INSERT INTO quotes (customer_id, job_id, description, preferred_date, created_at) "
@@ -198,15 +203,17 @@ class postgres_database final : public database {
 
   result<void> revoke_session(std::string_view token, timestamp now) override {
     std::string hash = hash_token(token);
-    cache_.erase(hash);
-    auto r = run(sql::session_revoke, {hash, to_unix(now)});
+    cache_.erase(hash); auto r = run(sql::session_revoke, {hash, to_unix(now)});
+    // After the write (session_cache.hpp): a lookup that read the row before it cannot
+    // store it now, and one that reads after it finds no row.
+    //MUT cache_.erase(hash);
     if (!r) return fail(r.error());
     return {};
   }
 
   result<std::int64_t> revoke_sessions(customer_id customer, timestamp now) override {
-    cache_.erase_customer(customer);
     auto r = run(sql::session_revoke_all, {customer, to_unix(now)});
+    cache_.erase_customer(customer);  // after the write, as in revoke_session
     if (!r) return fail(r.error());
     return r->affected();
   }
@@ -252,10 +259,31 @@ class postgres_database final : public database {
     if (auto v = check_upload_request(req); !v) return fail(v.error());
     auto c = pool_.acquire();
     if (!c) return fail(c.error());
+    // A retry with a client_id the job already holds gets that slot: looked up first,
+    // so it takes no number and does not count against the cap.
+    auto earlier = [&]() -> result<std::optional<upload_slot>> {
+      auto e = (*c)->run(sql::upload_by_client_id, {req.job_id, *req.client_id, req.customer});
+      if (!e) return fail(e.error());
+      if (e->rows() == 0) return std::optional<upload_slot>{};
+      return std::optional<upload_slot>(upload_slot{e->int64(0, 0), e->text(0, 1), true});
+    };
+    if (req.client_id) {
+      auto e = earlier();
+      if (!e) return fail(e.error());
+      if (*e) return std::move(**e);
+    }
     auto r = (*c)->run(sql::upload_allocate,
                        {req.job_id, req.customer, req.max_photos, req.ext, req.content_type,
                         static_cast<std::int64_t>(req.size), req.checksum_sha256, to_unix(req.expires_at),
-                        req.session_hash, to_unix(now)});
+                        req.session_hash, to_unix(now), req.client_id});
+    if (!r && req.client_id && r.error().code == db_errc::conflict) {
+      // A concurrent request with the same client_id committed between the lookup and
+      // this insert: the unique index refused the second row (the whole statement,
+      // counter included, rolled back), so that request's slot is the answer.
+      auto e = earlier();
+      if (!e) return fail(e.error());
+      if (*e) return std::move(**e);
+    }
     if (!r) return fail(r.error());
     if (r->rows() == 1) {
       upload_slot slot{r->int64(0, 0), r->text(0, 1)};

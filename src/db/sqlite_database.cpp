@@ -161,22 +161,25 @@ class sqlite_database final : public database {
 
   result<void> revoke_session(std::string_view token, timestamp now) override {
     std::string hash = hash_token(token);
-    cache_.erase(hash);
     auto r = write([&](sqlite_connection& c) {
       return c.execute("UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL", hash,
                        to_unix(now));
     });
+    // After the write (session_cache.hpp): a lookup that read the row before it cannot
+    // store it now, and one that reads after it finds no row.
+    cache_.erase(hash);
     if (!r) return fail(r.error());
     return {};
   }
 
   result<std::int64_t> revoke_sessions(customer_id customer, timestamp now) override {
-    cache_.erase_customer(customer);
-    return write([&](sqlite_connection& c) {
+    auto r = write([&](sqlite_connection& c) {
       return c.execute("UPDATE sessions SET revoked_at = ?2 "
                        "WHERE customer_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
                        customer, to_unix(now));
     });
+    cache_.erase_customer(customer);  // after the write, as in revoke_session
+    return r;
   }
 
   // --- jobs --------------------------------------------------------------------------
@@ -357,18 +360,30 @@ class sqlite_database final : public database {
     // One statement: it reads the job's next number with the ownership and cap
     // checks, records the upload, and the uploads_take_number trigger moves the
     // counter on. printf('%03d') is photo_key's rule: three digits, wider past 999.
+    // A client_id the job already has hits the unique index: no row, no trigger, no
+    // number taken; the slot it names is then looked up below.
     std::optional<upload_slot> slot;
     auto r = c.query(
         "INSERT INTO uploads (job_id, photo_number, key, customer_id, content_type, size, checksum_sha256, "
-        "expires_at, session_hash, created_at) "
+        "expires_at, session_hash, created_at, client_id) "
         "SELECT id, next_photo_number, 'jobs/' || id || '/photo-' || printf('%03d', next_photo_number) || '.' || ?4, "
-        "customer_id, ?5, ?6, ?7, ?8, ?9, ?10 FROM jobs "
+        "customer_id, ?5, ?6, ?7, ?8, ?9, ?10, ?11 FROM jobs "
         "WHERE id = ?1 AND customer_id = ?2 AND (?3 IS NULL OR next_photo_number <= ?3) "
+        "ON CONFLICT (job_id, client_id) WHERE client_id IS NOT NULL DO NOTHING "
         "RETURNING photo_number, key",
         [&](const sqlite_stmt& s) { slot = upload_slot{s.int64(0), s.text(1)}; }, req.job_id, req.customer,
         req.max_photos, req.ext, req.content_type, static_cast<std::int64_t>(req.size), req.checksum_sha256,
-        to_unix(req.expires_at), req.session_hash, to_unix(now));
+        to_unix(req.expires_at), req.session_hash, to_unix(now), req.client_id);
     if (!r) return fail(r.error());
+    if (!slot && req.client_id) {
+      // Before the cap: a retry of a photo the job already holds is no new photo.
+      auto e = c.query("SELECT u.photo_number, u.key FROM uploads u JOIN jobs j ON j.id = u.job_id "
+                       "WHERE u.job_id = ?1 AND u.client_id = ?2 AND j.customer_id = ?3",
+                       [&](const sqlite_stmt& s) { slot = upload_slot{s.int64(0), s.text(1), true}; }, req.job_id,
+                       *req.client_id, req.customer);
+      if (!e) return fail(e.error());
+      if (slot) return std::move(*slot);
+    }
     if (!slot) return missing_or_full(c, req);
     assert(slot->key == photo_key(req.job_id, slot->number, req.ext));
     return std::move(*slot);

@@ -7,7 +7,7 @@
 namespace dropslot::db::detail {
 namespace {
 
-constexpr std::array<migration, 2> list{{
+constexpr std::array<migration, 3> list{{
     {1, "initial schema", R"sql(
 CREATE TABLE customers (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -84,6 +84,14 @@ BEGIN
   UPDATE jobs SET next_photo_number = NEW.photo_number + 1
   WHERE id = NEW.job_id AND next_photo_number <= NEW.photo_number;
 END;
+)sql"},
+    {3, "uploads remember the dashboard's photo id", R"sql(
+-- The dashboard's own ID for a photo (upload_request::client_id): a retried request
+-- with the same ID gets the same slot. Unique per job, so two concurrent requests
+-- can never both take a number for it; partial, so an upload without an ID (every
+-- older client) writes no index page.
+ALTER TABLE uploads ADD COLUMN client_id TEXT;
+CREATE UNIQUE INDEX uploads_by_client_id ON uploads(job_id, client_id) WHERE client_id IS NOT NULL;
 )sql"},
 }};
 

@@ -58,6 +58,9 @@ result<void> check_upload_request(const upload_request& r) {
   if (r.checksum_sha256)
     if (auto c = check_text(*r.checksum_sha256, "checksum", short_text_max, false); !c) return c;
   if (r.size > static_cast<std::uint64_t>(INT64_MAX)) return fail(db_errc::invalid_argument, "size too large");
+  // The client photo ID has the job id's alphabet and length.
+  if (r.client_id && !valid_job_id(*r.client_id))
+    return fail(db_errc::invalid_argument, "client id must match [A-Za-z0-9_-]{1,64}");
   return {};
 }
 
