@@ -39,6 +39,8 @@ api_service::api_service(app_config config, std::shared_ptr<db::database> db, st
   routes_.add("GET", "/jobs/{id}", {&api_service::get_job, auth_need::session}, 0);
   routes_.add("PATCH", "/jobs/{id}", {&api_service::patch_job, auth_need::session}, text_body);
   routes_.add("GET", "/jobs/{id}/photos", {&api_service::list_photos, auth_need::session}, 0);
+  routes_.add("DELETE", "/jobs/{id}/photos/{name}", {&api_service::delete_photo, auth_need::session}, 0);
+  routes_.add("GET", "/settings", {&api_service::settings, auth_need::none}, 0);
   routes_.add("POST", "/upload-url", {&api_service::upload_url, auth_need::session, &api_service::upload_url_async}, small_body);
   routes_.add("POST", "/quotes", {&api_service::create_quote, auth_need::session}, text_body);
   routes_.add("GET", "/quotes", {&api_service::list_quotes, auth_need::session}, 0);

@@ -55,6 +55,8 @@ struct route_spec {
 struct upload_plan {
   db::upload_request request;
   put_terms terms;
+  /// The thumbnail's PUT terms, when the request asked for one.
+  std::optional<put_terms> thumb;
 };
 
 class api_service final : public http::service {
@@ -79,6 +81,8 @@ class api_service final : public http::service {
   http::response upload_url(call& c);
   void upload_url_async(std::shared_ptr<call> c, http::reply_fn reply);
   http::response list_photos(call& c);
+  http::response delete_photo(call& c);
+  http::response settings(call& c);
   http::response create_quote(call& c);
   http::response list_quotes(call& c);
 

@@ -31,10 +31,28 @@ sigv4::credentials to_sigv4(const explicit_credentials& c) {
   return out;
 }
 
+/// The client message for an S3 failure, and the detail for the log after a '\n'
+/// (api_error_response shows the first line and logs the whole). No secrets: the
+/// detail is S3's code and message or curl's.
+error storage_failure(const error& e) {
+  auto code = e.code;
+  std::string what = code == s3::s3_errc::access_denied    ? "the storage service refused the API's credentials"
+                     : code == s3::s3_errc::no_such_bucket ? "the storage bucket does not exist"
+                                                           : "the storage service is unavailable; try again shortly";
+  return error{make_error_code(api_errc::storage_unavailable), fmt::format("{}\n{}", what, e.message())};
+}
+
+/// The stable-URL window for a URL lifetime (bucket_access::get_url_window).
+seconds window_for(seconds expiry) {
+  seconds w = std::min<seconds>(expiry / 3, hours(1));
+  return std::max<seconds>(seconds(0), std::min<seconds>(w, seconds(sigv4::max_expiry_seconds) - expiry));
+}
+
 class s3_bucket_access final : public bucket_access {
  public:
   s3_bucket_access(const app_config& config, s3::bucket_endpoint ep, sigv4::credentials creds)
       : url_expiry_(std::min<seconds>(config.url_expiry, seconds(sigv4::max_expiry_seconds))),
+        window_(window_for(url_expiry_)),
         ep_(std::move(ep)),
         creds_(std::move(creds)),
         client_(s3::client_config{ep_, [c = creds_]() -> result<sigv4::credentials> { return c; }}) {}
@@ -58,30 +76,55 @@ class s3_bucket_access final : public bucket_access {
                                  {"content-type", t.content_type},
                                  {"if-none-match", "*"}};
     if (t.checksum_sha256) h.push_back({"x-amz-checksum-sha256", *t.checksum_sha256});
-    return sign("PUT", key, std::move(h), now);
+    if (t.captured_at) h.push_back({"x-amz-meta-captured-at", *t.captured_at});
+    auto e = expiry_at(now);
+    if (!e) return fail(e.error());
+    return sign("PUT", key, std::move(h), {}, time_point_cast<seconds>(now), *e);
   }
 
   result<presigned_request> presign_get(const std::string& key, system_clock::time_point now) const override {
-    return sign("GET", key, {}, now);
+    // Checks the credentials' margin as of now, like every other URL.
+    if (auto e = expiry_at(now); !e) return fail(e.error());
+    // Signed at the window's start with the window added to the lifetime: the same
+    // URL all window long (so the browser's cache serves repeat views), and valid
+    // for at least url_expiry_ from any moment in the window, its last second too.
+    const sys_seconds t = time_point_cast<seconds>(now);
+    sys_seconds start = t;
+    if (window_.count() > 0) start = sys_seconds(t.time_since_epoch() - t.time_since_epoch() % window_);
+    seconds total = url_expiry_ + window_;
+    if (creds_.expiry) total = std::min<seconds>(total, time_point_cast<seconds>(*creds_.expiry) - start);
+    // The response may be cached as long as the URL lives, by the browser only:
+    // `private`, since the bytes are a customer's (never `public`).
+    std::vector<sigv4::query_param> q{{"response-cache-control", fmt::format("private, max-age={}", total.count())}};
+    auto out = sign("GET", key, {}, std::move(q), start, total);
+    if (out) out->expires_in = duration_cast<seconds>(out->expires_at - t);
+    return out;
   }
+
+  seconds get_url_window() const override { return window_; }
 
   result<std::vector<listed_object>> list(const std::string& prefix, std::size_t max_objects) const override {
     auto all = client_.list_all(prefix, max_objects);
-    if (!all) {
-      // The client never sees S3's internals; the log gets them (no secrets: the
-      // detail is S3's code and message or curl's).
-      auto code = all.error().code;
-      std::string what = code == s3::s3_errc::access_denied    ? "the storage service refused the API's credentials"
-                         : code == s3::s3_errc::no_such_bucket ? "the storage bucket does not exist"
-                                                               : "the storage service is unavailable; try again shortly";
-      // "client message\ninternal detail": api_error_response shows the first line
-      // and logs the whole.
-      return fail(api_errc::storage_unavailable, fmt::format("{}\n{}", what, all.error().message()));
-    }
+    // The client never sees S3's internals; the log gets them.
+    if (!all) return fail(storage_failure(all.error()));
     std::vector<listed_object> out;
     out.reserve(all->size());
     for (auto& o : *all) out.push_back({std::move(o.key), o.size, std::move(o.last_modified)});
     return out;
+  }
+
+  result<bool> exists(const std::string& key) const override {
+    auto page = client_.list_objects_v2(key, {}, 1);
+    if (!page) return fail(storage_failure(page.error()));
+    // The prefix also matches longer keys ("photo-001.jpgx"); only the exact one counts,
+    // and it sorts first among them.
+    return !page->objects.empty() && page->objects.front().key == key;
+  }
+
+  result<void> remove(const std::string& key) const override {
+    auto r = client_.delete_object(key);
+    if (!r) return fail(storage_failure(r.error()));
+    return {};
   }
 
  private:
@@ -100,25 +143,31 @@ class s3_bucket_access final : public bucket_access {
     return r;
   }
 
+  /// Signs `method` on `key` at `time` for `expires`, with `extra` headers and
+  /// `query` parameters (decoded) signed too.
   result<presigned_request> sign(std::string_view method, const std::string& key, std::vector<sigv4::header> extra,
-                                 system_clock::time_point now) const {
-    auto e = expiry_at(now);
-    if (!e) return fail(e.error());
+                                 std::vector<sigv4::query_param> query, sys_seconds time, seconds expires) const {
     auto& r = scratch();
     r.method.assign(method);
     r.path = ep_.object_path(key);
     r.headers.clear();
     r.headers.push_back({"host", ep_.host});
     for (const auto& h : extra) r.headers.push_back(h);
-    r.time = time_point_cast<seconds>(now);
-    r.expires = *e;
+    r.query = std::move(query);
+    r.time = time;
+    r.expires = expires;
     auto q = sigv4::presign_query(r, &keys_);
     if (!q) return fail(api_errc::internal, fmt::format("presign: {}", q.error().message()));
     presigned_request out;
-    out.url.reserve(ep_.scheme.size() + 3 + ep_.host.size() + r.path.size() + 1 + q->size());
+    std::string own = r.query.empty() ? std::string() : sigv4::encode_query(r.query);
+    out.url.reserve(ep_.scheme.size() + 3 + ep_.host.size() + r.path.size() + 2 + own.size() + q->size());
     out.url = ep_.origin();
     out.url += r.path;
     out.url.push_back('?');
+    if (!own.empty()) {
+      out.url += own;
+      out.url.push_back('&');
+    }
     out.url += *q;
     // The headers the client must send exactly: canonical spellings, host left to
     // the client.
@@ -130,14 +179,15 @@ class s3_bucket_access final : public bucket_access {
                                                      : h.name;
       out.headers.emplace_back(std::move(name), std::move(h.value));
     }
-    out.expires_in = *e;
-    out.expires_at = time_point_cast<seconds>(now) + *e;
+    out.expires_in = expires;
+    out.expires_at = time + expires;
     return out;
   }
 
   static inline std::atomic<std::uint64_t> next_id_{1};
   std::uint64_t id_ = next_id_.fetch_add(1);
   seconds url_expiry_;
+  seconds window_;
   s3::bucket_endpoint ep_;
   sigv4::credentials creds_;
   mutable sigv4::key_cache keys_;

@@ -28,6 +28,9 @@ struct put_terms {
   std::string content_type;
   std::uint64_t content_length = 0;
   std::optional<std::string> checksum_sha256;  // base64, already validated
+  /// RFC 3339 UTC ("2026-12-06T13:03:07Z"), already validated: signed as
+  /// x-amz-meta-captured-at, so the store keeps it with the object.
+  std::optional<std::string> captured_at;
 };
 
 /// One object of a listing.
@@ -48,12 +51,29 @@ class bucket_access {
   virtual result<std::chrono::seconds> expiry_at(std::chrono::system_clock::time_point now) const = 0;
 
   /// A PUT URL signing content-type, content-length, if-none-match: * and, when
-  /// given, x-amz-checksum-sha256.
+  /// given, x-amz-checksum-sha256 and x-amz-meta-captured-at.
   virtual result<presigned_request> presign_put(const std::string& key, const put_terms& terms,
                                                 std::chrono::system_clock::time_point now) const = 0;
-  /// A GET URL for `key`.
+  /// A GET URL for `key` that the browser can cache: every call within one window
+  /// (get_url_window) returns the same URL, signed at the window's start, with
+  /// X-Amz-Expires = the configured expiry + the window (capped at 604800 s and at
+  /// known credentials' expiry). So a URL handed out anywhere in the window stays
+  /// valid for at least the configured expiry. It signs
+  /// response-cache-control=private, max-age=<X-Amz-Expires>: the store answers
+  /// with that Cache-Control, never `public`. `expires_at` is when the URL expires,
+  /// `expires_in` the seconds from `now` until then.
   virtual result<presigned_request> presign_get(const std::string& key,
                                                 std::chrono::system_clock::time_point now) const = 0;
+  /// The window within which presign_get hands out one URL per key:
+  /// min(expiry / 3, 3600 s, 604800 s - expiry) (0: a URL per second).
+  virtual std::chrono::seconds get_url_window() const = 0;
+
+  /// Whether `key` exists: a ListObjectsV2 with the key as prefix (the permission
+  /// the listing needs anyway; a HEAD of a missing key answers 403 without
+  /// s3:ListBucket on AWS). storage_unavailable as list().
+  virtual result<bool> exists(const std::string& key) const = 0;
+  /// Deletes `key` (DeleteObject); an absent key is no error, as in S3.
+  virtual result<void> remove(const std::string& key) const = 0;
 
   /// Every object under `prefix` (ListObjectsV2, following continuation tokens),
   /// at most `max_objects`. storage_unavailable when S3 is down or denies the API.

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include "dropslot/api/error.hpp"
 
 namespace dropslot::api {
@@ -27,7 +29,7 @@ const system_clock::time_point t0 = sys_days{year{2026} / 11 / 29} + hours(5);
 TEST(BucketAccess, PresignedPutSignsTheTerms) {
   auto b = make_bucket_access(local_config(), t0);
   ASSERT_TRUE(b) << b.error().message();
-  auto p = (*b)->presign_put("jobs/J1/photo-001.jpg", {"image/jpeg", 1234, std::nullopt}, t0);
+  auto p = (*b)->presign_put("jobs/J1/photo-001.jpg", {"image/jpeg", 1234, std::nullopt, std::nullopt}, t0);
   ASSERT_TRUE(p);
   EXPECT_TRUE(p->url.starts_with("http://127.0.0.1:9000/uploads/jobs/J1/photo-001.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256"))
       << p->url;
@@ -47,7 +49,7 @@ TEST(BucketAccess, PresignedPutSignsTheTerms) {
 TEST(BucketAccess, ChecksumIsSignedWhenGiven) {
   auto b = make_bucket_access(local_config(), t0);
   ASSERT_TRUE(b);
-  auto p = (*b)->presign_put("k.jpg", {"image/jpeg", 5, std::string("LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=")}, t0);
+  auto p = (*b)->presign_put("k.jpg", {"image/jpeg", 5, std::string("LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ="), std::nullopt}, t0);
   ASSERT_TRUE(p);
   EXPECT_NE(p->url.find("if-none-match%3Bx-amz-checksum-sha256"), std::string::npos) << p->url;
   ASSERT_EQ(p->headers.size(), 4u);
@@ -93,7 +95,7 @@ TEST(BucketAccess, NoUrlOutlivesTemporaryCredentials) {
   c.credentials->expires_at = t0 + seconds(300);
   auto b = make_bucket_access(c, t0);
   ASSERT_TRUE(b);
-  auto p = (*b)->presign_put("k.jpg", {"image/jpeg", 1, std::nullopt}, t0);
+  auto p = (*b)->presign_put("k.jpg", {"image/jpeg", 1, std::nullopt, std::nullopt}, t0);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->expires_in, seconds(300));
   EXPECT_NE(p->url.find("X-Amz-Expires=300&"), std::string::npos);
@@ -112,6 +114,94 @@ TEST(BucketAccess, ExpiryIsCappedAtSevenDays) {
   auto b = make_bucket_access(c, t0);
   ASSERT_TRUE(b);
   EXPECT_EQ(*(*b)->expiry_at(t0), seconds(604800));
+}
+
+TEST(BucketAccess, CapturedAtIsSignedAsObjectMetadata) {
+  auto b = make_bucket_access(local_config(), t0);
+  ASSERT_TRUE(b);
+  auto p = (*b)->presign_put("k.jpg", {"image/jpeg", 5, std::nullopt, std::string("2026-12-06T13:03:07Z")}, t0);
+  ASSERT_TRUE(p);
+  EXPECT_NE(p->url.find("if-none-match%3Bx-amz-meta-captured-at&"), std::string::npos) << p->url;
+  ASSERT_EQ(p->headers.size(), 4u);
+  EXPECT_EQ(p->headers[3], (std::pair<std::string, std::string>{"x-amz-meta-captured-at", "2026-12-06T13:03:07Z"}));
+}
+
+/// X-Amz-Date + X-Amz-Expires of a presigned URL: when it stops working.
+sys_seconds url_expiry_time(const std::string& url) {
+  auto date = url.substr(url.find("X-Amz-Date=") + 11, 16);
+  auto expires = std::stol(url.substr(url.find("X-Amz-Expires=") + 14));
+  std::tm tm{};
+  strptime(date.c_str(), "%Y%m%dT%H%M%SZ", &tm);
+  return sys_seconds(seconds(timegm(&tm))) + seconds(expires);
+}
+
+// Stable, cacheable GET URLs (issue 15): the same URL all window long, valid for at
+// least the configured expiry from any moment of the window, its last second too.
+TEST(BucketAccess, GetUrlIsStableWithinAWindowAndLivesAtLeastTheExpiry) {
+  auto b = make_bucket_access(local_config(), t0);
+  ASSERT_TRUE(b);
+  const seconds w = (*b)->get_url_window();
+  EXPECT_EQ(w, seconds(300));  // 900 s / 3
+  // t0 is 05:00:00, a window boundary; walk one whole window and into the next.
+  auto first = (*b)->presign_get("jobs/J1/photo-001.jpg", t0);
+  ASSERT_TRUE(first);
+  for (seconds at : {seconds(0), seconds(1), seconds(150), w - seconds(1)}) {
+    auto now = t0 + at + milliseconds(999);
+    auto p = (*b)->presign_get("jobs/J1/photo-001.jpg", now);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->url, first->url) << at.count();
+    EXPECT_GE(url_expiry_time(p->url), time_point_cast<seconds>(now) + seconds(900) + seconds(1)) << at.count();
+    EXPECT_GE(p->expires_in, seconds(900));
+    EXPECT_EQ(p->expires_at, url_expiry_time(p->url));
+  }
+  auto next = (*b)->presign_get("jobs/J1/photo-001.jpg", t0 + w);
+  ASSERT_TRUE(next);
+  EXPECT_NE(next->url, first->url);
+  EXPECT_NE(next->url.find("X-Amz-Date=20261129T050500Z"), std::string::npos) << next->url;
+  // Another key, another URL.
+  EXPECT_NE((*b)->presign_get("jobs/J1/photo-002.jpg", t0)->url, first->url);
+}
+
+TEST(BucketAccess, GetUrlSignsAPrivateCacheControlForItsWholeLife) {
+  auto b = make_bucket_access(local_config(), t0);
+  ASSERT_TRUE(b);
+  auto p = (*b)->presign_get("jobs/J1/photo-001.jpg", t0 + seconds(42));
+  ASSERT_TRUE(p);
+  EXPECT_NE(p->url.find("?response-cache-control=private%2C%20max-age%3D1200&X-Amz-Algorithm="), std::string::npos)
+      << p->url;
+  EXPECT_NE(p->url.find("X-Amz-Expires=1200&"), std::string::npos) << p->url;
+  EXPECT_EQ(p->url.find("public"), std::string::npos);
+}
+
+TEST(BucketAccess, GetUrlNeverOutlivesTemporaryCredentials) {
+  auto c = local_config();
+  c.credentials->session_token = "FQoGZXIvYXdzEXAMPLETOKEN";
+  c.credentials->expires_at = t0 + seconds(1000);
+  auto b = make_bucket_access(c, t0);
+  ASSERT_TRUE(b);
+  for (seconds at : {seconds(0), seconds(299)}) {
+    auto p = (*b)->presign_get("k.jpg", t0 + at);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(url_expiry_time(p->url), t0 + seconds(1000)) << p->url;
+    EXPECT_NE(p->url.find("max-age%3D1000&"), std::string::npos) << p->url;
+  }
+}
+
+TEST(BucketAccess, GetUrlAtTheSevenDayCapHasNoWindow) {
+  auto c = local_config();
+  c.url_expiry = seconds(604800);
+  auto b = make_bucket_access(c, t0);
+  ASSERT_TRUE(b);
+  EXPECT_EQ((*b)->get_url_window(), seconds(0));
+  auto p = (*b)->presign_get("k.jpg", t0 + seconds(7));
+  ASSERT_TRUE(p);
+  EXPECT_NE(p->url.find("X-Amz-Expires=604800&"), std::string::npos);
+  EXPECT_EQ(url_expiry_time(p->url), t0 + seconds(7) + seconds(604800));
+  // Just below the cap the window shrinks so the sum stays within it.
+  c.url_expiry = seconds(604800 - 100);
+  auto near = make_bucket_access(c, t0);
+  ASSERT_TRUE(near);
+  EXPECT_EQ((*near)->get_url_window(), seconds(100));
 }
 
 TEST(BucketAccess, BadEndpointOrBucketIsAConfigError) {

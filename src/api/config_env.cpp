@@ -1,4 +1,5 @@
 // app_config from the environment (DESIGN.md, CLI: config also comes from the env).
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 
@@ -55,7 +56,40 @@ result<std::vector<allowed_type>> parse_types(const std::string& v) {
   return out;
 }
 
+/// A JPEG quality: a plain decimal in (0, 1] ("0.85", "1").
+result<double> parse_quality(std::string_view name, const std::string& v) {
+  double q = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), q, std::chars_format::fixed);
+  if (v.empty() || ec != std::errc() || end != v.data() + v.size() || !(q > 0.0 && q <= 1.0))
+    return fail(api_errc::bad_config, fmt::format("{} must be a number in (0, 1], such as 0.85", name));
+  return q;
+}
+
 }  // namespace
+
+result<photo_settings> photo_settings_from_env(const env_lookup& env) {
+  photo_settings p;
+  auto get = [&](std::string_view n) -> std::optional<std::string> {
+    auto v = env(n);
+    if (v && v->empty()) return std::nullopt;  // set but empty counts as unset
+    return v;
+  };
+  if (auto v = get("DROPSLOT_PHOTO_MAX_EDGE")) {
+    auto n = parse_uint("DROPSLOT_PHOTO_MAX_EDGE", *v);
+    if (!n) return fail(n.error());
+    // Below 320 px a "photo" is smaller than its own thumbnail; above 16384 no
+    // browser canvas can hold it.
+    if (*n != 0 && (*n < 320 || *n > 16384))
+      return fail(api_errc::bad_config, "DROPSLOT_PHOTO_MAX_EDGE must be 0 (keep originals) or 320..16384 pixels");
+    p.max_edge = static_cast<std::uint32_t>(*n);
+  }
+  if (auto v = get("DROPSLOT_PHOTO_QUALITY")) {
+    auto q = parse_quality("DROPSLOT_PHOTO_QUALITY", *v);
+    if (!q) return fail(q.error());
+    p.quality = *q;
+  }
+  return p;
+}
 
 result<app_config> app_config_from_env(const env_lookup& env) {
   app_config c;
@@ -113,6 +147,9 @@ result<app_config> app_config_from_env(const env_lookup& env) {
     if (!t) return fail(t.error());
     c.allowed_types = std::move(*t);
   }
+  auto photos = photo_settings_from_env(env);
+  if (!photos) return fail(photos.error());
+  c.photos = *photos;
   if (auto v = get("DROPSLOT_DATABASE_URL")) {
     c.database_url = *v;
   } else {

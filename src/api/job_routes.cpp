@@ -1,4 +1,8 @@
-// GET/PATCH {base}/jobs[/{id}] and GET {base}/jobs/{id}/photos (DESIGN.md, HTTP API).
+// GET/PATCH {base}/jobs[/{id}], GET {base}/jobs/{id}/photos, DELETE
+// {base}/jobs/{id}/photos/{name} and GET {base}/settings (DESIGN.md, HTTP API).
+#include <string_view>
+#include <unordered_set>
+
 #include "api_service.hpp"
 #include "dropslot/api/json_io.hpp"
 #include "dropslot/api/validation.hpp"
@@ -9,8 +13,8 @@ namespace dropslot::api {
 namespace {
 
 // A listing bigger than this is refused rather than presigned in one response; the
-// per-job photo cap keeps real jobs far below it.
-constexpr std::size_t max_listed_photos = 10000;
+// per-job photo cap keeps real jobs far below it (each photo and its thumbnail).
+constexpr std::size_t max_listed_objects = 20000;
 constexpr std::size_t max_text_field = 4000;
 
 boost::json::object job_json(const db::job& j) {
@@ -87,17 +91,31 @@ http::response api_service::list_photos(call& c) {
 
   auto expiry = bucket_->expiry_at(c.now);
   if (!expiry) return api_error_response(expiry.error(), c.req.request_id);
-  auto objects = bucket_->list(job_prefix(id), max_listed_photos);
+  const std::string prefix = job_prefix(id);
+  auto objects = bucket_->list(prefix, max_listed_objects);
   if (!objects) return api_error_response(objects.error(), c.req.request_id);
 
+  // Photos are the objects right under the job's prefix; thumbnails live under
+  // thumbs/ and pair with the photo of the same number. Anything deeper is neither.
+  const std::string thumbs = prefix + "thumbs/";
+  std::unordered_set<std::string_view> thumb_keys;
+  for (const auto& o : *objects)
+    if (o.key.starts_with(thumbs) && o.key.find('/', thumbs.size()) == std::string::npos) thumb_keys.insert(o.key);
+
   boost::json::array photos;
-  photos.reserve(objects->size());
+  photos.reserve(objects->size() - thumb_keys.size());
   for (const auto& o : *objects) {
+    if (o.key.find('/', prefix.size()) != std::string::npos) continue;
     auto get = bucket_->presign_get(o.key, c.now);
     if (!get) return api_error_response(get.error(), c.req.request_id);
     boost::json::object p;
     p["key"] = o.key;
     p["url"] = get->url;
+    if (std::string tkey = thumb_key(o.key); thumb_keys.count(tkey)) {
+      auto tget = bucket_->presign_get(tkey, c.now);
+      if (!tget) return api_error_response(tget.error(), c.req.request_id);
+      p["thumb_url"] = tget->url;
+    }
     p["size"] = o.size;
     p["last_modified"] = o.last_modified;
     photos.push_back(std::move(p));
@@ -105,6 +123,46 @@ http::response api_service::list_photos(call& c) {
   boost::json::object out;
   out["photos"] = std::move(photos);
   out["expires_in"] = expiry->count();
+  return json_response(200, out);
+}
+
+http::response api_service::delete_photo(call& c) {
+  auto id = c.params.get("id");
+  auto name = c.params.get("name");
+  if (!db::valid_job_id(id)) return error_response(api_errc::invalid_field, "job id must match [A-Za-z0-9_-]{1,64}");
+  // The name becomes a key: only the spelling allocation makes (no "..", no '/',
+  // no other spelling of a number) gets near the bucket.
+  if (!valid_photo_name(name))
+    return error_response(api_errc::invalid_field, "the photo name must be like photo-001.jpg");
+  // Ownership first: another customer's job is 404, as a missing one, and nothing
+  // of it is touched.
+  auto j = db_->get_job(id, c.session->customer);
+  if (!j) return db_error_response(j.error(), c.req.request_id);
+  if (!*j) return error_response(api_errc::not_found, "no such photo");
+
+  const std::string key = job_prefix(id) + std::string(name);
+  auto there = bucket_->exists(key);
+  if (!there) return api_error_response(there.error(), c.req.request_id);
+  if (!*there) return error_response(api_errc::not_found, "no such photo");
+  // The thumbnail first: a failure between the two leaves the photo listed, and a
+  // retry finishes the job (S3 deletes of absent keys succeed).
+  if (auto r = bucket_->remove(thumb_key(key)); !r) return api_error_response(r.error(), c.req.request_id);
+  if (auto r = bucket_->remove(key); !r) return api_error_response(r.error(), c.req.request_id);
+  http::response res;
+  res.status = 204;
+  res.headers.set("Cache-Control", "no-store");
+  return res;
+}
+
+http::response api_service::settings(call&) {
+  // Public and the same for everyone: the dashboard reads it before signing in too.
+  boost::json::object photos;
+  photos["max_edge"] = config_.photos.max_edge;
+  photos["quality"] = config_.photos.quality;
+  photos["thumb_edge"] = config_.photos.thumb_edge;
+  photos["thumb_quality"] = config_.photos.thumb_quality;
+  boost::json::object out;
+  out["photos"] = std::move(photos);
   return json_response(200, out);
 }
 

@@ -8,6 +8,20 @@
 
 namespace dropslot::api {
 
+namespace {
+
+// A thumbnail of about 320 px is 10-30 KB; this bound leaves room for a busy
+// picture and none for a second copy of the photo.
+constexpr std::uint64_t max_thumbnail_bytes = 512 * 1024;
+
+boost::json::object headers_json(const std::vector<std::pair<std::string, std::string>>& headers) {
+  boost::json::object o;
+  for (const auto& [name, value] : headers) o[name] = value;
+  return o;
+}
+
+}  // namespace
+
 std::variant<http::response, upload_plan> api_service::plan_upload(call& c) {
   const auto& rid = c.req.request_id;
   auto body = parse_object(c.req.body);
@@ -40,6 +54,34 @@ std::variant<http::response, upload_plan> api_service::plan_upload(call& c) {
                           fmt::format("size must be at most {} bytes", config_.max_upload_bytes));
   if (*checksum && !valid_checksum_sha256(**checksum))
     return error_response(api_errc::invalid_field, "checksum_sha256 must be the base64 of a SHA-256 digest");
+  // The field-capture fields (all optional; a client that sends none of them gets
+  // the answer it always had, plus "reused": false).
+  auto client_id = f.optional_string("client_id", 64);
+  if (!client_id) return api_error_response(client_id.error(), rid);
+  if (*client_id && !valid_client_id(**client_id))
+    return error_response(api_errc::invalid_field, "client_id must match [A-Za-z0-9_-]{1,64}");
+  auto captured_at = f.optional_string("captured_at", 32);
+  if (!captured_at) return api_error_response(captured_at.error(), rid);
+  if (*captured_at && !valid_captured_at(**captured_at))
+    return error_response(api_errc::invalid_field, "captured_at must be an RFC 3339 UTC time such as 2026-12-06T13:03:07Z");
+  std::optional<put_terms> thumb;
+  if (auto it = body->find("thumbnail"); it != body->end() && !it->value().is_null()) {
+    if (!it->value().is_object())
+      return error_response(api_errc::invalid_field, "thumbnail must be an object {size, content_type}");
+    field_reader t(it->value().get_object());
+    if (auto only = t.only({"size", "content_type"}); !only) return api_error_response(only.error(), rid);
+    auto t_type = t.required_string("content_type", 256);
+    if (!t_type) return api_error_response(t_type.error(), rid);
+    auto t_size = t.required_uint("size");
+    if (!t_size) return api_error_response(t_size.error(), rid);
+    if (*t_type != "image/jpeg")
+      return error_response(api_errc::unsupported_media_type, "thumbnail.content_type must be image/jpeg");
+    if (*t_size == 0) return error_response(api_errc::invalid_field, "thumbnail.size must be at least 1 byte");
+    if (*t_size > max_thumbnail_bytes)
+      return error_response(api_errc::payload_too_large,
+                            fmt::format("thumbnail.size must be at most {} bytes", max_thumbnail_bytes));
+    thumb = put_terms{"image/jpeg", *t_size, std::nullopt, *captured_at};
+  }
 
   // Rate limit per customer, before the allocation costs a key number.
   if (long wait = upload_limiter_.acquire(std::to_string(c.session->customer), std::chrono::steady_clock::now())) {
@@ -62,25 +104,41 @@ std::variant<http::response, upload_plan> api_service::plan_upload(call& c) {
   ur.session_hash = c.session->token_hash;
   ur.ext = type->extension;
   ur.max_photos = config_.max_photos_per_job;
-  p.terms = put_terms{type->content_type, *size, std::move(*checksum)};
+  ur.client_id = std::move(*client_id);
+  p.terms = put_terms{type->content_type, *size, std::move(*checksum), std::move(*captured_at)};
+  p.thumb = std::move(thumb);
   return p;
 }
 
 http::response api_service::finish_upload(const call& c, result<db::upload_slot> slot, upload_plan& plan) {
   const auto& rid = c.req.request_id;
   if (!slot) return db_error_response(slot.error(), rid);
+  // A retry reuses its slot's key, whose extension came from the first request's
+  // type: a retry with another type would sign a type that contradicts the key.
+  if (slot->reused && !slot->key.ends_with("." + plan.request.ext))
+    return error_response(api_errc::conflict, "this client_id was first used for a photo of another content_type");
   auto put = bucket_->presign_put(slot->key, plan.terms, c.now);
   if (!put) return api_error_response(put.error(), rid);
 
-  boost::json::object headers;
-  for (const auto& [name, value] : put->headers) headers[name] = value;
   boost::json::object out;
   out["url"] = std::move(put->url);
   out["method"] = "PUT";
-  out["headers"] = std::move(headers);
+  out["headers"] = headers_json(put->headers);
+  if (plan.thumb) {
+    std::string tkey = thumb_key(slot->key);
+    auto tput = bucket_->presign_put(tkey, *plan.thumb, c.now);
+    if (!tput) return api_error_response(tput.error(), rid);
+    boost::json::object thumb;
+    thumb["url"] = std::move(tput->url);
+    thumb["method"] = "PUT";
+    thumb["headers"] = headers_json(tput->headers);
+    thumb["key"] = std::move(tkey);
+    out["thumb"] = std::move(thumb);
+  }
   out["key"] = std::move(slot->key);
   out["expires_at"] = iso8601(put->expires_at);
   out["expires_in"] = put->expires_in.count();
+  out["reused"] = slot->reused;
   return json_response(200, out);
 }
 

@@ -41,6 +41,20 @@ struct explicit_credentials {
   std::optional<std::chrono::system_clock::time_point> expires_at;
 };
 
+/// How the dashboard shrinks a photo before it asks for an upload URL, as GET
+/// {base}/settings hands it out (docs/architecture.md, HTTP API). The server only
+/// publishes these; the browser does the work.
+struct photo_settings {
+  /// Longest edge of the uploaded photo in pixels: 0 keeps originals (uploaded as
+  /// they are), else 320..16384 (DROPSLOT_PHOTO_MAX_EDGE).
+  std::uint32_t max_edge = 2560;
+  /// JPEG quality of the re-encoded photo, (0, 1] (DROPSLOT_PHOTO_QUALITY).
+  double quality = 0.85;
+  /// The thumbnail the dashboard makes beside it.
+  std::uint32_t thumb_edge = 320;
+  double thumb_quality = 0.7;
+};
+
 /// Everything the API is configured with. Plain values; copyable.
 struct app_config {
   /// Prefix of every API route: "/api" under serve, "" (or DROPSLOT_API_BASE) under
@@ -75,6 +89,8 @@ struct app_config {
   std::uint32_t max_photos_per_job = 500;
   /// Session lifetime given at login.
   std::chrono::seconds session_ttl{std::chrono::hours(12)};
+  /// What GET {base}/settings tells the dashboard.
+  photo_settings photos;
 
   // --- storage ---
   /// "sqlite:///abs/path.db" or "postgres://...". Required.
@@ -95,9 +111,15 @@ env_lookup process_env();
 ///   sqlite://<DROPSLOT_DATA or ./data>/dropslot.db, DROPSLOT_DASHBOARD_ORIGIN,
 ///   DROPSLOT_URL_EXPIRY (seconds), DROPSLOT_MAX_UPLOAD_BYTES,
 ///   DROPSLOT_ALLOWED_TYPES ("image/jpeg=jpg,image/png=png"), DROPSLOT_UPLOAD_RATE
-///   (per second, 0 = no limit), DROPSLOT_UPLOAD_BURST, DROPSLOT_MAX_PHOTOS.
+///   (per second, 0 = no limit), DROPSLOT_UPLOAD_BURST, DROPSLOT_MAX_PHOTOS,
+///   DROPSLOT_PHOTO_MAX_EDGE (0 or 320..16384), DROPSLOT_PHOTO_QUALITY ((0, 1]).
 /// Fails with api_errc::bad_config on an unparsable value (never ignores one).
 result<app_config> app_config_from_env(const env_lookup& env);
+
+/// The photo settings alone from DROPSLOT_PHOTO_MAX_EDGE and DROPSLOT_PHOTO_QUALITY
+/// over the defaults (what app_config_from_env fills `photos` with). bad_config on a
+/// value out of range or unparsable.
+result<photo_settings> photo_settings_from_env(const env_lookup& env);
 
 /// Builds the API service from `config`: opens the database at
 /// `config.database_url` (running migrations), resolves S3 credentials and makes

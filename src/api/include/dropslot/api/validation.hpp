@@ -25,4 +25,21 @@ std::string job_prefix(std::string_view job_id);
 /// one '=' pad), as S3 expects in x-amz-checksum-sha256.
 bool valid_checksum_sha256(std::string_view b64) noexcept;
 
+/// True when `id` is a dashboard photo ID: [A-Za-z0-9_-]{1,64}.
+bool valid_client_id(std::string_view id) noexcept;
+
+/// True when `t` is an RFC 3339 UTC time to the second, exactly
+/// "YYYY-MM-DDTHH:MM:SSZ", naming a real calendar day (years 1900..9999, no
+/// leap second, no fraction, no offset): what is signed as x-amz-meta-captured-at.
+bool valid_captured_at(std::string_view t) noexcept;
+
+/// True when `name` is the last segment of a photo key as allocation makes it:
+/// "photo-" + the number (three digits zero-padded, or more digits without a
+/// leading zero past 999, never 000) + "." + an extension of 1..10 [a-z0-9].
+bool valid_photo_name(std::string_view name) noexcept;
+
+/// The thumbnail's key for a photo key: "jobs/<id>/photo-007.png" ->
+/// "jobs/<id>/thumbs/photo-007.jpg" (thumbnails are always JPEG).
+std::string thumb_key(std::string_view photo_key);
+
 }  // namespace dropslot::api
