@@ -190,26 +190,28 @@ asio::awaitable<void> serve_connection(beast::tcp_stream& stream, http::connecti
     if (res.close) keep_alive = keep_alive && body_read;
     if (info.stopping()) keep_alive = false;
 
-    auto file = std::move(res.file);
-    const std::uint64_t offset = res.file_offset, length = res.file_length;
+    auto source = std::move(res.source);
+    const std::uint64_t offset = res.source_offset, length = res.source_length;
     stream.expires_after(lim.body_timeout);
     try {
-      // A file body: the head (with Content-Length) goes out as for HEAD, then the bytes.
-      co_await http::async_write_response(stream, to_http(res), keep_alive, is_head || file != nullptr, version);
+      // A streamed body: the head (with Content-Length) goes out as for HEAD, then the bytes.
+      co_await http::async_write_response(stream, to_http(res), keep_alive, is_head || source != nullptr, version);
     } catch (const boost::system::system_error&) {
       co_return;
     }
-    if (file && !is_head) {
+    if (source && !is_head) {
+      const int fd = source->file_descriptor();
       std::uint64_t off = offset, left = length, advised = offset;
       const std::uint64_t end = offset + length;
       while (left) {
-        if (length > io_chunk && advised < end && advised < off + readahead_window) {
+        if (fd >= 0 && length > io_chunk && advised < end && advised < off + readahead_window) {
           std::uint64_t n = std::min(readahead_window, end - advised);
-          ::posix_fadvise(file->get(), static_cast<off_t>(advised), static_cast<off_t>(n), POSIX_FADV_WILLNEED);
+          ::posix_fadvise(fd, static_cast<off_t>(advised), static_cast<off_t>(n), POSIX_FADV_WILLNEED);
           advised += n;
         }
-        ssize_t n = ::pread(file->get(), chunk.data(), std::min<std::uint64_t>(left, chunk.size()), static_cast<off_t>(off));
-        if (n <= 0) co_return;  // the client sees a short body, never wrong bytes
+        auto got = source->read_at(off, chunk.data(), static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size())));
+        if (!got || !*got) co_return;  // the client sees a short body, never wrong bytes
+        const std::size_t n = *got;
         stream.expires_after(lim.body_timeout);
         auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(chunk.data(), static_cast<std::size_t>(n)),
                                                     asio::as_tuple(asio::use_awaitable));

@@ -104,9 +104,9 @@ s3_response xml_response(int status, std::string body) {
   return r;
 }
 
-store_engine::store_engine(store_config config, std::unique_ptr<disk_store> disk)
+store_engine::store_engine(store_config config, std::unique_ptr<storage> backend)
     : config_(std::move(config)),
-      disk_(std::move(disk)),
+      backend_(std::move(backend)),
       verifier_([&] {
         sigv4::verifier_config vc;
         vc.region = config_.region;
@@ -131,9 +131,9 @@ std::vector<cors_rule> store_engine::cors_rules(std::string_view bucket) const {
   auto it = cors_cache_.find(bucket);
   if (it != cors_cache_.end()) return it->second;
   std::vector<cors_rule> rules;
-  if (auto xml = disk_->get_cors(bucket); xml && *xml)
+  if (auto xml = backend_->get_cors(bucket); xml && *xml)
     if (auto parsed = parse_cors_xml(**xml)) rules = std::move(*parsed);
-  if (disk_->bucket_exists(bucket)) cors_cache_[std::string(bucket)] = rules;
+  if (backend_->bucket_exists(bucket)) cors_cache_[std::string(bucket)] = rules;
   return rules;
 }
 
@@ -183,7 +183,7 @@ dispatch store_engine::preflight(const request_ctx& ctx) {
   if (!origin || !method)
     return respond(error_response(ctx, error{make_error_code(s3_errc::invalid_request),
                                              "Insufficient information. Origin request header needed."}));
-  if (!disk_->bucket_exists(ctx.target.bucket))
+  if (!backend_->bucket_exists(ctx.target.bucket))
     return respond(error_response(ctx, error{make_error_code(s3_errc::cors_forbidden), {}}));
   auto request_headers = ctx.head.headers.get("access-control-request-headers").value_or("");
   auto g = match_cors(cors_rules(ctx.target.bucket), *origin, *method, request_headers);

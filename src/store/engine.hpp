@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "addressing.hpp"
-#include "disk_store.hpp"
+#include "storage.hpp"
 #include "dropslot/http/message.hpp"
 #include "dropslot/sigv4/verify.hpp"
 #include "dropslot/store/cors.hpp"
@@ -28,15 +28,15 @@
 
 namespace dropslot::store {
 
-/// A response; a GET's bytes come from `file` ([file_offset, +file_length)) rather
+/// A response; a GET's bytes come from `source` ([source_offset, +source_length)) rather
 /// than `body`, so they are streamed, never read whole.
 struct s3_response {
   int status = 200;
   http::headers headers;
   std::string body;
-  std::shared_ptr<unique_fd> file;
-  std::uint64_t file_offset = 0;
-  std::uint64_t file_length = 0;
+  std::shared_ptr<const object_body> source;
+  std::uint64_t source_offset = 0;
+  std::uint64_t source_length = 0;
   bool close = false;  // close the connection afterwards (the body was not read whole)
 };
 
@@ -76,13 +76,13 @@ struct dispatch {
 
 class store_engine {
  public:
-  store_engine(store_config config, std::unique_ptr<disk_store> disk);
+  store_engine(store_config config, std::unique_ptr<storage> backend);
   ~store_engine();
 
   /// Handles a request head. Thread-safe.
   dispatch begin(http::request head);
 
-  disk_store& disk() { return *disk_; }
+  storage& backend() { return *backend_; }
   const store_config& config() const { return config_; }
   std::chrono::sys_seconds now() const;
 
@@ -99,7 +99,7 @@ class store_engine {
   dispatch preflight(const request_ctx& ctx);
 
   store_config config_;
-  std::unique_ptr<disk_store> disk_;
+  std::unique_ptr<storage> backend_;
   sigv4::verifier verifier_;
   std::string owner_id_;
   mutable std::mutex cors_mutex_;

@@ -60,7 +60,7 @@ dispatch list_objects(store_engine& e, const request_ctx& ctx) {
     p.marker = ctx.param("marker").value_or("");
     req.marker = p.marker;
   }
-  auto r = e.disk().list(ctx.target.bucket, req);
+  auto r = e.backend().list(ctx.target.bucket, req);
   if (!r) return respond(e.error_response(ctx, r.error()));
   if (r->truncated) p.next_continuation_token = base64_encode(r->last);
   std::string body = v2 ? list_objects_v2_xml(p, *r) : list_objects_v1_xml(p, *r);
@@ -70,7 +70,7 @@ dispatch list_objects(store_engine& e, const request_ctx& ctx) {
 dispatch create_bucket(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   auto run = [&e, ctx](const std::string&) -> s3_response {
     // us-east-1 answers 200 for a bucket you already own (legacy S3 behaviour clients rely on).
-    auto r = e.disk().create_bucket(ctx->target.bucket, ctx->now, e.config().region == "us-east-1");
+    auto r = e.backend().create_bucket(ctx->target.bucket, ctx->now, e.config().region == "us-east-1");
     if (!r) return e.error_response(*ctx, r.error());
     auto res = ok_empty();
     res.headers.set("Location", "/" + ctx->target.bucket);
@@ -82,7 +82,7 @@ dispatch create_bucket(store_engine& e, std::shared_ptr<request_ctx> ctx) {
 }  // namespace
 
 dispatch op_list_buckets(store_engine& e, std::shared_ptr<request_ctx> ctx) {
-  return respond(e.finish_response(*ctx, xml_response(200, list_buckets_xml(e.disk().list_buckets(), e.owner_id()))));
+  return respond(e.finish_response(*ctx, xml_response(200, list_buckets_xml(e.backend().list_buckets(), e.owner_id()))));
 }
 
 dispatch op_bucket(store_engine& e, std::shared_ptr<request_ctx> ctx) {
@@ -93,7 +93,7 @@ dispatch op_bucket(store_engine& e, std::shared_ptr<request_ctx> ctx) {
       return respond(e.error_response(*ctx, err(s3_errc::not_implemented)));
     return create_bucket(e, ctx);
   }
-  if (!e.disk().bucket_exists(bucket)) {
+  if (!e.backend().bucket_exists(bucket)) {
     if (m == "HEAD") {
       s3_response r;
       r.status = 404;
@@ -103,7 +103,7 @@ dispatch op_bucket(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   }
   if (ctx->has("cors")) {
     if (m == "GET") {
-      auto xml = e.disk().get_cors(bucket);
+      auto xml = e.backend().get_cors(bucket);
       if (!xml) return respond(e.error_response(*ctx, xml.error()));
       if (!*xml) return respond(e.error_response(*ctx, err(s3_errc::no_such_cors_configuration)));
       return respond(e.finish_response(*ctx, xml_response(200, **xml)));
@@ -112,14 +112,14 @@ dispatch op_bucket(store_engine& e, std::shared_ptr<request_ctx> ctx) {
       return dispatch{{}, buffered_body(e, ctx, [&e, ctx](const std::string& body) -> s3_response {
                         auto rules = parse_cors_xml(body);
                         if (!rules) return e.error_response(*ctx, rules.error());
-                        if (auto r = e.disk().put_cors(ctx->target.bucket, cors_to_xml(*rules)); !r)
+                        if (auto r = e.backend().put_cors(ctx->target.bucket, cors_to_xml(*rules)); !r)
                           return e.error_response(*ctx, r.error());
                         e.set_cors_cache(ctx->target.bucket, std::move(*rules));
                         return ok_empty();
                       })};
     }
     if (m == "DELETE") {
-      if (auto r = e.disk().delete_cors(bucket); !r) return respond(e.error_response(*ctx, r.error()));
+      if (auto r = e.backend().delete_cors(bucket); !r) return respond(e.error_response(*ctx, r.error()));
       e.set_cors_cache(bucket, {});
       return respond(e.finish_response(*ctx, ok_empty(204)));
     }
@@ -133,7 +133,7 @@ dispatch op_bucket(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   if (m == "GET") {
     if (ctx->has("location")) return respond(e.finish_response(*ctx, xml_response(200, location_xml(e.config().region))));
     if (ctx->has("uploads")) {
-      auto ups = e.disk().list_uploads(bucket, ctx->param("prefix").value_or(""));
+      auto ups = e.backend().list_uploads(bucket, ctx->param("prefix").value_or(""));
       if (!ups) return respond(e.error_response(*ctx, ups.error()));
       return respond(e.finish_response(
           *ctx, xml_response(200, list_uploads_xml(bucket, ctx->param("prefix").value_or(""), *ups, e.owner_id()))));
@@ -148,7 +148,7 @@ dispatch op_bucket(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   if (m == "DELETE") {
     if (!ctx->query.empty() && !ctx->has("x-id"))
       return respond(e.error_response(*ctx, err(s3_errc::not_implemented)));
-    if (auto r = e.disk().delete_bucket(bucket); !r) return respond(e.error_response(*ctx, r.error()));
+    if (auto r = e.backend().delete_bucket(bucket); !r) return respond(e.error_response(*ctx, r.error()));
     e.set_cors_cache(bucket, {});
     return respond(e.finish_response(*ctx, ok_empty(204)));
   }
@@ -158,7 +158,7 @@ dispatch op_bucket(store_engine& e, std::shared_ptr<request_ctx> ctx) {
                       if (!req) return e.error_response(*ctx, req.error());
                       std::vector<std::string> deleted;
                       for (const auto& k : req->keys)
-                        if (e.disk().delete_object(ctx->target.bucket, k)) deleted.push_back(k);
+                        if (e.backend().delete_object(ctx->target.bucket, k)) deleted.push_back(k);
                       return xml_response(200, delete_result_xml(deleted, req->quiet));
                     })};
   }

@@ -25,7 +25,7 @@ std::optional<int> part_number(const request_ctx& ctx) {
 
 // The upload must exist and belong to this key.
 result<object_meta> upload_for(store_engine& e, const request_ctx& ctx, const std::string& id) {
-  auto m = e.disk().upload_meta(ctx.target.bucket, id);
+  auto m = e.backend().upload_meta(ctx.target.bucket, id);
   if (!m) return m;
   if (m->key != ctx.target.key) return fail(s3_errc::no_such_upload);
   return m;
@@ -36,7 +36,7 @@ result<object_meta> upload_for(store_engine& e, const request_ctx& ctx, const st
 dispatch op_multipart(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   const auto& m = ctx->head.method;
   const auto& bucket = ctx->target.bucket;
-  if (!e.disk().bucket_exists(bucket)) {
+  if (!e.backend().bucket_exists(bucket)) {
     auto r = e.error_response(*ctx, err(s3_errc::no_such_bucket));
     r.close = m == "PUT" || m == "POST";
     return respond(std::move(r));
@@ -46,7 +46,7 @@ dispatch op_multipart(store_engine& e, std::shared_ptr<request_ctx> ctx) {
     if (auto a = ctx->head.headers.get("x-amz-checksum-algorithm"))
       meta.checksum_name = checksum_header_name(parse_checksum_algorithm(*a).value_or(checksum_algorithm::none));
     return dispatch{{}, buffered_body(e, ctx, [&e, ctx, meta](const std::string&) -> s3_response {
-                      auto id = e.disk().create_upload(ctx->target.bucket, meta, e.now());
+                      auto id = e.backend().create_upload(ctx->target.bucket, meta, e.now());
                       if (!id) return e.error_response(*ctx, id.error());
                       return xml_response(200, initiate_multipart_xml(ctx->target.bucket, ctx->target.key, *id));
                     })};
@@ -69,7 +69,7 @@ dispatch op_multipart(store_engine& e, std::shared_ptr<request_ctx> ctx) {
       r.close = true;
       return respond(std::move(r));
     }
-    return upload_body(e, ctx, max_part, [&e, ctx, id, num = *n](temp_file body, const body_reader& reader) -> s3_response {
+    return upload_body(e, ctx, max_part, [&e, ctx, id, num = *n](temp_object body, const body_reader& reader) -> s3_response {
       object_meta pm;
       pm.key = ctx->target.key;
       pm.size = reader.decoded_size();
@@ -77,7 +77,7 @@ dispatch op_multipart(store_engine& e, std::shared_ptr<request_ctx> ctx) {
       pm.last_modified = e.now();
       pm.checksum_name = reader.checksum_name();
       pm.checksum_value = reader.checksum_value();
-      if (auto r = e.disk().commit_part(ctx->target.bucket, id, num, std::move(body), pm); !r)
+      if (auto r = e.backend().commit_part(ctx->target.bucket, id, num, std::move(body), pm); !r)
         return e.error_response(*ctx, r.error());
       s3_response res;
       res.headers.set("ETag", pm.etag);
@@ -85,26 +85,29 @@ dispatch op_multipart(store_engine& e, std::shared_ptr<request_ctx> ctx) {
       return res;
     });
   }
-  if (auto u = upload_for(e, *ctx, id); !u) return respond(e.error_response(*ctx, u.error()));
   if (m == "POST") {
+    // No upload check here: a completed upload is gone, yet a repeated Complete with the
+    // same parts must answer as the first did (complete_upload checks both cases).
     const bool must_not_exist = ctx->head.headers.get("if-none-match") == std::optional<std::string_view>("*");
     return dispatch{{}, buffered_body(e, ctx, [&e, ctx, id, must_not_exist](const std::string& body) -> s3_response {
                       auto parts = parse_complete_multipart(body);
                       if (!parts) return e.error_response(*ctx, parts.error());
-                      auto done = e.disk().complete_upload(ctx->target.bucket, id, *parts, e.now(), must_not_exist);
+                      auto done = e.backend().complete_upload(ctx->target.bucket, id, ctx->target.key, *parts, e.now(),
+                                                              must_not_exist);
                       if (!done) return e.error_response(*ctx, done.error());
                       std::string location = "/" + ctx->target.bucket + "/" + url_encode_key(ctx->target.key);
                       return xml_response(200, complete_multipart_xml(location, ctx->target.bucket, ctx->target.key, done->etag));
                     })};
   }
+  if (auto u = upload_for(e, *ctx, id); !u) return respond(e.error_response(*ctx, u.error()));
   if (m == "DELETE") {
-    if (auto r = e.disk().abort_upload(bucket, id); !r) return respond(e.error_response(*ctx, r.error()));
+    if (auto r = e.backend().abort_upload(bucket, id); !r) return respond(e.error_response(*ctx, r.error()));
     s3_response r;
     r.status = 204;
     return respond(e.finish_response(*ctx, std::move(r)));
   }
   if (m == "GET") {
-    auto parts = e.disk().list_parts(bucket, id);
+    auto parts = e.backend().list_parts(bucket, id);
     if (!parts) return respond(e.error_response(*ctx, parts.error()));
     int marker = 0;
     if (auto v = ctx->param("part-number-marker"); v && !v->empty()) marker = std::atoi(v->c_str());

@@ -1,8 +1,5 @@
 // Object operations: PutObject, GetObject (Range, conditions), HeadObject, DeleteObject,
 // CopyObject.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstring>
 
 #include "checksums.hpp"
@@ -54,7 +51,7 @@ dispatch put_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   const bool must_not_exist = ctx->head.headers.get("if-none-match") == std::optional<std::string_view>("*");
   // Fail early (before a byte is read) when the outcome is already known; the commit
   // checks If-None-Match again under the bucket lock, so a race cannot slip through.
-  auto current = e.disk().stat_object(ctx->target.bucket, ctx->target.key);
+  auto current = e.backend().stat_object(ctx->target.bucket, ctx->target.key);
   if (ctx->head.headers.contains("if-none-match") || ctx->head.headers.contains("if-match")) {
     conditions c;
     c.if_match = ctx->head.headers.get("if-match") ? std::optional<std::string>(*ctx->head.headers.get("if-match")) : std::nullopt;
@@ -72,14 +69,14 @@ dispatch put_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
       return respond(std::move(r));
     }
   }
-  return upload_body(e, ctx, max_put, [&e, ctx, must_not_exist](temp_file body, const body_reader& reader) -> s3_response {
+  return upload_body(e, ctx, max_put, [&e, ctx, must_not_exist](temp_object body, const body_reader& reader) -> s3_response {
     object_meta m = meta_from_headers(ctx->head.headers, ctx->target.key);
     m.size = reader.decoded_size();
     m.etag = "\"" + to_hex(reader.digests().md5()) + "\"";
     m.last_modified = e.now();
     m.checksum_name = reader.checksum_name();
     m.checksum_value = reader.checksum_value();
-    if (auto r = e.disk().commit_object(ctx->target.bucket, std::move(body), m, must_not_exist); !r)
+    if (auto r = e.backend().commit_object(ctx->target.bucket, std::move(body), m, must_not_exist); !r)
       return e.error_response(*ctx, r.error());
     s3_response res;
     res.headers.set("ETag", m.etag);
@@ -90,7 +87,7 @@ dispatch put_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
 
 dispatch get_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   const bool head = ctx->head.method == "HEAD";
-  auto obj = e.disk().open_object(ctx->target.bucket, ctx->target.key);
+  auto obj = e.backend().open_object(ctx->target.bucket, ctx->target.key);
   if (!obj) return respond(e.error_response(*ctx, obj.error()));
   const object_meta& m = obj->meta;
   auto outcome = evaluate_conditions(conditions_from(ctx->head.headers), ctx->head.method, true, m.etag, m.last_modified);
@@ -123,16 +120,16 @@ dispatch get_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
     r.headers.set(m.checksum_name, m.checksum_value);
   if (*range) {
     r.status = 206;
-    r.file_offset = (*range)->first;
-    r.file_length = (*range)->length();
+    r.source_offset = (*range)->first;
+    r.source_length = (*range)->length();
     r.headers.set("Content-Range", "bytes " + std::to_string((*range)->first) + "-" + std::to_string((*range)->last) +
                                        "/" + std::to_string(m.size));
   } else {
-    r.file_offset = 0;
-    r.file_length = m.size;
+    r.source_offset = 0;
+    r.source_length = m.size;
   }
-  r.headers.set("Content-Length", std::to_string(r.file_length));
-  if (!head) r.file = std::make_shared<unique_fd>(std::move(obj->fd));
+  r.headers.set("Content-Length", std::to_string(r.source_length));
+  if (!head) r.source = std::move(obj->body);
   return respond(e.finish_response(*ctx, std::move(r)));
 }
 
@@ -149,8 +146,8 @@ std::optional<std::pair<std::string, std::string>> parse_copy_source(std::string
 dispatch copy_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   auto src = parse_copy_source(*ctx->head.headers.get("x-amz-copy-source"));
   if (!src) return respond(e.error_response(*ctx, err(s3_errc::invalid_argument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")));
-  if (!e.disk().bucket_exists(ctx->target.bucket)) return respond(e.error_response(*ctx, err(s3_errc::no_such_bucket)));
-  auto obj = e.disk().open_object(src->first, src->second);
+  if (!e.backend().bucket_exists(ctx->target.bucket)) return respond(e.error_response(*ctx, err(s3_errc::no_such_bucket)));
+  auto obj = e.backend().open_object(src->first, src->second);
   if (!obj) return respond(e.error_response(*ctx, obj.error()));
   auto outcome = evaluate_conditions(conditions_from(ctx->head.headers, "x-amz-copy-source-"), "PUT", true,
                                      obj->meta.etag, obj->meta.last_modified);
@@ -158,15 +155,16 @@ dispatch copy_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   const bool replace = ctx->head.headers.get("x-amz-metadata-directive").value_or("COPY") == "REPLACE";
   if (!replace && src->first == ctx->target.bucket && src->second == ctx->target.key)
     return respond(e.error_response(*ctx, err(s3_errc::invalid_request, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")));
-  auto temp = e.disk().new_temp();
+  auto temp = e.backend().new_temp();
   if (!temp) return respond(e.error_response(*ctx, temp.error()));
   // Read once: the copy needs its own MD5 (the source may be a multipart object).
   md5_digest md5;
   std::string buf(1 << 20, '\0');
   std::uint64_t off = 0, left = obj->meta.size;
   while (left) {
-    ssize_t n = ::pread(obj->fd.get(), buf.data(), std::min<std::uint64_t>(left, buf.size()), static_cast<off_t>(off));
-    if (n <= 0) return respond(e.error_response(*ctx, err(s3_errc::internal_error, "copy read")));
+    auto got = obj->body->read_at(off, buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size())));
+    if (!got || !*got) return respond(e.error_response(*ctx, err(s3_errc::internal_error, "copy read")));
+    const std::size_t n = *got;
     md5.update(buf.data(), static_cast<std::size_t>(n));
     if (auto w = temp->write(std::string_view(buf.data(), static_cast<std::size_t>(n))); !w)
       return respond(e.error_response(*ctx, w.error()));
@@ -184,7 +182,7 @@ dispatch copy_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
     m.checksum_value = obj->meta.checksum_value;
   }
   const bool must_not_exist = ctx->head.headers.get("if-none-match") == std::optional<std::string_view>("*");
-  if (auto r = e.disk().commit_object(ctx->target.bucket, std::move(*temp), m, must_not_exist); !r)
+  if (auto r = e.backend().commit_object(ctx->target.bucket, std::move(*temp), m, must_not_exist); !r)
     return respond(e.error_response(*ctx, r.error()));
   return respond(e.finish_response(*ctx, xml_response(200, copy_object_result_xml(m.etag, m.last_modified))));
 }
@@ -193,7 +191,7 @@ dispatch copy_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
 
 dispatch op_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   const auto& m = ctx->head.method;
-  if (!e.disk().bucket_exists(ctx->target.bucket)) {
+  if (!e.backend().bucket_exists(ctx->target.bucket)) {
     auto r = e.error_response(*ctx, err(s3_errc::no_such_bucket));
     r.close = m == "PUT" || m == "POST";
     return respond(std::move(r));
@@ -206,7 +204,7 @@ dispatch op_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   }
   if (m == "GET" || m == "HEAD") return get_object(e, ctx);
   if (m == "DELETE") {
-    if (auto r = e.disk().delete_object(ctx->target.bucket, ctx->target.key); !r)
+    if (auto r = e.backend().delete_object(ctx->target.bucket, ctx->target.key); !r)
       return respond(e.error_response(*ctx, r.error()));
     s3_response r;
     r.status = 204;

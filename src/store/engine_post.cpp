@@ -71,7 +71,7 @@ class post_consumer final : public body_consumer {
     meta_.size = size_;
     meta_.etag = "\"" + to_hex(md5_->finish()) + "\"";
     meta_.last_modified = e_.now();
-    if (auto r = e_.disk().commit_object(ctx_->target.bucket, std::move(*temp_), meta_, false); !r)
+    if (auto r = e_.backend().commit_object(ctx_->target.bucket, std::move(*temp_), meta_, false); !r)
       return e_.error_response(*ctx_, r.error());
     const auto& fields = parser_.fields();
     std::string location = "/" + ctx_->target.bucket + "/" + url_encode_key(meta_.key);
@@ -161,7 +161,7 @@ class post_consumer final : public body_consumer {
     meta_.expires = field(fields, "expires").value_or("");
     for (const auto& [n, val] : fields)
       if (n.rfind("x-amz-meta-", 0) == 0) meta_.user_meta.emplace_back(n.substr(11), val);
-    auto temp = e_.disk().new_temp();
+    auto temp = e_.backend().new_temp();
     if (!temp) return fail(temp.error());
     temp_.emplace(std::move(*temp));
     md5_ = std::make_unique<md5_digest>();
@@ -173,7 +173,7 @@ class post_consumer final : public body_consumer {
   form_data_parser parser_;
   sigv4::post_policy policy_;
   object_meta meta_;
-  std::optional<temp_file> temp_;
+  std::optional<temp_object> temp_;
   std::unique_ptr<md5_digest> md5_;
   std::uint64_t size_ = 0;
 };
@@ -181,7 +181,7 @@ class post_consumer final : public body_consumer {
 }  // namespace
 
 dispatch op_post_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
-  if (!valid_bucket_name(ctx->target.bucket) || !e.disk().bucket_exists(ctx->target.bucket)) {
+  if (!valid_bucket_name(ctx->target.bucket) || !e.backend().bucket_exists(ctx->target.bucket)) {
     auto r = e.error_response(*ctx, err(s3_errc::no_such_bucket));
     r.close = true;
     return respond(std::move(r));

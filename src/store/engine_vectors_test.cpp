@@ -88,11 +88,11 @@ TEST_F(ChunkedExample, AcceptedAndStoredWhole) {
   for (std::size_t piece : {b.size(), std::size_t{4096}, std::size_t{7}}) {
     auto r = put(head(), b, piece);
     EXPECT_EQ(r.status, 200) << r.body;
-    auto obj = store_->engine().disk().open_object("examplebucket", "chunkObject.txt");
+    auto obj = store_->engine().backend().open_object("examplebucket", "chunkObject.txt");
     ASSERT_TRUE(obj);
     EXPECT_EQ(obj->meta.size, 66560u);
     std::string data(66560, '\0');
-    ASSERT_EQ(::pread(obj->fd.get(), data.data(), data.size(), 0), 66560);
+    ASSERT_EQ(*obj->body->read_at(0, data.data(), data.size()), 66560u);
     EXPECT_EQ(data, std::string(66560, 'a'));
   }
 }
@@ -116,7 +116,7 @@ TEST_F(ChunkedExample, ChangedByteOrSignatureIsRefused) {
   r = put(h, b, 4096);
   EXPECT_EQ(r.status, 403);
 
-  EXPECT_FALSE(store_->engine().disk().open_object("examplebucket", "chunkObject.txt"));
+  EXPECT_FALSE(store_->engine().backend().open_object("examplebucket", "chunkObject.txt"));
   EXPECT_TRUE(std::filesystem::is_empty(dir_ / ".tmp"));
 }
 

@@ -26,6 +26,11 @@ std::string meta_to_json(const object_meta& m) {
   put("checksum_name", m.checksum_name);
   put("checksum_value", m.checksum_value);
   if (m.parts_count) o["parts_count"] = m.parts_count;
+  if (!m.part_sizes.empty()) {
+    json::array sizes;
+    for (auto n : m.part_sizes) sizes.push_back(n);
+    o["part_sizes"] = std::move(sizes);
+  }
   json::array meta;
   for (const auto& [k, v] : m.user_meta) meta.push_back(json::array{json::string(k), json::string(v)});
   o["user_meta"] = std::move(meta);
@@ -60,6 +65,8 @@ result<object_meta> meta_from_json(std::string_view text) {
     get("checksum_name", m.checksum_name);
     get("checksum_value", m.checksum_value);
     if (auto* p = o.if_contains("parts_count")) m.parts_count = json::value_to<int>(*p);
+    if (auto* p = o.if_contains("part_sizes"))
+      for (const auto& n : p->as_array()) m.part_sizes.push_back(json::value_to<std::uint64_t>(n));
     if (auto* p = o.if_contains("user_meta"))
       for (const auto& pair : p->as_array())
         m.user_meta.emplace_back(json::value_to<std::string>(pair.as_array().at(0)),

@@ -27,6 +27,7 @@ struct object_meta {
   std::string checksum_name;   // "x-amz-checksum-crc32" etc., or empty
   std::string checksum_value;  // base64
   int parts_count = 0;         // > 0 for a multipart object
+  std::vector<std::uint64_t> part_sizes;  // a multipart object's parts, in order (GetObject partNumber)
 };
 
 std::string meta_to_json(const object_meta& m);

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "addressing.hpp"
+#include "disk_store.hpp"
 #include "engine.hpp"
 #include "dropslot/store/s3_error.hpp"
 
@@ -30,11 +31,11 @@ result<std::shared_ptr<object_store>> object_store::open(store_config config) {
 
 result<void> object_store::ensure_bucket(std::string_view name) {
   if (!valid_bucket_name(name)) return fail(s3_errc::invalid_bucket_name, std::string(name));
-  return engine_->disk().create_bucket(name, engine_->now(), true);
+  return engine_->backend().create_bucket(name, engine_->now(), true);
 }
 
 result<void> object_store::put_bucket_cors(std::string_view bucket, std::vector<cors_rule> rules) {
-  if (auto r = engine_->disk().put_cors(bucket, cors_to_xml(rules)); !r) return r;
+  if (auto r = engine_->backend().put_cors(bucket, cors_to_xml(rules)); !r) return r;
   engine_->set_cors_cache(bucket, std::move(rules));
   return {};
 }

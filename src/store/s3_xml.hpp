@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "disk_store.hpp"
+#include "storage.hpp"
 #include "dropslot/util/result.hpp"
 
 namespace dropslot::store {

@@ -44,7 +44,7 @@ class TempFile : public ::testing::TestWithParam<std::string> {
     fs::remove_all(dir_);
   }
   // Commits `t` as key "k" and returns the object's bytes.
-  std::string commit_and_read(temp_file t) {
+  std::string commit_and_read(temp_object t) {
     object_meta m;
     m.key = "k";
     m.size = t.size();
@@ -56,7 +56,8 @@ class TempFile : public ::testing::TestWithParam<std::string> {
     if (!obj) return {};
     EXPECT_EQ(obj->meta.size, m.size);
     std::string out(obj->meta.size, '\0');
-    EXPECT_EQ(::pread(obj->fd.get(), out.data(), out.size(), 0), static_cast<ssize_t>(out.size()));
+    auto got = obj->body->read_at(0, out.data(), out.size());
+    EXPECT_TRUE(got && *got == out.size());
     return out;
   }
   std::string_view bytes(std::size_t off, std::size_t n) const { return {buf_.get() + off, n}; }

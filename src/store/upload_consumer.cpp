@@ -31,7 +31,7 @@ constexpr std::uint64_t large_body = 8 * 1024 * 1024;
 class upload_consumer final : public body_consumer {
  public:
   upload_consumer(store_engine& e, std::shared_ptr<request_ctx> ctx, std::unique_ptr<body_reader> reader,
-                  temp_file body, std::uint64_t max, commit_fn commit, bool large)
+                  temp_object body, std::uint64_t max, commit_fn commit, bool large)
       : e_(e), ctx_(std::move(ctx)), reader_(std::move(reader)), body_(std::move(body)), max_(max),
         commit_(std::move(commit)) {
     if (large) {
@@ -103,7 +103,7 @@ class upload_consumer final : public body_consumer {
   store_engine& e_;
   std::shared_ptr<request_ctx> ctx_;
   std::unique_ptr<body_reader> reader_;
-  temp_file body_;
+  temp_object body_;
   std::uint64_t max_;
   commit_fn commit_;
   std::unique_ptr<md5_pipeline> blocks_;  // large bodies only
@@ -161,7 +161,7 @@ dispatch upload_body(store_engine& e, std::shared_ptr<request_ctx> ctx, std::uin
     r.close = true;
     return respond(std::move(r));
   }
-  auto temp = e.disk().new_temp();
+  auto temp = e.backend().new_temp();
   if (!temp) {
     auto r = e.error_response(*ctx, temp.error());
     r.close = true;

@@ -2,17 +2,17 @@
 // The body consumer of PutObject and UploadPart: bytes → body_reader (aws-chunked,
 // signatures, digests) → a temporary file; at the end every declared digest is
 // checked and only then `commit` makes the object visible. Any failure drops the
-// temporary (temp_file removes itself), so nothing partial is ever visible.
+// temporary (a dropped temp_object leaves nothing), so nothing partial is ever visible.
 #include <functional>
 #include <memory>
 
 #include "body_reader.hpp"
-#include "disk_store.hpp"
+#include "storage.hpp"
 #include "engine.hpp"
 
 namespace dropslot::store {
 
-using commit_fn = std::function<s3_response(temp_file body, const body_reader& reader)>;
+using commit_fn = std::function<s3_response(temp_object body, const body_reader& reader)>;
 
 /// Builds the consumer; an error response when the body's declarations are invalid or
 /// no temporary can be created.
