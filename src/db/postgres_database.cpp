@@ -203,10 +203,10 @@ class postgres_database final : public database {
 
   result<void> revoke_session(std::string_view token, timestamp now) override {
     std::string hash = hash_token(token);
-    cache_.erase(hash); auto r = run(sql::session_revoke, {hash, to_unix(now)});
+    auto r = run(sql::session_revoke, {hash, to_unix(now)});
     // After the write (session_cache.hpp): a lookup that read the row before it cannot
     // store it now, and one that reads after it finds no row.
-    //MUT cache_.erase(hash);
+    cache_.erase(hash);
     if (!r) return fail(r.error());
     return {};
   }

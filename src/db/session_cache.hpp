@@ -4,6 +4,13 @@
 // Revocation stays immediate in this process: a revoke erases entries and bumps a
 // generation, and a lookup that started before the revoke never stores its (now stale)
 // answer. Keys are token hashes, never tokens.
+//
+// A backend calls erase()/erase_customer() AFTER its database write has committed,
+// never before: erased first, a lookup between the erase and the write would read the
+// still-valid row under the new generation and cache it again (the logout race of
+// issue 17). Erased after, every lookup either took its generation before the erase (its
+// put is refused) or read the database after the write (no row).
+// Test: session_revoke_test.cpp, on every backend.
 #include <chrono>
 #include <cstdint>
 #include <mutex>
