@@ -1,37 +1,86 @@
 #!/usr/bin/env bash
-# Smoke test of a deployed API (deploy.sh step 5), usable on its own too:
+# Smoke test of a deployed API (deploy.sh runs it against the "smoke" stage, i.e.
+# the newly published Lambda version, before the live alias moves). Usable alone:
 #
-#   deploy/smoke.sh --api URL --bucket NAME --database-url URL [--dropslot PATH] [--staging-url URL]
+#   DROPSLOT_DATABASE_URL=dynamodb://STACK deploy/smoke.sh --api URL --bucket NAME
+#       [--dropslot PATH] [--staging-url URL]
 #
 # Creates a test customer and job with `dropslot admin` in the stack's database,
 # logs in through the API with a one-time code, asks POST {api}upload-url for a
-# 3-byte JPEG, and checks that the URL names the uploads bucket (virtual-hosted
+# 3-byte JPEG, checks that the URL names the uploads bucket (virtual-hosted
 # <bucket>.s3... or path-style /<bucket>/) and the key jobs/<job>/photo-NNN.jpg,
-# then PUTs to it with exactly the returned headers (must be 200), and finds the
-# photo in GET {api}jobs/<job>/photos. With --staging-url, also fetches the staged
-# dashboard. Exits non-zero on the first failure. Secrets (login code, session
-# token, the URL's signature) are never printed.
+# PUTs to it with exactly the returned headers (must be 200), and finds the photo
+# in GET {api}jobs/<job>/photos. With --staging-url, also fetches the staged
+# dashboard. Exits non-zero on the first failure.
+#
+# Cleanup, on success and on failure alike: the object is deleted (aws s3api
+# delete-object; AWS_ENDPOINT_URL_S3 is honoured), the customer's sessions are
+# revoked, and the customer with its job is removed when this dropslot has
+# `admin customer remove`; otherwise the script names what is left.
+#
+# Secrets come from the environment, never from arguments: DROPSLOT_DATABASE_URL
+# (the database; its password never reaches a command line) and
+# DROPSLOT_ORIGIN_SECRET (the X-Dropslot-Origin-Verify value CloudFront would
+# send; handed to curl in a file). Neither they nor the login code, the session
+# token or the URL's signature are ever printed.
 set -euo pipefail
-api="" bucket="" database_url=${DROPSLOT_DATABASE_URL:-} staging_url=""
+api="" bucket="" staging_url=""
 dropslot=${DROPSLOT_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/release/src/cli/dropslot}
+aws=${AWS_CLI:-aws}
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --api) api="$2"; shift 2 ;;
     --bucket) bucket="$2"; shift 2 ;;
-    --database-url) database_url="$2"; shift 2 ;;
     --dropslot) dropslot="$2"; shift 2 ;;
     --staging-url) staging_url="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "smoke: unknown argument $1" >&2; exit 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "smoke: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-[[ -n "$api" && -n "$bucket" && -n "$database_url" ]] || { echo "smoke: --api, --bucket and --database-url are required" >&2; exit 2; }
+[[ -n "$api" && -n "$bucket" ]] || { echo "smoke: --api and --bucket are required" >&2; exit 2; }
+[[ -n "${DROPSLOT_DATABASE_URL:-}" ]] || { echo "smoke: set DROPSLOT_DATABASE_URL (the stack's database)" >&2; exit 2; }
+export DROPSLOT_DATABASE_URL
 api="${api%/}/"
 fail() { echo "smoke: FAIL: $*" >&2; exit 1; }
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+customer="" job="" key=""
 
-admin() { "$dropslot" admin "$@" --database "$database_url"; }
+# `dropslot admin` reads DROPSLOT_DATABASE_URL itself: the URL is in no argv.
+admin() { "$dropslot" admin "$@"; }
+
+cleanup() {
+  local status=$?
+  set +e
+  if [[ -n "$key" ]]; then
+    local flags=()
+    [[ -n "${AWS_ENDPOINT_URL_S3:-}" ]] && flags+=(--endpoint-url "$AWS_ENDPOINT_URL_S3")
+    if "$aws" "${flags[@]}" s3api delete-object --bucket "$bucket" --key "$key" >/dev/null 2>"$work/rm.err"; then
+      echo "smoke: cleanup: object $key deleted"
+    else
+      echo "smoke: cleanup: could not delete $key: $(head -c 300 "$work/rm.err")" >&2
+    fi
+  fi
+  if [[ -n "$customer" ]]; then
+    admin sessions revoke --customer "$customer" >/dev/null && echo "smoke: cleanup: sessions of $customer revoked"
+    if admin customer --help 2>/dev/null | grep -qw remove; then
+      admin customer remove --customer "$customer" >/dev/null && echo "smoke: cleanup: customer $customer and job $job removed"
+    else
+      echo "smoke: cleanup: customer $customer and job $job remain (this dropslot has no \`admin customer remove\`)" >&2
+    fi
+  fi
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+
+# The origin header, from a file (curl -H @file) so the value is in no argv.
+origin_header=()
+if [[ -n "${DROPSLOT_ORIGIN_SECRET:-}" ]]; then
+  (umask 077 && printf 'X-Dropslot-Origin-Verify: %s\n' "$DROPSLOT_ORIGIN_SECRET" >"$work/origin-header")
+  origin_header=(-H "@$work/origin-header")
+fi
+
 # The stamp names this run's test customer; a random suffix keeps two runs in the same
 # second (a retry, or the test's good and bad run) from colliding on the unique email.
 stamp=$(date -u +%Y%m%dT%H%M%SZ)-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
@@ -45,9 +94,12 @@ echo "smoke: customer $customer, job $job"
 # curl_json METHOD PATH BODY -> body in $work/body, status on stdout
 curl_json() {
   local auth=()
-  [[ -n "${token:-}" ]] && auth=(-H "Authorization: Bearer $token")
+  if [[ -n "${token:-}" ]]; then
+    (umask 077 && printf 'Authorization: Bearer %s\n' "$token" >"$work/auth-header")
+    auth=(-H "@$work/auth-header")
+  fi
   curl -sS -o "$work/body" -w '%{http_code}' -X "$1" "${api}$2" -H 'Content-Type: application/json' \
-    -H 'X-Requested-With: dropslot' "${auth[@]}" ${3:+--data-binary "$3"}
+    -H 'X-Requested-With: dropslot' "${origin_header[@]}" "${auth[@]}" ${3:+--data-binary @-} <<<"${3:-}" || echo 000
 }
 
 status=$(curl_json POST login "$(jq -cn --arg code "$code" '{code: $code}')")
@@ -60,25 +112,26 @@ status=$(curl_json POST upload-url "$(jq -cn --arg job "$job" '{job_id: $job, fi
 [[ "$status" == 200 ]] || fail "POST upload-url answered $status: $(jq -c .error "$work/body" 2>/dev/null)"
 cp "$work/body" "$work/grant.json"
 url=$(jq -r .url "$work/grant.json")
-key=$(jq -r .key "$work/grant.json")
-[[ "$key" =~ ^jobs/${job}/photo-[0-9]{3,}\.jpg$ ]] || fail "unexpected key $key"
+granted_key=$(jq -r .key "$work/grant.json")
+[[ "$granted_key" =~ ^jobs/${job}/photo-[0-9]{3,}\.jpg$ ]] || fail "unexpected key $granted_key"
 # The URL without its query (the signature stays out of the output).
 base=${url%%\?*}
 host_path=${base#*://}
 host=${host_path%%/*}
 path=/${host_path#*/}
-if [[ "$host" == "$bucket".* && "$path" == "/$key" ]]; then
-  echo "smoke: URL is virtual-hosted on $host, key $key"
-elif [[ "$path" == "/$bucket/$key" ]]; then
-  echo "smoke: URL is path-style on $host, bucket $bucket, key $key"
+if [[ "$host" == "$bucket".* && "$path" == "/$granted_key" ]]; then
+  echo "smoke: URL is virtual-hosted on $host, key $granted_key"
+elif [[ "$path" == "/$bucket/$granted_key" ]]; then
+  echo "smoke: URL is path-style on $host, bucket $bucket, key $granted_key"
 else
-  fail "URL $base does not point at bucket $bucket and key $key"
+  fail "URL $base does not point at bucket $bucket and key $granted_key"
 fi
 [[ "$(jq -r .method "$work/grant.json")" == PUT ]] || fail "method is not PUT"
 
 headers=()
 while IFS= read -r h; do headers+=(-H "$h"); done < <(jq -r '.headers | to_entries[] | "\(.key): \(.value)"' "$work/grant.json")
-status=$(curl -sS -o "$work/put" -w '%{http_code}' -X PUT "${headers[@]}" --data-binary @"$work/photo.jpg" "$url")
+key=$granted_key  # from here on, cleanup deletes it
+status=$(curl -sS -o "$work/put" -w '%{http_code}' -X PUT "${headers[@]}" --data-binary @"$work/photo.jpg" "$url" || echo 000)
 [[ "$status" == 200 ]] || fail "PUT to the presigned URL answered $status: $(head -c 300 "$work/put")"
 echo "smoke: PUT $key -> 200"
 
@@ -88,9 +141,8 @@ jq -e --arg key "$key" '.photos | map(.key) | index($key) != null' "$work/body" 
 echo "smoke: photo listed"
 
 if [[ -n "$staging_url" ]]; then
-  status=$(curl -sS -o /dev/null -w '%{http_code}' "$staging_url")
+  status=$(curl -sS -o /dev/null -w '%{http_code}' "$staging_url" || echo 000)
   [[ "$status" == 200 ]] || fail "staged dashboard $staging_url answered $status"
   echo "smoke: staged dashboard answers 200"
 fi
-admin sessions revoke --customer "$customer" >/dev/null || true
 echo "smoke: OK"

@@ -1,7 +1,6 @@
-// deploy/deploy.sh --dry-run prints the seed's sequence and runs nothing (the S3
-// steps run for real in deploy_s3_steps_test.cpp). Not exercised here (needs AWS): CloudFormation
-// validate/deploy/describe, the smoke test against API Gateway, and the CloudFront
-// invalidation; their commands are checked in the dry run only.
+// deploy/deploy.sh --dry-run prints the whole sequence and runs nothing (the S3
+// steps run for real in deploy_s3_steps_test.cpp; the whole script runs against the
+// recording aws stand-in in deploy_standin_test.cpp).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -31,24 +30,31 @@ std::pair<int, std::string> dry_run(const std::string& args, const std::string& 
   return run_shell("env -u AWS_ENDPOINT_URL_S3 AWS_CLI=/nonexistent/aws " + env + " " + deploy_sh + " --dry-run " + args);
 }
 
-TEST(DeployDryRun, PrintsTheSeedSequenceInOrder) {
+TEST(DeployDryRun, PrintsTheSequenceInOrder) {
   auto [rc, out] = dry_run("--stack prod --region eu-west-1 --artifact-bucket my-artifacts "
-                           "--database-url postgres://app:hunter2@db.example/dropslot");
+                           "--database-secret-arn arn:aws:secretsmanager:eu-west-1:1:secret:db");
   ASSERT_EQ(rc, 0) << out;
   auto cmds = lines_starting(out, "+ ");
   const std::vector<std::string> expected = {
-      "cloudformation validate-template",          // 1 validate
+      "cfn-lint ",                                 // 1 validate offline
+      "cloudformation validate-template",          //   and with AWS
       "cmake -S",                                  // 2 build
       "cmake --build --preset release",            //
       "deploy/package --binary",                   //   package
       "s3 cp",                                     //   upload the zip
       "cloudformation deploy --stack-name prod",   // 3 deploy
       "cloudformation describe-stacks",            //   outputs
-      "s3 sync",                                   // 4 stage
-      "deploy/smoke.sh --api",                     // 5 smoke
-      "s3 cp s3://",                               // 6 promote
+      "lambda publish-version",                    // 4 publish
+      "lambda get-alias",                          //   what is live now
+      "lambda update-alias --function-name \\<FunctionName\\> --name smoke",
+      "s3 sync",                                   // 5 stage
+      "secretsmanager get-secret-value",           // 6 smoke: the origin header's value
+      "deploy/smoke.sh --api \\<SmokeApiUrl\\>",   //   against the smoke stage
+      "lambda update-alias --function-name \\<FunctionName\\> --name live",  // 7 release
+      "s3 cp s3://",                               // 8 promote
       "s3api list-objects-v2",                     //   then remove stale files
-      "cloudfront create-invalidation",            // 7 invalidate
+      "cloudfront create-invalidation",            // 9 invalidate
+      "cloudfront get-invalidation",               //   and wait for it
   };
   ASSERT_EQ(cmds.size(), expected.size()) << out;
   for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_NE(cmds[i].find(expected[i]), std::string::npos) << cmds[i];
@@ -56,21 +62,35 @@ TEST(DeployDryRun, PrintsTheSeedSequenceInOrder) {
     if (c.find("/nonexistent/aws") != std::string::npos) {
       EXPECT_NE(c.find("--region eu-west-1"), std::string::npos) << c;
     }
-  EXPECT_NE(cmds[1].find("--preset release"), std::string::npos);
-  EXPECT_NE(cmds[4].find("s3://my-artifacts/dropslot-lambda-"), std::string::npos);
-  EXPECT_NE(cmds[5].find("--capabilities CAPABILITY_IAM"), std::string::npos);
-  EXPECT_NE(cmds[5].find("CodeS3Bucket=my-artifacts"), std::string::npos);
-  EXPECT_NE(cmds[5].find("DatabaseUrl=***"), std::string::npos) << cmds[5];
-  EXPECT_EQ(out.find("hunter2"), std::string::npos) << "the database password leaked into the output";
-  EXPECT_NE(cmds[7].find("s3://\\<DashboardBucketName\\>/staging/"), std::string::npos) << cmds[7];
-  EXPECT_NE(cmds[8].find("--bucket \\<UploadsBucketName\\>"), std::string::npos) << cmds[8];
-  EXPECT_NE(cmds[9].find("s3 cp s3://\\<DashboardBucketName\\>/staging/ s3://\\<DashboardBucketName\\>/ --recursive"),
-            std::string::npos) << cmds[9];
-  EXPECT_NE(cmds[11].find("--distribution-id \\<DistributionId\\> --paths /\\*"), std::string::npos) << cmds[11];
+  EXPECT_NE(cmds[2].find("--preset release"), std::string::npos);
+  EXPECT_NE(cmds[5].find("s3://my-artifacts/dropslot-lambda-"), std::string::npos);
+  EXPECT_NE(cmds[6].find("--capabilities CAPABILITY_IAM"), std::string::npos);
+  EXPECT_NE(cmds[6].find("CodeS3Bucket=my-artifacts"), std::string::npos);
+  EXPECT_NE(cmds[6].find("DatabaseSecretArn=arn:aws:secretsmanager:eu-west-1:1:secret:db"), std::string::npos) << cmds[6];
+  // The template CloudFormation gets is the rendered one (deployment renamed after the routes).
+  EXPECT_EQ(cmds[6].find("deploy/template.yaml"), std::string::npos) << cmds[6];
+  EXPECT_NE(cmds[11].find("s3://\\<DashboardBucketName\\>/staging/"), std::string::npos) << cmds[11];
+  EXPECT_NE(cmds[12].find("(value kept out of the output)"), std::string::npos) << cmds[12];
+  EXPECT_NE(cmds[13].find("--bucket \\<UploadsBucketName\\>"), std::string::npos) << cmds[13];
+  EXPECT_NE(cmds[15].find("s3 cp s3://\\<DashboardBucketName\\>/staging/ s3://\\<DashboardBucketName\\>/ --recursive"),
+            std::string::npos) << cmds[15];
+  EXPECT_NE(cmds[17].find("--distribution-id \\<DistributionId\\> --paths /\\*"), std::string::npos) << cmds[17];
+}
+
+// --help is the header comment, and only that (issue 17: it used to end with the
+// script's first line of code).
+TEST(DeployDryRun, HelpPrintsTheUsageOnly) {
+  for (const std::string script : {"deploy.sh", "smoke.sh", "package"}) {
+    auto [rc, out] = run_shell(DROPSLOT_SOURCE_DIR "/deploy/" + script + " --help");
+    EXPECT_EQ(rc, 0) << out;
+    EXPECT_EQ(out.find("set -euo pipefail"), std::string::npos) << script << ":\n" << out;
+    EXPECT_EQ(out.find("#!"), std::string::npos) << script;
+    EXPECT_NE(out.find(script == "package" ? "deploy/package" : "deploy/" + script), std::string::npos) << out;
+  }
 }
 
 TEST(DeployDryRun, CustomS3EndpointGoesToS3CommandsOnly) {
-  auto [rc, out] = dry_run("--artifact-bucket a --database-url sqlite:///x.db",
+  auto [rc, out] = dry_run("--artifact-bucket a",
                            "AWS_ENDPOINT_URL_S3=http://127.0.0.1:9999");
   ASSERT_EQ(rc, 0) << out;
   for (const auto& c : lines_starting(out, "+ /nonexistent/aws")) {
@@ -88,7 +108,9 @@ TEST(DeployDryRun, StepsRunASubsetAndRefuseMissingInputs) {
   EXPECT_NE(cmds[1].find("s3 cp s3://dash/staging/ s3://dash/ --recursive"), std::string::npos) << cmds[1];
 
   EXPECT_EQ(dry_run("--steps stage").first, 2);                 // no dashboard bucket
-  EXPECT_EQ(dry_run("--steps deploy --artifact-bucket a").first, 2);  // no package, no database
+  EXPECT_EQ(dry_run("--steps deploy --artifact-bucket a").first, 2);  // no package
+  EXPECT_EQ(dry_run("--artifact-bucket a --database-url postgres://u:p@h/d").first, 2);  // a URL is never an argument
+  EXPECT_EQ(dry_run("--artifact-bucket a --parameter LiveVersion=3").first, 2);  // deploy.sh's own
   EXPECT_EQ(dry_run("--steps launch").first, 2);                // unknown step
   EXPECT_EQ(dry_run("--bogus").first, 2);
 }

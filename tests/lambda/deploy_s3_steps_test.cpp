@@ -68,14 +68,18 @@ TEST(DeployS3Steps, StageThenPromoteAgainstDropslotS3) {
 
 #if DROPSLOT_HAVE_SERVE
 // deploy/smoke.sh, the script deploy.sh runs against API Gateway, run here against
-// `dropslot serve` (same API under /api, embedded store): it must pass, and it
-// must fail when the URL does not point at the bucket it was told.
-TEST(DeploySmoke, PassesAgainstServeAndCatchesTheWrongBucket) {
+// `dropslot serve` (same API under /api, embedded store): it must pass, clean up
+// its object (with the real aws CLI against the embedded store), and fail when the
+// URL does not point at the bucket it was told.
+TEST(DeploySmoke, PassesAgainstServeCleansUpAndCatchesTheWrongBucket) {
   temp_dir dir;
+  const std::string key_id = "AKIDSMOKETEST0000001", secret = "smoke-test-secret-key-0123456789abcdefghij";
   child_process serve({DROPSLOT_BINARY_DIR "/src/cli/dropslot", "serve", "--data", dir.path() + "/data", "--listen",
                        "127.0.0.1:0", "--s3-listen", "127.0.0.1:0"},
-                      {"PATH=/usr/bin:/bin", "AWS_REGION=us-east-1"}, dir.path() + "/serve.log");
-  std::string api;
+                      {"PATH=/usr/bin:/bin", "AWS_REGION=us-east-1", "DROPSLOT_S3_ACCESS_KEY_ID=" + key_id,
+                       "DROPSLOT_S3_SECRET_ACCESS_KEY=" + secret},
+                      dir.path() + "/serve.log");
+  std::string api, s3;
   for (int i = 0; i < 400 && api.empty(); ++i) {
     std::smatch m;
     std::string log = serve.output();
@@ -83,16 +87,27 @@ TEST(DeploySmoke, PassesAgainstServeAndCatchesTheWrongBucket) {
     else std::this_thread::sleep_for(25ms);
   }
   ASSERT_FALSE(api.empty()) << serve.output();
-  std::string smoke = "env -u AWS_CA_BUNDLE DROPSLOT_BIN=" DROPSLOT_BINARY_DIR "/src/cli/dropslot " DROPSLOT_SOURCE_DIR
-                      "/deploy/smoke.sh --api " + api + "/api/ --database-url sqlite://" + dir.path() +
-                      "/data/dropslot.db --staging-url " + api + "/";
+  std::smatch m;
+  std::string log = serve.output();
+  ASSERT_TRUE(std::regex_search(log, m, std::regex("dropslot s3 listening on (http://[0-9.:]+)"))) << log;
+  s3 = m[1];
+  std::string env = "env -u AWS_CA_BUNDLE -u AWS_PROFILE AWS_CLI=/usr/bin/aws AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1 "
+                    "AWS_ACCESS_KEY_ID=" + key_id + " AWS_SECRET_ACCESS_KEY=" + secret + " AWS_ENDPOINT_URL_S3=" + s3 +
+                    " DROPSLOT_DATABASE_URL=sqlite://" + dir.path() + "/data/dropslot.db DROPSLOT_BIN=" DROPSLOT_BINARY_DIR
+                    "/src/cli/dropslot ";
+  std::string smoke = env + DROPSLOT_SOURCE_DIR "/deploy/smoke.sh --api " + api + "/api/ --staging-url " + api + "/";
   auto [rc, out] = run_shell(smoke + " --bucket uploads");
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("smoke: OK"), std::string::npos) << out;
   EXPECT_EQ(out.find("X-Amz-Signature"), std::string::npos) << "smoke printed a signature";
+  EXPECT_NE(out.find("smoke: cleanup: object jobs/"), std::string::npos) << out;
+  EXPECT_NE(out.find("smoke: cleanup: sessions of"), std::string::npos) << out;
+  auto [lrc, listing] = run_shell(env + "/usr/bin/aws --endpoint-url " + s3 + " s3 ls --recursive s3://uploads/");
+  EXPECT_EQ(listing.find("photo-"), std::string::npos) << "the smoke test left its object:\n" << listing;
   auto [bad_rc, bad_out] = run_shell(smoke + " --bucket some-other-bucket");
   EXPECT_EQ(bad_rc, 1) << bad_out;
   EXPECT_NE(bad_out.find("does not point at bucket some-other-bucket"), std::string::npos) << bad_out;
+  EXPECT_NE(bad_out.find("smoke: cleanup: sessions of"), std::string::npos) << "no cleanup after a failure:\n" << bad_out;
 }
 #endif
 
