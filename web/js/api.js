@@ -105,7 +105,7 @@ export async function update_job(id, fields) {
   return answer && answer.job ? answer.job : answer;
 }
 
-/// `{photos: [{key, url, size, last_modified}], expires_in}` for one job.
+/// `{photos: [{key, url, thumb_url?, size, last_modified}], expires_in}` for one job.
 export async function list_photos(id) {
   const answer = (await call('GET', `${job_path(id)}/photos`)) || {};
   return { photos: answer.photos || [], expires_in: Number(answer.expires_in) || 900 };
@@ -126,19 +126,53 @@ export function content_type_of(file) {
   return types_by_extension[ext] || 'application/octet-stream';
 }
 
-/// Asks for a presigned PUT. The grant gets `deadline_ms`: the local clock time
-/// after which it is expired, from `expires_in` counted from now (immune to clock
-/// skew with the server) or `expires_at`, whichever comes first.
-export async function request_upload_url(job_id, file) {
+/// The server's photo settings: `{max_edge, quality, thumb_edge, thumb_quality}`
+/// (max_edge 0: keep originals). No auth needed.
+export async function get_settings() {
+  const answer = (await call('GET', '/settings')) || {};
+  return answer.photos || {};
+}
+
+/// Asks for the presigned PUTs of one queued photo (see queue_store.js for the
+/// record). The same `client_id` always gets the same slot and key, with fresh
+/// URLs, so asking again after any failure never makes a second photo. The grant
+/// gets `deadline_ms`: the local clock time after which it is expired, from
+/// `expires_in` counted from now (immune to clock skew with the server) or
+/// `expires_at`, whichever comes first. `grant.thumb` is the thumbnail's PUT.
+export async function request_upload_url(job_id, record) {
   const asked_at = Date.now();
-  const grant = await call('POST', '/upload-url', {
+  const body = {
     job_id,
-    filename: file.name,
-    content_type: content_type_of(file),
-    size: file.size,
-  });
+    filename: record.name,
+    content_type: record.content_type,
+    size: record.photo.size,
+    client_id: record.client_id,
+  };
+  if (record.captured_at) body.captured_at = record.captured_at;
+  if (record.thumb) body.thumbnail = { size: record.thumb.size, content_type: 'image/jpeg' };
+  const grant = await call('POST', '/upload-url', body);
   grant.deadline_ms = grant_deadline(grant, asked_at);
   return grant;
+}
+
+/// Deletes one photo (and its thumbnail) of a job; `name` is the key's last part
+/// (`photo-001.jpg`). An api_error 404 when it is not there or not ours.
+export const delete_photo = (job_id, name) =>
+  call('DELETE', `${job_path(job_id)}/photos/${encodeURIComponent(name)}`);
+
+/// Fetches a thumbnail (CORS) for the drawer: `{blob, captured_at}`, where
+/// `captured_at` is the object's `x-amz-meta-captured-at` ('' when absent or not
+/// exposed). The browser's HTTP cache answers repeats of the same URL. Rejects
+/// with an upload_error (kind 'network' or 's3') like a PUT.
+export async function fetch_image(url) {
+  let res;
+  try {
+    res = await fetch(url, { credentials: 'omit', referrerPolicy: 'no-referrer' });
+  } catch {
+    throw new upload_error('network', 0, '', 'The photo could not be loaded.');
+  }
+  if (!res.ok) throw new upload_error('s3', res.status, '', `Storage answered ${res.status}`);
+  return { blob: await res.blob(), captured_at: res.headers.get('x-amz-meta-captured-at') || '' };
 }
 
 function grant_deadline(grant, asked_at) {
@@ -155,8 +189,9 @@ function grant_deadline(grant, asked_at) {
 const forbidden_headers = new Set(['content-length', 'host', 'connection']);
 
 /// PUTs `file` to a grant's URL with exactly the grant's headers, reporting
-/// upload progress (XHR; fetch has no upload progress). Resolves on 2xx;
-/// rejects with an upload_error otherwise. `signal` aborts the transfer.
+/// upload progress (XHR; fetch has no upload progress). Resolves on 2xx and on
+/// 412 (`already: true`: the object is there from an earlier attempt); rejects
+/// with an upload_error otherwise. `signal` aborts the transfer.
 export function put_file(grant, file, on_progress, signal) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -166,9 +201,11 @@ export function put_file(grant, file, on_progress, signal) {
     }
     xhr.upload.onprogress = (e) => on_progress(e.loaded, e.lengthComputable ? e.total : file.size);
     xhr.onload = () => {
-      if (xhr.status >= 200 && xhr.status < 300) {
+      // 412 to `if-none-match: *` on our own slot: an earlier attempt (this
+      // page's, or a tab closed mid-upload) already stored it. That is done.
+      if ((xhr.status >= 200 && xhr.status < 300) || xhr.status === 412) {
         on_progress(file.size, file.size);
-        resolve({ status: xhr.status, etag: xhr.getResponseHeader('ETag') });
+        resolve({ status: xhr.status, etag: xhr.getResponseHeader('ETag'), already: xhr.status === 412 });
         return;
       }
       const body = xhr.responseText || '';
@@ -192,21 +229,4 @@ export function is_expired(err, grant, now = Date.now()) {
   if (err.status === 403 && /expired/i.test(err.message) && err.s3_code === 'AccessDenied') return true;
   const past_deadline = now >= grant.deadline_ms;
   return past_deadline && (err.status === 403 || err.kind === 'network');
-}
-
-/// Uploads one file to a job: asks for a URL, PUTs, and when the URL turns out to
-/// be expired asks for a fresh one and retries once without bothering the user.
-/// Resolves with the object key. Rejects with api_error (413, 415, 401, ...) or
-/// upload_error (network/S3) for the caller to show.
-export async function upload_photo(job_id, file, on_progress, signal) {
-  let grant = await request_upload_url(job_id, file);
-  try {
-    await put_file(grant, file, on_progress, signal);
-  } catch (err) {
-    if (!is_expired(err, grant)) throw err;
-    on_progress(0, file.size);
-    grant = await request_upload_url(job_id, file);
-    await put_file(grant, file, on_progress, signal);
-  }
-  return grant.key;
 }

@@ -6,6 +6,7 @@
 // `#/jobs/<id>` opens that job's drawer over it.
 import * as api from './api.js';
 import { upload_queue } from './uploads.js';
+import { default_settings } from './photo_prep.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -19,6 +20,7 @@ const state = {
   photos_listed_at: 0,
   photos_expires_in: 900,
   relists: 0,           // re-lists in a row caused by broken thumbnails
+  focus_after_list: -1, // after a delete: the tile to focus once listed again
 };
 
 // ---------------------------------------------------------------- helpers
@@ -52,6 +54,13 @@ function format_date(value) {
   const opts = { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' };
   if (!day) Object.assign(opts, { hour: '2-digit', minute: '2-digit' });
   return date.toLocaleString(undefined, opts);
+}
+
+// A moment (RFC 3339) with date and time, in the viewer's time zone.
+function format_moment(value) {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return '';
+  return date.toLocaleString(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
 function format_bytes(n) {
@@ -203,6 +212,8 @@ function close_drawer({ restore_focus = true } = {}) {
   document.body.classList.remove('drawer-open');
   set_background_inert(false);
   state.job_id = null;
+  // The blobs go; the browser's HTTP cache still holds the thumbnails for a reopen.
+  forget_thumbnails(new Set());
   const opener = state.opener;
   state.opener = null;
   if (!restore_focus) return;
@@ -298,20 +309,95 @@ async function list_photos_once(id) {
   if (id !== state.job_id) return;
   state.photos_listed_at = Date.now();
   state.photos_expires_in = listing.expires_in;
-  render_photos(listing.photos);
+  const focus_index = state.focus_after_list;
+  state.focus_after_list = -1;
+  render_photos(id, listing.photos, focus_index);
 }
 
-function render_photos(photos) {
+// Thumbnails fetched for the grid, by URL: a promise of {blob_url, captured_at}.
+// The API hands out the same URL for a while and the bucket says it may be
+// cached, so a re-render (or a re-list) reuses what is here or in the HTTP cache.
+const thumbs = new Map();
+
+function thumbnail_of(url) {
+  if (!thumbs.has(url)) {
+    const p = api.fetch_image(url).then(({ blob, captured_at }) => ({ blob_url: URL.createObjectURL(blob), captured_at }));
+    p.catch(() => thumbs.delete(url));
+    thumbs.set(url, p);
+  }
+  return thumbs.get(url);
+}
+
+// Frees the thumbnails of URLs no longer listed.
+function forget_thumbnails(keep) {
+  for (const [url, p] of thumbs) {
+    if (keep.has(url)) continue;
+    thumbs.delete(url);
+    p.then((t) => URL.revokeObjectURL(t.blob_url), () => {});
+  }
+}
+
+function render_photos(job_id, photos, focus_index = -1) {
   $('photos-status').textContent = photos.length ? `${photos.length} photo${photos.length === 1 ? '' : 's'}` : 'No photos yet.';
-  $('photo-grid').replaceChildren(
-    ...photos.map((p, i) => {
-      const name = p.key.split('/').pop();
-      const img = el('img', { src: p.url, alt: `Photo ${i + 1}, ${name}`, decoding: 'async', loading: i < 12 ? 'eager' : 'lazy' });
-      img.addEventListener('load', () => { state.relists = 0; }, { once: true });
-      img.addEventListener('error', on_thumbnail_error, { once: true });
-      return el('li', {},
-        el('a', { href: p.url, target: '_blank', rel: 'noopener noreferrer', title: `${name}, ${format_bytes(p.size || 0)}` }, img));
-    }));
+  const listed = new Set();
+  $('photo-grid').replaceChildren(...photos.map((p, i) => photo_tile(job_id, p, i, listed)));
+  forget_thumbnails(listed);
+  if (focus_index >= 0) {
+    const links = $('photo-grid').querySelectorAll('a');
+    (links[Math.min(focus_index, links.length - 1)] || $('add-photos-button')).focus();
+  }
+}
+
+// One photo: its thumbnail (a tap opens the original), when it was taken, and Delete.
+function photo_tile(job_id, p, i, listed) {
+  const name = p.key.split('/').pop();
+  const img = el('img', { alt: `Photo ${i + 1}, ${name}`, decoding: 'async' });
+  const time = el('time', { class: 'photo-time' });
+  const show_time = (captured_at) => {
+    const at = captured_at || p.last_modified;
+    const text = at ? format_moment(at) : '';
+    time.dateTime = at || '';
+    time.dataset.source = captured_at ? 'captured' : 'uploaded';
+    time.textContent = text ? `${captured_at ? 'Taken' : 'Uploaded'} ${text}` : '';
+    if (text) img.alt = `Photo ${i + 1}, ${name}, ${time.textContent.toLowerCase()}`;
+  };
+  show_time('');
+  img.addEventListener('load', () => { state.relists = 0; }, { once: true });
+  if (p.thumb_url) {
+    listed.add(p.thumb_url);
+    thumbnail_of(p.thumb_url).then((t) => {
+      show_time(t.captured_at);
+      img.src = t.blob_url;
+    }, on_thumbnail_error);
+  } else {
+    // Uploaded without a thumbnail (another client, or a format the phone could
+    // not decode): the original stands in.
+    img.addEventListener('error', on_thumbnail_error, { once: true });
+    img.src = p.url;
+  }
+  const remove = el('button', { type: 'button', class: 'photo-delete small secondary', 'aria-label': `Delete photo ${i + 1}, ${name}` }, 'Delete');
+  remove.addEventListener('click', () => delete_photo(job_id, name, i));
+  return el('li', { class: 'photo' },
+    el('a', { href: p.url, target: '_blank', rel: 'noopener noreferrer', title: `${name}, ${format_bytes(p.size || 0)}` }, img),
+    el('div', { class: 'photo-meta' }, time, remove));
+}
+
+async function delete_photo(job_id, name, index) {
+  if (!window.confirm(`Delete ${name}? This cannot be undone.`)) return;
+  try {
+    await api.delete_photo(job_id, name);
+  } catch (err) {
+    if (err.status === 401) return;
+    // 404: already gone (another tab, or not ours); the listing below shows the truth.
+    if (err.status !== 404) {
+      $('photos-status').textContent = `Could not delete ${name}: ${err.message}`;
+      return;
+    }
+  }
+  $('upload-status').textContent = `${name} deleted.`;
+  if (job_id !== state.job_id) return;
+  state.focus_after_list = index;
+  load_photos(job_id);
 }
 
 // A thumbnail that fails after its URL's lifetime has most likely expired: list
@@ -326,28 +412,45 @@ function on_thumbnail_error() {
 
 // ---------------------------------------------------------------- uploads
 
+// The server's photo settings, read once (defaults when it cannot be reached:
+// an offline phone still prepares its photos).
+let settings_promise = null;
+function photo_settings() {
+  settings_promise ??= api.get_settings().then(
+    (s) => ({ ...default_settings, ...s }),
+    () => {
+      settings_promise = null;
+      return default_settings;
+    });
+  return settings_promise;
+}
+
 const queue = new upload_queue({
   on_change: (item) => render_upload(item),
   on_done: (item) => {
     if (item.job_id === state.job_id) load_photos(item.job_id);
   },
+  settings: photo_settings,
 });
 
-function upload_message(err) {
+function upload_message(err, item) {
+  if (err.name === 'storage_full_error') return err.message;
+  const again = item && item.retry_at ? ' Trying again shortly.' : '';
   if (err.name === 'api_error') {
     if (err.status === 413) return 'Photos up to 25 MB';
     if (err.status === 415) return 'Only photos';
     if (err.status === 404) return 'This job is not available.';
     if (err.status === 429) return 'Too many uploads right now. Retry in a moment.';
-    if (err.status === 0) return 'Cannot reach the server. Check your connection.';
-    return err.message;
+    if (err.status === 0) return `Cannot reach the server. Check your connection.${again}`;
+    return `${err.message}${again}`;
   }
-  if (err.kind === 'network') return 'Upload failed: storage could not be reached.';
-  return `Upload failed: storage answered ${err.status}${err.s3_code ? ` (${err.s3_code})` : ''}.`;
+  if (err.kind === 'network') return `Upload failed: storage could not be reached.${again}`;
+  return `Upload failed: storage answered ${err.status}${err.s3_code ? ` (${err.s3_code})` : ''}.${again}`;
 }
 
 // The user can fix a refused file only by picking another, so no Retry for those.
-const retryable = (err) => err.name !== 'api_error' || ![400, 404, 413, 415].includes(err.status);
+const retryable = (item) => Boolean(item.record) && item.error.name !== 'storage_full_error' &&
+  (item.error.name !== 'api_error' || ![400, 403, 404, 409, 413, 415].includes(item.error.status));
 
 function add_files(input) {
   const files = [...input.files];
@@ -384,9 +487,9 @@ function render_upload(item) {
   row.className = `upload upload-${item.state}`;
   row.querySelector('progress').value = item.state === 'done' ? 100 : pct;
   row.querySelector('.upload-state').textContent =
-    { queued: navigator.onLine ? 'Waiting' : 'Waiting for connection', uploading: `${pct}%`, done: 'Done', error: 'Failed' }[item.state];
-  row.querySelector('.upload-message').textContent = item.state === 'error' ? upload_message(item.error) : '';
-  row.querySelector('.retry').hidden = !(item.state === 'error' && retryable(item.error));
+    { preparing: 'Preparing', queued: navigator.onLine ? 'Waiting' : 'Waiting for connection', uploading: `${pct}%`, done: 'Done', error: 'Failed' }[item.state];
+  row.querySelector('.upload-message').textContent = item.state === 'error' ? upload_message(item.error, item) : '';
+  row.querySelector('.retry').hidden = !(item.state === 'error' && retryable(item));
   render_overall();
   if (previous !== item.state) announce(item);
 }
@@ -405,7 +508,7 @@ function announce(item) {
   const items = queue.items().filter((i) => i.job_id === item.job_id);
   const done = items.filter((i) => i.state === 'done').length;
   let text = '';
-  if (item.state === 'error') text = `${item.name}: ${upload_message(item.error)}`;
+  if (item.state === 'error') text = `${item.name}: ${upload_message(item.error, item)}`;
   else if (item.state === 'done') text = done === items.length ? `${done} photo${done === 1 ? '' : 's'} uploaded.` : `${done} of ${items.length} uploaded.`;
   else if (item.state === 'uploading' && items.filter((i) => i.state === 'uploading').length === 1) text = `Uploading ${items.length} photo${items.length === 1 ? '' : 's'}…`;
   if (text) $('upload-status').textContent = text;
@@ -465,7 +568,7 @@ async function start() {
       $('login-error').textContent = 'Paste the sign-in link or its code.';
       return;
     }
-    if ((await sign_in(code)) && (await load_jobs())) route();
+    if ((await sign_in(code)) && (await load_jobs())) signed_in();
   });
   $('logout').addEventListener('click', async () => {
     try {
@@ -498,7 +601,15 @@ async function start() {
     history.replaceState(null, '', url.pathname + url.search + url.hash);
     if (!(await sign_in(code))) return;
   }
-  if (await load_jobs()) route();
+  if (await load_jobs()) signed_in();
+}
+
+// Signed in with the job list shown: open the routed job and resume whatever an
+// earlier page left in the upload queue (reload, crash, closed tab).
+function signed_in() {
+  route();
+  queue.unblock();
+  queue.restore();
 }
 
 start();
