@@ -188,8 +188,8 @@ class dynamodb_database final : public database {
   result<void> revoke_session(std::string_view token, timestamp now) override {
     std::string hash = hash_token(token);
     auto r = revoke(hash, now);
+    cache_.erase(hash);  // also when the write failed: this process refuses it at least
     if (!r) return fail(r.error());
-    cache_.erase(hash);
     return {};
   }
 
