@@ -7,6 +7,7 @@
 
 #include "dropslot/lambda/event.hpp"
 #include "dropslot/lambda/log.hpp"
+#include "dropslot/sigv4/crypto.hpp"
 
 namespace dropslot::lambda {
 
@@ -31,6 +32,17 @@ std::int64_t now_ms() {
 
 }  // namespace
 
+bool api_gateway_adapter::from_origin(const http::request& req) const {
+  if (!origin_) return true;
+  // Every value is compared (API Gateway may pass a repeated header as several);
+  // one exact match is enough. The comparison takes the same time wherever the
+  // values differ, so the secret cannot be guessed byte by byte.
+  bool match = false;
+  for (std::string_view v : req.headers.get_all(origin_->header))
+    match |= sigv4::constant_time_equal(v, origin_->value);
+  return match;
+}
+
 invocation_outcome api_gateway_adapter::operator()(const invocation& inv) const {
   auto started = std::chrono::steady_clock::now();
   std::optional<payload_format> format;
@@ -52,24 +64,30 @@ invocation_outcome api_gateway_adapter::operator()(const invocation& inv) const 
     req.request_id = inv.request_id;
     method = req.method;
     path = req.path;
-    try {
-      // The HTTP server enforces the body limit before reading; here the body has
-      // already arrived (API Gateway caps it at 10 MB), so enforce it after.
-      std::string body = std::move(req.body);
-      req.body.clear();
-      std::size_t limit = service_->body_limit(req);
-      if (body.size() > limit) {
-        res = error_response(413, "payload_too_large", "request body too large");
-      } else {
-        req.body = std::move(body);
-        res = service_->handle(req);
+    bool allowed = from_origin(req);
+    if (origin_) req.headers.erase(origin_->header);  // the service never sees it
+    if (!allowed) {
+      res = error_response(403, "forbidden", "call the API through its CloudFront distribution");
+    } else {
+      try {
+        // The HTTP server enforces the body limit before reading; here the body has
+        // already arrived (API Gateway caps it at 10 MB), so enforce it after.
+        std::string body = std::move(req.body);
+        req.body.clear();
+        std::size_t limit = service_->body_limit(req);
+        if (body.size() > limit) {
+          res = error_response(413, "payload_too_large", "request body too large");
+        } else {
+          req.body = std::move(body);
+          res = service_->handle(req);
+        }
+      } catch (const std::exception& e) {
+        log_line("error", inv.request_id, "handler threw", {{"detail", e.what()}});
+        res = error_response(500, "internal", "internal error");
+      } catch (...) {
+        log_line("error", inv.request_id, "handler threw a non-exception");
+        res = error_response(500, "internal", "internal error");
       }
-    } catch (const std::exception& e) {
-      log_line("error", inv.request_id, "handler threw", {{"detail", e.what()}});
-      res = error_response(500, "internal", "internal error");
-    } catch (...) {
-      log_line("error", inv.request_id, "handler threw a non-exception");
-      res = error_response(500, "internal", "internal error");
     }
   }
 

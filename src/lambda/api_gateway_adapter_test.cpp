@@ -88,5 +88,69 @@ TEST(Adapter, ServiceExceptionIsAGeneric500) {
   EXPECT_EQ(out["body"].as_string().find("detail for the log only"), json::string::npos);
 }
 
+// A service that says whether it saw the origin header (it must not: the adapter
+// removes it) and counts its calls.
+class header_service final : public http::service {
+ public:
+  std::size_t body_limit(const http::request&) const override { return 1024; }
+  http::response handle(const http::request& req) override {
+    ++calls;
+    http::response res;
+    res.headers.set("Content-Type", "text/plain");
+    res.body = req.headers.contains("X-Dropslot-Origin-Verify") ? "saw it" : "clean";
+    return res;
+  }
+  int calls = 0;
+};
+
+constexpr std::string_view origin_value = "Qm9yaWNHZW5lcmF0ZWRTZWNyZXRWYWx1ZTQ4Y2hhcnNsb25n";
+
+json::object call_with(api_gateway_adapter& adapter, const json::object& headers) {
+  json::object ev{{"httpMethod", "GET"}, {"path", "/jobs"}, {"headers", headers}};
+  auto out = adapter(make(json::serialize(ev)));
+  EXPECT_TRUE(out.response);
+  return out.response ? json::parse(*out.response).as_object() : json::object{};
+}
+
+TEST(AdapterOrigin, ARequestWithoutCloudFrontsHeaderIsA403AndNeverReachesTheService) {
+  auto service = std::make_shared<header_service>();
+  api_gateway_adapter adapter(service, origin_check{"X-Dropslot-Origin-Verify", std::string(origin_value)});
+  std::string wrong(origin_value);
+  wrong.back() = wrong.back() == 'g' ? 'h' : 'g';
+  for (const auto& headers : {json::object{}, json::object{{"X-Dropslot-Origin-Verify", ""}},
+                              json::object{{"X-Dropslot-Origin-Verify", wrong}},
+                              json::object{{"X-Dropslot-Origin-Verify", std::string(origin_value) + "x"}},
+                              json::object{{"X-Dropslot-Origin-Verify", origin_value.substr(0, 10)}},
+                              json::object{{"X-Other", origin_value}}}) {
+    auto out = call_with(adapter, headers);
+    EXPECT_EQ(out["statusCode"], 403) << json::serialize(headers);
+    auto body = json::parse(out["body"].as_string()).as_object();
+    EXPECT_EQ(body["error"].as_object()["code"], "forbidden");
+  }
+  EXPECT_EQ(service->calls, 0);
+}
+
+TEST(AdapterOrigin, TheRightValuePassesAndTheServiceNeverSeesItNorDoesTheLog) {
+  auto service = std::make_shared<header_service>();
+  api_gateway_adapter adapter(service, origin_check{"X-Dropslot-Origin-Verify", std::string(origin_value)});
+  ::testing::internal::CaptureStdout();
+  // Header names are case-insensitive (CloudFront and API Gateway may change the case).
+  auto out = call_with(adapter, json::object{{"x-dropslot-origin-verify", origin_value}});
+  std::string log = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(out["statusCode"], 200);
+  EXPECT_EQ(out["body"], "clean");
+  EXPECT_EQ(service->calls, 1);
+  EXPECT_NE(log.find("\"status\":200"), std::string::npos) << log;  // the access log line
+  EXPECT_EQ(log.find(origin_value), std::string::npos) << log;
+  EXPECT_EQ(log.find("Origin-Verify"), std::string::npos) << log;
+  EXPECT_EQ(log.find("origin-verify"), std::string::npos) << log;
+}
+
+TEST(AdapterOrigin, WithoutACheckConfiguredEveryRequestPasses) {
+  auto service = std::make_shared<header_service>();
+  api_gateway_adapter adapter(service);
+  EXPECT_EQ(call_with(adapter, json::object{})["statusCode"], 200);
+}
+
 }  // namespace
 }  // namespace dropslot::lambda

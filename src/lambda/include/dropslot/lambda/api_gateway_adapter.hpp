@@ -4,15 +4,29 @@
 // response goes back in the event's payload format. The same service object
 // serves `dropslot serve`; it never learns that it runs in Lambda.
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "dropslot/http/server.hpp"
 #include "dropslot/lambda/runtime_loop.hpp"
 
 namespace dropslot::lambda {
 
+/// The secret header CloudFront adds to every request it forwards to API Gateway
+/// (deploy/template.yaml, OriginCustomHeaders): a request without it, or with
+/// another value, came to the execute-api endpoint directly and is refused. The
+/// value is read at init (Secrets Manager) and never logged.
+struct origin_check {
+  std::string header = "X-Dropslot-Origin-Verify";
+  std::string value;
+};
+
 /// An `invocation_handler`. Owns a reference to the service (created once per
 /// sandbox, at init). Never throws:
 ///   - an event that is no proxy event -> invocation error `InvalidEventDataException`;
+///   - with an `origin_check`: a request without the header's exact value -> 403
+///     `forbidden` (compared in constant time); the header is removed before the
+///     service sees the request;
 ///   - a proxy event with bad content (bad base64, wrong field types) -> 400;
 ///   - a body over `service.body_limit` -> 413;
 ///   - an exception from the service -> 500 with a generic body (detail logged);
@@ -21,11 +35,15 @@ namespace dropslot::lambda {
 /// query, headers or body (they carry session tokens and signatures).
 class api_gateway_adapter {
  public:
-  explicit api_gateway_adapter(std::shared_ptr<http::service> service) : service_(std::move(service)) {}
+  explicit api_gateway_adapter(std::shared_ptr<http::service> service, std::optional<origin_check> origin = std::nullopt)
+      : service_(std::move(service)), origin_(std::move(origin)) {}
   invocation_outcome operator()(const invocation& inv) const;
 
  private:
+  bool from_origin(const http::request& req) const;
+
   std::shared_ptr<http::service> service_;
+  std::optional<origin_check> origin_;
 };
 
 }  // namespace dropslot::lambda
