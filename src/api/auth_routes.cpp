@@ -57,7 +57,10 @@ http::response api_service::login(call& c) {
   customer["email"] = (*cust)->email;
   boost::json::object out;
   out["customer"] = std::move(customer);
-  out["session_token"] = s->token;
+  // A browser sends Origin on every POST: it gets the HttpOnly cookie only, so no page
+  // script can read the token. An API client (no Origin) gets it in the body for Bearer
+  // auth (DESIGN.md, HTTP API).
+  if (!c.req.headers.get("Origin")) out["session_token"] = s->token;
   out["expires_at"] = iso8601(s->expires_at);
   auto res = json_response(200, out);
   res.headers.add("Set-Cookie", session_cookie(s->token, config_.session_ttl, c.req.secure));

@@ -154,5 +154,25 @@ TEST_P(api_test, LoginSetsAStrictHttpOnlyCookie) {
   EXPECT_EQ(s().output().find(token), std::string::npos);
 }
 
+TEST_P(api_test, ABrowserLoginGetsOnlyTheCookie) {
+  DROPSLOT_START();
+  json::object body;
+  body["code"] = s().demo_code();
+  // Any Origin: a browser sends one on every POST (this one passes the login CSRF rule
+  // by its X-Requested-With header).
+  auto r = http_request("POST", s().api() + "/api/login",
+                        {{"Content-Type", "application/json"}, {"Origin", "http://127.0.0.1:1"},
+                         {"X-Requested-With", "dropslot"}},
+                        json::serialize(body));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(r.header("set-cookie").starts_with("dropslot_session="));
+  EXPECT_EQ(r.json().at("customer").at("email").as_string(), "demo@example.com");
+  EXPECT_FALSE(r.json().as_object().contains("session_token")) << r.body;
+  // The cookie is the session.
+  std::string set_cookie = r.header("set-cookie");
+  std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  EXPECT_EQ(http_request("GET", s().api() + "/api/jobs", {{"Cookie", cookie}}).status, 200);
+}
+
 }  // namespace
 }  // namespace dropslot::test
