@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -118,6 +119,113 @@ void dynalite_server::export_environment() const {
   ::setenv("AWS_ACCESS_KEY_ID", "AKIDLOCALDYNALITE", 1);
   ::setenv("AWS_SECRET_ACCESS_KEY", "local-dynalite-secret", 1);
   ::unsetenv("AWS_SESSION_TOKEN");
+}
+
+throttling_proxy::throttling_proxy(int target_port, int throttled, int period)
+    : target_port_(target_port), throttle_(throttled), period_(period) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::listen(fd_, 64);
+  socklen_t len = sizeof a;
+  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+  port_ = ntohs(a.sin_port);
+  thread_ = std::thread([this] { serve(); });
+}
+
+throttling_proxy::~throttling_proxy() {
+  stopping_ = true;
+  ::shutdown(fd_, SHUT_RDWR);
+  ::close(fd_);
+  thread_.join();
+}
+
+std::string throttling_proxy::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+// One connection at a time, each request answered before the next is read: enough
+// for a test that calls from one thread.
+void throttling_proxy::serve() {
+  while (!stopping_) {
+    int c = ::accept(fd_, nullptr, nullptr);
+    if (c < 0) return;
+    std::string buf;
+    char chunk[8192];
+    for (;;) {
+      auto end = buf.find("\r\n\r\n");
+      if (end == std::string::npos) {
+        auto n = ::read(c, chunk, sizeof chunk);
+        if (n <= 0) break;
+        buf.append(chunk, static_cast<std::size_t>(n));
+        continue;
+      }
+      std::string head = buf.substr(0, end);
+      std::string lower = head;
+      for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      std::size_t length = 0;
+      if (auto p = lower.find("content-length:"); p != std::string::npos) length = std::stoul(lower.substr(p + 15));
+      while (buf.size() < end + 4 + length) {
+        auto n = ::read(c, chunk, sizeof chunk);
+        if (n <= 0) break;
+        buf.append(chunk, static_cast<std::size_t>(n));
+      }
+      if (buf.size() < end + 4 + length) break;
+      std::string request = buf.substr(0, end + 4 + length);
+      buf.erase(0, end + 4 + length);
+      std::string answer;
+      if (seen_++ % period_ < throttle_) {
+        ++throttled_answers_;
+        std::string body =
+            R"({"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",)"
+            R"("message":"The level of configured provisioned throughput for the table was exceeded."})";
+        answer = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: " +
+                 std::to_string(body.size()) + "\r\n\r\n" + body;
+      } else {
+        ++forwarded_;
+        answer = forward(request);
+        if (answer.find("ConditionalCheckFailedException") != std::string::npos) ++conditional_failures_;
+      }
+      if (::write(c, answer.data(), answer.size()) < 0) break;
+      if (answer.find("Connection: close") != std::string::npos) break;
+    }
+    ::close(c);
+  }
+}
+
+// The request as received, on a connection of its own that the target closes after
+// answering; its answer goes back as it came (with its Connection: close).
+std::string throttling_proxy::forward(const std::string& request) {
+  auto end = request.find("\r\n\r\n");
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < end) {
+    auto eol = request.find("\r\n", pos);
+    if (eol > end) eol = end;
+    std::string line = request.substr(pos, eol - pos);
+    std::string lower = line;
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (!lower.starts_with("connection:")) out += line + "\r\n";
+    pos = eol + 2;
+  }
+  out += "Connection: close\r\n\r\n" + request.substr(end + 4);
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(target_port_));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string answer;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::write(fd, out.data(), out.size()) >= 0) {
+    char chunk[8192];
+    for (;;) {
+      auto n = ::read(fd, chunk, sizeof chunk);
+      if (n <= 0) break;
+      answer.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  if (answer.empty()) answer = "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  return answer;
 }
 
 dynalite_server& dynalite_server::shared() {

@@ -2,7 +2,9 @@
 // dynalite (npm, an implementation of DynamoDB's API on LevelDB) as a child process
 // for the tests: the local DynamoDB every DynamoDB test runs against. Test support
 // only; never linked into dropslot.
+#include <atomic>
 #include <string>
+#include <thread>
 
 #include <sys/types.h>
 
@@ -43,6 +45,35 @@ class dynalite_server {
   int port_ = 0;
   pid_t pid_ = -1;
   std::string error_;
+};
+
+/// A stand-in for AWS's throttling, in front of a real endpoint: a small HTTP server on
+/// a free loopback port that answers the first `throttled` of every `period` requests
+/// with ProvisionedThroughputExceededException (HTTP 400), as DynamoDB does when a
+/// partition is hot, and forwards the rest to `target_port` unchanged.
+class throttling_proxy {
+ public:
+  throttling_proxy(int target_port, int throttled, int period);
+  ~throttling_proxy();
+  throttling_proxy(const throttling_proxy&) = delete;
+  throttling_proxy& operator=(const throttling_proxy&) = delete;
+
+  std::string endpoint() const;
+  int throttled() const { return throttled_answers_.load(); }
+  int forwarded() const { return forwarded_.load(); }
+  /// How many forwarded requests DynamoDB answered with a ConditionalCheckFailedException.
+  int conditional_failures() const { return conditional_failures_.load(); }
+
+ private:
+  void serve();
+  std::string forward(const std::string& request);
+
+  int target_port_, throttle_, period_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<int> seen_{0}, throttled_answers_{0}, forwarded_{0}, conditional_failures_{0};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
 };
 
 }  // namespace dropslot::db::testing

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
 
 #include <boost/json.hpp>
 
@@ -171,6 +172,42 @@ TEST_F(dynamodb_backend, concurrent_calls_with_one_client_id_share_one_slot) {
   for (auto& t : threads) t.join();
   for (const auto& k : keys) EXPECT_EQ(k, keys[0]);
   EXPECT_EQ(keys[0].rfind("jobs/j/photo-", 0), 0u) << keys[0];
+}
+
+// Throttling, through a stand-in for AWS (throttling_proxy: two of every three
+// requests answered ProvisionedThroughputExceededException, the third forwarded to
+// dynalite): every call is retried until it gets through, and a conditional check
+// failure is answered at once, never sent again.
+TEST(dynamodb_faults, throttled_calls_are_retried_and_conditional_failures_are_not) {
+  auto& server = dynalite_server::shared();
+  ASSERT_TRUE(server.running()) << server.error();
+  server.export_environment();
+  throttling_proxy proxy(server.port(), 2, 3);
+  ::setenv("AWS_ENDPOINT_URL_DYNAMODB", proxy.endpoint().c_str(), 1);
+  auto d = open_database(fresh_url());
+  server.export_environment();
+  ASSERT_TRUE(d) << d.error().message();
+  auto& db = **d;
+  auto a = db.create_customer("A", "a@example.com", t0);
+  ASSERT_TRUE(a) << a.error().message();
+  new_job j;
+  j.id = "j";
+  j.customer = a->id;
+  j.title = "t";
+  ASSERT_TRUE(db.create_job(j, t0));
+  for (int i = 1; i <= 3; ++i) {
+    auto slot = db.allocate_upload(upload_for("j", a->id, std::nullopt), t0);
+    ASSERT_TRUE(slot) << slot.error().message();
+    EXPECT_EQ(slot->number, i);
+  }
+  auto code = db.create_login_code(a->id, t0, 15min);
+  ASSERT_TRUE(code);
+  int failures_before = proxy.conditional_failures(), forwarded_before = proxy.forwarded();
+  EXPECT_TRUE(db.consume_login_code(code->code, t0)->has_value());
+  EXPECT_FALSE(db.consume_login_code(code->code, t0)->has_value());  // a conditional check failure
+  EXPECT_EQ(proxy.conditional_failures() - failures_before, 1);
+  EXPECT_EQ(proxy.forwarded() - forwarded_before, 2);  // one per call: the failure was not sent again
+  EXPECT_EQ(proxy.throttled(), 2 * proxy.forwarded());
 }
 
 // dynalite killed mid-run: every call is `unavailable` at once, nothing is left
