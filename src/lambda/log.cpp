@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "dropslot/util/redact.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -36,21 +38,6 @@ void log_line(std::string_view level, std::string_view request_id, std::string_v
   std::fflush(stdout);
 }
 
-std::string redact_url_passwords(std::string text) {
-  std::size_t pos = 0;
-  while ((pos = text.find("://", pos)) != std::string::npos) {
-    std::size_t start = pos + 3;
-    // The authority ends at the first '/', '?', '#' or whitespace; its userinfo at the last '@'.
-    std::size_t end = text.find_first_of("/?# \t\n\"'", start);
-    if (end == std::string::npos) end = text.size();
-    std::size_t at = text.rfind('@', end);
-    if (at != std::string::npos && at >= start) {
-      std::size_t colon = text.find(':', start);
-      if (colon != std::string::npos && colon < at) text.replace(colon + 1, at - colon - 1, "***");
-    }
-    pos = start;
-  }
-  return text;
-}
+std::string redact_url_passwords(std::string text) { return util::redact_passwords(text); }
 
 }  // namespace dropslot::lambda

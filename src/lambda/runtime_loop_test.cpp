@@ -156,6 +156,8 @@ TEST(Log, RedactsUrlPasswords) {
             "cannot connect to postgres://app:***@db.example:5432/dropslot: refused");
   EXPECT_EQ(redact_url_passwords("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
   EXPECT_EQ(redact_url_passwords("http://user@host/ a://b:c@d"), "http://user@host/ a://b:***@d");
+  EXPECT_EQ(redact_url_passwords("database: postgres://db/dropslot?password=s3cr3t: refused"),
+            "database: postgres://db/dropslot?password=*** refused");  // the word ends at the space
 }
 }  // namespace
 }  // namespace dropslot::lambda

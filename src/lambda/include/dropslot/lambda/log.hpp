@@ -26,8 +26,8 @@ struct log_field {
 void log_line(std::string_view level, std::string_view request_id, std::string_view message,
               std::initializer_list<log_field> fields = {});
 
-/// `text` with the password of every URL userinfo ("scheme://user:password@")
-/// replaced by "***": error details from a database driver may quote its URL.
+/// `text` with every password replaced by "***": error details from a database driver
+/// may quote its URL (userinfo or libpq's `?password=`) or conninfo (util::redact_passwords).
 std::string redact_url_passwords(std::string text);
 
 }  // namespace dropslot::lambda
