@@ -57,6 +57,9 @@ struct upload_plan {
   put_terms terms;
   /// The thumbnail's PUT terms, when the request asked for one.
   std::optional<put_terms> thumb;
+  /// The key extension the type implies (request.ext, kept here: the request moves
+  /// to the database).
+  std::string ext;
 };
 
 class api_service final : public http::service {

@@ -107,6 +107,7 @@ std::variant<http::response, upload_plan> api_service::plan_upload(call& c) {
   ur.client_id = std::move(*client_id);
   p.terms = put_terms{type->content_type, *size, std::move(*checksum), std::move(*captured_at)};
   p.thumb = std::move(thumb);
+  p.ext = type->extension;
   return p;
 }
 
@@ -115,7 +116,8 @@ http::response api_service::finish_upload(const call& c, result<db::upload_slot>
   if (!slot) return db_error_response(slot.error(), rid);
   // A retry reuses its slot's key, whose extension came from the first request's
   // type: a retry with another type would sign a type that contradicts the key.
-  if (slot->reused && !slot->key.ends_with("." + plan.request.ext))
+  if (slot->reused && !(slot->key.size() > plan.ext.size() && slot->key.ends_with(plan.ext) &&
+                        slot->key[slot->key.size() - plan.ext.size() - 1] == '.'))
     return error_response(api_errc::conflict, "this client_id was first used for a photo of another content_type");
   auto put = bucket_->presign_put(slot->key, plan.terms, c.now);
   if (!put) return api_error_response(put.error(), rid);

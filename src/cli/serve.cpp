@@ -180,6 +180,9 @@ int run_serve(const serve_options& o) {
   cfg.upload_rate_per_second = o.upload_rate;
   cfg.upload_burst = o.upload_burst;
   cfg.max_photos_per_job = o.max_photos;
+  auto photos = api::photo_settings_from_env(api::process_env());  // DROPSLOT_PHOTO_MAX_EDGE / _QUALITY
+  if (!photos) return fail_with(photos.error().detail, 2);
+  cfg.photos = *photos;
   std::string s3_origin;
   if (embedded_store) {
     auto key = store::load_or_create_access_key(data / "s3", std::getenv("DROPSLOT_S3_ACCESS_KEY_ID"),
@@ -265,7 +268,7 @@ int run_serve(const serve_options& o) {
       rule.allowed_origins = origins;
       rule.allowed_methods = {"GET", "PUT", "HEAD"};
       rule.allowed_headers = {"*"};
-      rule.expose_headers = {"ETag"};
+      rule.expose_headers = {"ETag", "x-amz-meta-captured-at"};  // the dashboard shows the capture time
       rule.max_age_seconds = 600;
       auto cors = s3c.put_bucket_cors({rule});
       bucket_ok = cors.has_value();
