@@ -422,7 +422,7 @@ TEST_F(Template, UploadsCorsAllowsOnlyTheDashboardOrigin) {
     for (auto& v : rule.at("AllowedMethods").as_array()) m.emplace_back(v.as_string());
     std::sort(m.begin(), m.end());
     EXPECT_EQ(m, (std::vector<std::string>{"GET", "HEAD", "PUT"}));
-    EXPECT_EQ(rule.at("ExposedHeaders"), (json::array{"ETag"}));
+    EXPECT_EQ(rule.at("ExposedHeaders"), (json::array{"ETag", "x-amz-meta-captured-at"}));
     for (const auto& h : rule.at("AllowedHeaders").as_array()) EXPECT_NE(h, "*");
   }
 }
