@@ -184,7 +184,7 @@ test('1. the printed login link signs in, leaves no code behind, and a job opens
   await open_job(page, jobs[0].id);
 });
 
-test('2. three JPEGs upload with progress to 100%, show as loaded thumbnails, and the bucket holds the same bytes', async () => {
+test('2. three JPEGs upload with progress to 100%, show as loaded thumbnails, and the bucket holds the copies made on the phone', async () => {
   // Watch the PUTs: they go straight to the bucket, at most three at once.
   let in_flight = 0;
   let max_in_flight = 0;
@@ -388,8 +388,16 @@ test('3. an upload URL that expires before the PUT arrives is renewed and the up
       if (++photo_puts === 2) await sleep(hold_ms); // the URL expires while this PUT is held
       return route.continue();
     });
+    // Any error row at any moment counts (the backoff would recover too, loudly).
+    await p.evaluate(() => {
+      window.errors_seen = 0;
+      new MutationObserver(() => {
+        if (document.querySelector('#upload-list li.upload-error')) window.errors_seen++;
+      }).observe(document.getElementById('upload-list'), { subtree: true, attributes: true, childList: true });
+    });
     await p.setInputFiles('#add-photos', fixtures);
     await p.waitForFunction(() => document.querySelectorAll('#upload-list li.upload-done').length === 3, null, { timeout: 60_000 });
+    assert.equal(await p.evaluate(() => window.errors_seen), 0, 'no error shown, not even for a moment');
     assert.equal(photo_puts, 4, 'three photos, one expired PUT replaced by one with a fresh URL');
     assert.equal(await p.locator('#upload-list .error:not(:empty)').count(), 0, 'no error shown');
     const stored = await stored_photos(p, id);

@@ -38,14 +38,15 @@ function env_with(changes) {
 /// A running `dropslot serve`: `api` and `s3` are origins (http://127.0.0.1:PORT),
 /// `login_link` the first login URL it printed, `data` its fresh data dir.
 /// With `s3_endpoint` (and `env` holding its credentials) serve uses that store
-/// instead of starting the embedded one.
-export async function start_serve(extra_args = [], { s3_endpoint = '', env = {} } = {}) {
-  if (!dropslot_bin) throw new Error('DROPSLOT_BIN is not set (the path of the dropslot binary)');
+/// instead of starting the embedded one. `bin` runs another dropslot binary (the
+/// benchmark's build from before a change).
+export async function start_serve(extra_args = [], { s3_endpoint = '', env = {}, bin = dropslot_bin } = {}) {
+  if (!bin) throw new Error('DROPSLOT_BIN is not set (the path of the dropslot binary)');
   const data = mkdtempSync(join(tmpdir(), 'dropslot-web-'));
   data_dirs.add(data);
   const store_args = s3_endpoint ? ['--s3-endpoint', s3_endpoint] : ['--s3-listen', '127.0.0.1:0'];
   const args = ['serve', '--listen', '127.0.0.1:0', ...store_args, '--data', data, ...extra_args];
-  const proc = track(spawn(dropslot_bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env_with(env) }));
+  const proc = track(spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env_with(env) }));
   let output = '';
   const found = { s3: s3_endpoint || undefined };
   const ready = new Promise((resolve, reject) => {
@@ -81,7 +82,7 @@ export async function start_serve(extra_args = [], { s3_endpoint = '', env = {} 
     /// The login code of a link (the `code` parameter).
     code_of: (link) => new URL(link).searchParams.get('code'),
     /// `dropslot admin ...args --data <this serve's dir>`; resolves with stdout trimmed.
-    admin: async (...admin_args) => (await run_file(dropslot_bin, ['admin', ...admin_args, '--data', data])).stdout.trim(),
+    admin: async (...admin_args) => (await run_file(bin, ['admin', ...admin_args, '--data', data])).stdout.trim(),
     /// Stops serve (SIGTERM, then SIGKILL after 10 s) and removes the data dir.
     stop: async () => {
       if (proc.exitCode === null && proc.signalCode === null) {
