@@ -609,7 +609,7 @@ async function start() {
 function signed_in() {
   route();
   queue.unblock();
-  queue.restore();
+  queue.restore((job_id) => state.jobs.some((j) => j.id === job_id));
 }
 
 start();

@@ -78,15 +78,17 @@ export class upload_queue {
   }
 
   /// Puts back in line every photo left in IndexedDB by an earlier page (reload,
-  /// crash, closed tab). Safe to call again: known photos are skipped.
-  async restore() {
+  /// crash, closed tab) for a job `is_mine(job_id)` accepts: on a shared phone,
+  /// another customer's waiting photos stay on disk for their next sign-in. Safe
+  /// to call again: known photos are skipped.
+  async restore(is_mine = () => true) {
     let records;
     try {
       records = await all_records();
     } catch {
       return; // no IndexedDB: nothing was kept
     }
-    const fresh = records.filter((r) => !this.items_.some((i) => i.client_id === r.client_id));
+    const fresh = records.filter((r) => is_mine(r.job_id) && !this.items_.some((i) => i.client_id === r.client_id));
     if (fresh.length) this.forget_finished_();
     for (const record of fresh) {
       const item = make_item(record.job_id, record.name, record.client_id);
