@@ -241,6 +241,40 @@ test('offline: three photos queued and the tab closed; back online the reopened 
   await p.close();
 });
 
+test('on a shared phone, a photo queued by one customer waits through another customer\'s session and goes with its owner\'s', async () => {
+  const ctx = await browser.newContext(phone);
+  try {
+    const login = async (p, customer, hash = '') => {
+      const code = serve.code_of(await serve.admin('login-link', '--customer', customer));
+      await p.goto(`${serve.api}/?code=${encodeURIComponent(code)}${hash}`);
+      await p.locator('#jobs-view').waitFor();
+    };
+    const demo = (await serve.admin('customer', 'list')).split('\n')[0].split('\t')[0];
+    const other = await serve.admin('customer', 'add', '--name', 'Neighbour', '--email', 'neighbour@example.com');
+    const job = jobs[2].id;
+    let p = watch(await ctx.newPage());
+    await login(p, demo, `#/jobs/${job}`);
+    await p.locator('#drawer-content').waitFor();
+    const before = (await listing(p, job)).length;
+    await ctx.setOffline(true);
+    await p.setInputFiles('#add-photos', small);
+    await p.locator('#upload-list .upload-state', { hasText: 'Waiting for connection' }).waitFor();
+    await p.close();
+    await ctx.setOffline(false);
+
+    p = watch(await ctx.newPage());
+    await login(p, other);
+    await sleep(1000); // time to (wrongly) send or drop it
+    assert.equal(await queued_records(p), 1, 'still waiting for its owner');
+    await login(p, demo, `#/jobs/${job}`);
+    await uploads_done(p, 1);
+    assert.equal((await listing(p, job)).length, before + 1);
+    assert.equal(await queued_records(p), 0);
+  } finally {
+    await ctx.close();
+  }
+});
+
 test('a tab closed mid-upload and reopened: the photo arrives once (the PUT that already landed answers 412)', async () => {
   const job = jobs[1].id;
   let p = watch(await context.newPage());
