@@ -19,7 +19,7 @@
 #include "dropslot/api/rate_limiter.hpp"
 #include "dropslot/api/router.hpp"
 #include "dropslot/db/database.hpp"
-#include "dropslot/http/server.hpp"
+#include "dropslot/http/service.hpp"
 
 namespace dropslot::api {
 

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "dropslot/http/server.hpp"
+#include "dropslot/http/service.hpp"
 #include "dropslot/util/result.hpp"
 
 namespace dropslot::api {

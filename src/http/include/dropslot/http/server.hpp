@@ -35,6 +35,7 @@
 #include <string>
 
 #include "dropslot/http/message.hpp"
+#include "dropslot/http/service.hpp"
 #include "dropslot/util/result.hpp"
 
 namespace dropslot::http {
@@ -49,35 +50,6 @@ struct limits {
   std::size_t max_connections = 2048;            // per listener; more are refused at accept
 };
 
-/// Delivers a service's answer (service::handle_async).
-using reply_fn = std::function<void(response)>;
-
-/// A buffered service: the whole body (bounded by `body_limit`) is read before
-/// `handle` runs. `handle` is called from worker threads concurrently and must be
-/// thread-safe. Exceptions it throws become a 500 with a generic body; the detail
-/// is logged.
-class service {
- public:
-  virtual ~service() = default;
-  /// The body limit for this request, decided from its head (method, path, headers;
-  /// the body is empty). Larger bodies get 413 before they are read. The listener's
-  /// `limits::max_body_bytes` caps it: the smaller of the two applies.
-  virtual std::size_t body_limit(const request& head) const { return 1024 * 1024; }
-  virtual response handle(const request& req) = 0;
-  /// The asynchronous form, which the server calls: a handler that waits on another
-  /// thread (the database's group commit) hands `reply` over and returns, so the
-  /// worker thread goes on with other connections meanwhile. `reply` must be called
-  /// once, from any thread; `req` stays valid until then (and as long as a copy of
-  /// `reply` exists). A `reply` whose last copy is destroyed uncalled answers 500,
-  /// so a lost request cannot hang its connection. When the drain's deadline closes
-  /// the connection first, the wait ends there and the late reply is dropped.
-  /// Exceptions thrown before `handle_async` returns are a 500, as from `handle`.
-  /// The default answers at once with `handle(req)`.
-  virtual void handle_async(const request& req, reply_fn reply) { reply(handle(req)); }
-  /// Whether the server writes one access-log line per request of this service
-  /// (access_log.hpp). Read once, when `listen` is called.
-  virtual bool access_log_enabled() const { return true; }
-};
 
 /// The raw-stream handler of `listen_stream`, defined in dropslot/http/stream.hpp
 /// (which includes Asio and Beast; only the object store's .cpp files need it).

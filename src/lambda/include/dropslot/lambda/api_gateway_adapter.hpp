@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "dropslot/http/server.hpp"
+#include "dropslot/http/service.hpp"
 #include "dropslot/lambda/runtime_loop.hpp"
 
 namespace dropslot::lambda {
