@@ -51,6 +51,18 @@ http::response to_http(s3_response& r) {
   return out;
 }
 
+// What to tell a client whose request head Beast refused, or nullopt when the
+// connection just ended (a timeout, a reset, an idle close).
+std::optional<std::string> unreadable_head(const beast::error_code& ec) {
+  if (ec == bhttp::error::bad_content_length || ec == bhttp::error::multiple_content_length)
+    return "Content-Length must be a non-negative integer";
+  if (ec == bhttp::error::bad_transfer_encoding) return "Transfer-Encoding is not understood";
+  if (ec == bhttp::error::bad_field || ec == bhttp::error::bad_value || ec == bhttp::error::bad_line_ending ||
+      ec == bhttp::error::bad_method || ec == bhttp::error::bad_target || ec == bhttp::error::bad_version)
+    return "The request head is not well-formed HTTP";
+  return std::nullopt;
+}
+
 bool expects_continue(const http::request& req) {
   auto v = req.headers.get("expect");
   return v && http::iequals(*v, "100-continue");
@@ -75,6 +87,16 @@ asio::awaitable<void> serve_connection(beast::tcp_stream& stream, http::connecti
         stream.expires_after(lim.body_timeout);
         try {
           co_await http::async_write_response(stream, std::move(r), false);
+        } catch (const boost::system::system_error&) {
+        }
+      }
+      if (auto message = unreadable_head(hec)) {
+        // A head HTTP cannot read (Content-Length: -1, an empty one, a bad header line)
+        // gets S3's XML error before the connection closes, not silence.
+        s3_response bad = store->engine().reject_head(*message);
+        stream.expires_after(lim.body_timeout);
+        try {
+          co_await http::async_write_response(stream, to_http(bad), false);
         } catch (const boost::system::system_error&) {
         }
       }

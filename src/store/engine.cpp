@@ -5,6 +5,7 @@
 #include "body_reader.hpp"
 #include "checksums.hpp"
 #include "form_data.hpp"
+#include "s3_routes.hpp"
 #include "s3_xml.hpp"
 #include "dropslot/sigv4/crypto.hpp"
 #include "dropslot/store/s3_error.hpp"
@@ -94,7 +95,11 @@ std::optional<std::string> request_ctx::param(std::string_view name) const {
   return std::nullopt;
 }
 
-std::string request_ctx::resource() const { return http::percent_decode(head.path); }
+std::string request_ctx::resource() const {
+  // The decoded path, unless it is not UTF-8 (an XML body must be): then as it was sent.
+  std::string decoded = http::percent_decode(head.path);
+  return valid_utf8(decoded) ? decoded : head.path;
+}
 
 s3_response xml_response(int status, std::string body) {
   s3_response r;
@@ -176,6 +181,16 @@ s3_response store_engine::finish_response(const request_ctx& ctx, s3_response r)
   return r;
 }
 
+s3_response store_engine::reject_head(std::string_view message) const {
+  const std::string id = random_request_id();
+  auto r = xml_response(s3_error_status(s3_errc::bad_request),
+                        error_xml(s3_error_code_name(s3_errc::bad_request), message, "", id, {}));
+  r.headers.set("x-amz-request-id", id);
+  r.headers.set("Server", "dropslot");
+  r.close = true;
+  return r;
+}
+
 dispatch store_engine::preflight(const request_ctx& ctx) {
   // A preflight carries no credentials: it is answered from the bucket's CORS rules only.
   auto origin = ctx.head.headers.get("origin");
@@ -214,10 +229,17 @@ dispatch store_engine::begin(http::request head) {
 
   if (ctx->head.method == "OPTIONS" && !ctx->target.bucket.empty()) return preflight(*ctx);
 
+  // HTTP defines only 100-continue; anything else is refused before the body is read.
+  if (auto expect = ctx->head.headers.get("expect"); expect && !http::iequals(*expect, "100-continue")) {
+    auto r = error_response(*ctx, error{make_error_code(s3_errc::expectation_failed), {}});
+    r.close = true;
+    return respond(std::move(r));
+  }
+
   // POST Object is authenticated by its signed policy (inside the form), not by headers.
   if (ctx->head.method == "POST" && !ctx->target.bucket.empty() && ctx->target.key.empty() && !ctx->has("delete") &&
       form_boundary(ctx->head.headers.get("content-type").value_or("")))
-    return op_post_object(*this, std::move(ctx));
+    return ops::post_object(*this, std::move(ctx));
 
   std::vector<sigv4::header> hs;
   for (const auto& f : ctx->head.headers) hs.push_back({f.name, f.value});
@@ -243,19 +265,32 @@ dispatch store_engine::begin(http::request head) {
 
 dispatch store_engine::route(std::shared_ptr<request_ctx> ctx) {
   const auto& t = ctx->target;
-  if (t.bucket.empty()) {
-    if (ctx->head.method == "GET") return op_list_buckets(*this, std::move(ctx));
-    return respond(error_response(*ctx, error{make_error_code(s3_errc::method_not_allowed), {}}));
-  }
-  if (!valid_bucket_name(t.bucket)) {
+  const auto& method = ctx->head.method;
+  auto refuse = [&](s3_errc c) {
+    auto r = error_response(*ctx, error{make_error_code(c), {}});
+    r.close = method == "PUT" || method == "POST";  // the body is not read
+    return respond(std::move(r));
+  };
+  if (!t.bucket.empty() && !valid_bucket_name(t.bucket))
     // Only CreateBucket reports the name as invalid; for anything else it cannot exist.
-    s3_errc c = ctx->head.method == "PUT" && t.key.empty() ? s3_errc::invalid_bucket_name : s3_errc::no_such_bucket;
-    return respond(error_response(*ctx, error{make_error_code(c), {}}));
+    return refuse(method == "PUT" && t.key.empty() ? s3_errc::invalid_bucket_name : s3_errc::no_such_bucket);
+  const s3_route* r = find_route(*ctx);
+  if ((!r || r->needs_bucket) && !t.bucket.empty() && !backend_->bucket_exists(t.bucket)) {
+    if (method == "HEAD" && t.key.empty()) {
+      s3_response missing;
+      missing.status = 404;
+      return respond(finish_response(*ctx, std::move(missing)));
+    }
+    return refuse(s3_errc::no_such_bucket);
   }
-  if (t.key.empty()) return op_bucket(*this, std::move(ctx));
-  if (ctx->has("uploadId") || (ctx->head.method == "POST" && ctx->has("uploads")))
-    return op_multipart(*this, std::move(ctx));
-  return op_object(*this, std::move(ctx));
+  if (unsupported_subresource(*ctx)) return refuse(s3_errc::not_implemented);
+  if (!r) return refuse(s3_errc::method_not_allowed);
+  // A PUT body must declare its length or be chunked: S3 will not read to the end of the
+  // connection (MissingContentLength, 411).
+  if (method == "PUT" && !t.key.empty() && !ctx->head.headers.contains("content-length") &&
+      !ctx->head.headers.contains("transfer-encoding") && !ctx->head.headers.contains("x-amz-copy-source"))
+    return refuse(s3_errc::missing_content_length);
+  return r->run(*this, std::move(ctx));
 }
 
 namespace {

@@ -86,7 +86,10 @@ class store_engine {
   const store_config& config() const { return config_; }
   std::chrono::sys_seconds now() const;
 
-  // Shared by the operations (engine_*.cpp).
+  /// The answer to a request whose head could not be parsed (400 BadRequest).
+  s3_response reject_head(std::string_view message) const;
+
+  // Shared by the operations (ops/*.cpp).
   s3_response error_response(const request_ctx& ctx, const error& e) const;
   s3_response finish_response(const request_ctx& ctx, s3_response r) const;  // request id, CORS
   std::vector<cors_rule> cors_rules(std::string_view bucket) const;
@@ -105,14 +108,6 @@ class store_engine {
   mutable std::mutex cors_mutex_;
   mutable std::map<std::string, std::vector<cors_rule>, std::less<>> cors_cache_;
 };
-
-// The operations, grouped by what they act on (engine_bucket.cpp, engine_object.cpp,
-// engine_multipart.cpp, engine_post.cpp). Each gets an authenticated, routed request.
-dispatch op_list_buckets(store_engine& e, std::shared_ptr<request_ctx> ctx);
-dispatch op_bucket(store_engine& e, std::shared_ptr<request_ctx> ctx);
-dispatch op_object(store_engine& e, std::shared_ptr<request_ctx> ctx);
-dispatch op_multipart(store_engine& e, std::shared_ptr<request_ctx> ctx);
-dispatch op_post_object(store_engine& e, std::shared_ptr<request_ctx> ctx);
 
 /// A consumer that collects a small body (XML) and then runs `then` on it.
 std::unique_ptr<body_consumer> buffered_body(store_engine& e, std::shared_ptr<request_ctx> ctx,

@@ -82,6 +82,11 @@ entry row(s3_errc e) noexcept {
     case s3_errc::request_timeout:
       return {"RequestTimeout", 400,
               "Your socket connection to the server was not read from or written to within the timeout period."};
+    case s3_errc::invalid_part_number:
+      return {"InvalidPartNumber", 416, "The requested partnumber is not satisfiable"};
+    case s3_errc::expectation_failed:
+      return {"ExpectationFailed", 417, "Only the 100-continue expectation is supported"};
+    case s3_errc::bad_request: return {"BadRequest", 400, "An error occurred when parsing the HTTP request."};
   }
   return {"InternalError", 500, "We encountered an internal error. Please try again."};
 }

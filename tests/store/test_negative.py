@@ -67,6 +67,28 @@ def presign(store, method, path, expires=300, when=None, headers=None):
     return req.url[len(store.endpoint):]
 
 
+def presign_bytes(store, method, path, signed):
+    """Query-auth SigV4 over header values as bytes (botocore signs text, so it cannot sign
+    obs-text as sent). `signed`: [(lower-case name, value bytes)], besides host."""
+    import hmac
+    from urllib.parse import quote
+    amz = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    scope = "%s/us-east-1/s3/aws4_request" % amz[:8]
+    headers = sorted([(b"host", store.host_port.encode())] + list(signed))
+    names = ";".join(n.decode() for n, _ in headers)
+    q = {"X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Credential": "%s/%s" % (store.key_id, scope),
+         "X-Amz-Date": amz, "X-Amz-Expires": "300", "X-Amz-SignedHeaders": names}
+    cq = "&".join("%s=%s" % (quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in sorted(q.items()))
+    creq = b"\n".join([method.encode(), path.encode(), cq.encode(),
+                       b"".join(n + b":" + v.strip() + b"\n" for n, v in headers), names.encode(),
+                       b"UNSIGNED-PAYLOAD"])
+    sts = ("AWS4-HMAC-SHA256\n%s\n%s\n" % (amz, scope)).encode() + hashlib.sha256(creq).hexdigest().encode()
+    key = ("AWS4" + store.secret).encode()
+    for part in (amz[:8], "us-east-1", "s3", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return path + "?" + cq + "&X-Amz-Signature=" + hmac.new(key, sts, hashlib.sha256).hexdigest()
+
+
 code = error_code
 
 
@@ -244,6 +266,74 @@ class Negative(unittest.TestCase):
         data = s.recv(100)
         s.close()
         self.assertTrue(data == b"" or data.startswith(b"HTTP/1.1 431"), data)
+
+    def raw(self, head):
+        """Sends a request head as raw bytes; returns the status and the body."""
+        s = socket.create_connection(("127.0.0.1", self.store.port))
+        s.settimeout(30)
+        s.sendall(head)
+        data = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            data += chunk
+            if b"\r\n\r\n" in data:
+                head_end = data.index(b"\r\n\r\n") + 4
+                m = re.search(rb"Content-Length: (\d+)", data[:head_end])
+                if m and len(data) >= head_end + int(m.group(1)):
+                    break
+        s.close()
+        self.assertTrue(data.startswith(b"HTTP/1.1 "), data)
+        return int(data[9:12]), data[data.index(b"\r\n\r\n") + 4:]
+
+    def test_malformed_requests_get_an_s3_error(self):
+        """An unreadable Content-Length, a foreign Expect, a PUT without a length, an empty
+        Authorization: S3's XML error and a status, never a dropped connection."""
+        host = ("Host: %s\r\n" % self.store.host_port).encode()
+        for length in (b"", b"-1", b"12x"):
+            status, body = self.raw(b"PUT /neg/x HTTP/1.1\r\n" + host + b"Content-Length: " + length + b"\r\n\r\n")
+            self.assertEqual((status, code(body)), (400, "BadRequest"), length)
+        url = presign(self.store, "PUT", "/neg/x")
+        status, body = self.raw(b"PUT " + url.encode() + b" HTTP/1.1\r\n" + host +
+                                b"Expect: 200-ok\r\nContent-Length: 1\r\n\r\nx")
+        self.assertEqual((status, code(body)), (417, "ExpectationFailed"))
+        status, body = self.raw(b"PUT " + url.encode() + b" HTTP/1.1\r\n" + host + b"\r\n")
+        self.assertEqual((status, code(body)), (411, "MissingContentLength"))
+        status, body = self.raw(b"GET /neg/secret.txt HTTP/1.1\r\n" + host + b"Authorization: \r\n\r\n")
+        self.assertEqual((status, code(body)), (400, "AuthorizationHeaderMalformed"))
+        # A key that is not UTF-8: 400, and the error body is still well-formed UTF-8 XML.
+        bad = presign(self.store, "GET", "/neg/%FF%FE")
+        status, body = self.raw(b"GET " + bad.encode() + b" HTTP/1.1\r\n" + host + b"\r\n")
+        self.assertEqual((status, code(body)), (400, "InvalidArgument"))
+        body.decode("utf-8")
+
+    def test_user_metadata_and_content_encoding_come_back_as_sent(self):
+        """x-amz-meta-* values byte for byte (UTF-8 and obs-text alike, never re-encoded), and
+        Content-Encoding without the aws-chunked transfer token."""
+        value = "\u00e9t\u00e9 \u2713".encode() + b" caf\xe9"
+        url = presign_bytes(self.store, "PUT", "/neg/meta.bin", [(b"x-amz-meta-note", value)])
+        status, body = self.raw(b"PUT " + url.encode() + b" HTTP/1.1\r\nHost: " + self.store.host_port.encode() +
+                                b"\r\nx-amz-meta-note: " + value + b"\r\nContent-Encoding: aws-chunked,gzip\r\n"
+                                b"Content-Length: 2\r\n\r\nhi")
+        self.assertEqual(status, 200, body)
+        get = presign(self.store, "GET", "/neg/meta.bin")
+        s = socket.create_connection(("127.0.0.1", self.store.port))
+        s.settimeout(30)
+        s.sendall(b"GET " + get.encode() + b" HTTP/1.1\r\nHost: " + self.store.host_port.encode() +
+                  b"\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        self.assertIn(b"\r\nx-amz-meta-note: " + value + b"\r\n", data)
+        self.assertIn(b"\r\nContent-Encoding: gzip\r\n", data)
 
     def test_dropped_upload_leaves_nothing(self):
         url = presign(self.store, "PUT", "/neg/dropped.bin")

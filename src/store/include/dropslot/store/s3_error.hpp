@@ -49,6 +49,9 @@ enum class s3_errc {
   internal_error,
   slow_down,
   request_timeout,
+  invalid_part_number,       // GetObject/HeadObject partNumber past the object's parts
+  expectation_failed,        // an Expect other than 100-continue
+  bad_request,               // a request head HTTP cannot read (e.g. Content-Length: -1)
 };
 
 /// S3's error code string, e.g. "SignatureDoesNotMatch".

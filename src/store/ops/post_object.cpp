@@ -5,15 +5,15 @@
 
 #include <sstream>
 
-#include "checksums.hpp"
-#include "md5.hpp"
-#include "engine.hpp"
-#include "form_data.hpp"
-#include "s3_xml.hpp"
+#include "../checksums.hpp"
+#include "../form_data.hpp"
+#include "../md5.hpp"
+#include "../s3_xml.hpp"
+#include "operations.hpp"
 #include "dropslot/sigv4/signer.hpp"
 #include "dropslot/store/s3_error.hpp"
 
-namespace dropslot::store {
+namespace dropslot::store::ops {
 
 namespace {
 
@@ -180,7 +180,7 @@ class post_consumer final : public body_consumer {
 
 }  // namespace
 
-dispatch op_post_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
+dispatch post_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   if (!valid_bucket_name(ctx->target.bucket) || !e.backend().bucket_exists(ctx->target.bucket)) {
     auto r = e.error_response(*ctx, err(s3_errc::no_such_bucket));
     r.close = true;
@@ -190,4 +190,4 @@ dispatch op_post_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   return dispatch{{}, std::make_unique<post_consumer>(e, ctx, *boundary)};
 }
 
-}  // namespace dropslot::store
+}  // namespace dropslot::store::ops

@@ -2,16 +2,16 @@
 // CopyObject.
 #include <cstring>
 
-#include "checksums.hpp"
-#include "md5.hpp"
-#include "engine.hpp"
-#include "http_conditions.hpp"
-#include "s3_xml.hpp"
-#include "upload_consumer.hpp"
+#include "../checksums.hpp"
+#include "../http_conditions.hpp"
+#include "../md5.hpp"
+#include "../s3_xml.hpp"
+#include "../upload_consumer.hpp"
+#include "operations.hpp"
 #include "dropslot/sigv4/signer.hpp"
 #include "dropslot/store/s3_error.hpp"
 
-namespace dropslot::store {
+namespace dropslot::store::ops {
 
 namespace {
 
@@ -43,9 +43,10 @@ void add_object_headers(http::headers& out, const object_meta& m) {
   if (!m.content_language.empty()) out.set("Content-Language", m.content_language);
   if (!m.expires.empty()) out.set("Expires", m.expires);
   for (const auto& [k, v] : m.user_meta) out.add("x-amz-meta-" + k, v);
-  if (m.parts_count) out.set("x-amz-mp-parts-count", std::to_string(m.parts_count));
   out.set("Accept-Ranges", "bytes");
 }
+
+}  // namespace
 
 dispatch put_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   const bool must_not_exist = ctx->head.headers.get("if-none-match") == std::optional<std::string_view>("*");
@@ -85,6 +86,34 @@ dispatch put_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   });
 }
 
+namespace {
+
+// GetObject/HeadObject ?partNumber=N: the bytes of part N of a multipart object, as a
+// range. An object PUT whole has one part, the whole object (S3 answers partNumber=1 so,
+// without x-amz-mp-parts-count); past the last part, InvalidPartNumber.
+result<std::optional<byte_range>> part_range(const request_ctx& ctx, const object_meta& m) {
+  auto v = *ctx.param("partNumber");
+  int n = 0;
+  if (v.empty() || v.size() > 5 || v.find_first_not_of("0123456789") != std::string::npos || (n = std::stoi(v)) < 1 ||
+      n > 10000)
+    return fail(s3_errc::invalid_argument, "Part number must be an integer between 1 and 10000, inclusive");
+  if (ctx.head.headers.contains("range"))
+    return fail(s3_errc::invalid_request, "Cannot specify both Range header and partNumber query parameter");
+  if (m.part_sizes.empty()) {
+    if (n != 1) return fail(s3_errc::invalid_part_number);
+    if (m.size == 0) return std::optional<byte_range>{};
+    return std::optional<byte_range>(byte_range{0, m.size - 1});
+  }
+  if (static_cast<std::size_t>(n) > m.part_sizes.size()) return fail(s3_errc::invalid_part_number);
+  std::uint64_t first = 0;
+  for (int i = 0; i + 1 < n; ++i) first += m.part_sizes[static_cast<std::size_t>(i)];
+  const std::uint64_t size = m.part_sizes[static_cast<std::size_t>(n) - 1];
+  if (size == 0) return std::optional<byte_range>{};
+  return std::optional<byte_range>(byte_range{first, first + size - 1});
+}
+
+}  // namespace
+
 dispatch get_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   const bool head = ctx->head.method == "HEAD";
   auto obj = e.backend().open_object(ctx->target.bucket, ctx->target.key);
@@ -100,14 +129,22 @@ dispatch get_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   }
   if (outcome == condition_outcome::precondition_failed)
     return respond(e.error_response(*ctx, err(s3_errc::precondition_failed)));
-  auto range = parse_range(ctx->head.headers.get("range"), m.size);
-  if (!range) {
-    auto r = e.error_response(*ctx, range.error());
-    r.headers.set("Content-Range", "bytes */" + std::to_string(m.size));
-    return respond(std::move(r));
+  result<std::optional<byte_range>> range = std::optional<byte_range>{};
+  if (ctx->has("partNumber")) {
+    range = part_range(*ctx, m);
+    if (!range) return respond(e.error_response(*ctx, range.error()));
+  } else {
+    range = parse_range(ctx->head.headers.get("range"), m.size);
+    if (!range) {
+      auto r = e.error_response(*ctx, range.error());
+      r.headers.set("Content-Range", "bytes */" + std::to_string(m.size));
+      return respond(std::move(r));
+    }
   }
   s3_response r;
   add_object_headers(r.headers, m);
+  // Only a read of one part says how many there are (as S3 does).
+  if (ctx->has("partNumber") && m.parts_count) r.headers.set("x-amz-mp-parts-count", std::to_string(m.parts_count));
   // Presigned GETs may override response headers (response-content-type, …).
   static const std::pair<const char*, const char*> overrides[] = {
       {"response-content-type", "Content-Type"},         {"response-content-disposition", "Content-Disposition"},
@@ -133,6 +170,8 @@ dispatch get_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   return respond(e.finish_response(*ctx, std::move(r)));
 }
 
+namespace {
+
 // "x-amz-copy-source: /bucket/key?versionId=…", percent-encoded.
 std::optional<std::pair<std::string, std::string>> parse_copy_source(std::string_view v) {
   auto q = v.find('?');
@@ -143,10 +182,11 @@ std::optional<std::pair<std::string, std::string>> parse_copy_source(std::string
   return std::make_pair(src.substr(0, slash), src.substr(slash + 1));
 }
 
+}  // namespace
+
 dispatch copy_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   auto src = parse_copy_source(*ctx->head.headers.get("x-amz-copy-source"));
   if (!src) return respond(e.error_response(*ctx, err(s3_errc::invalid_argument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")));
-  if (!e.backend().bucket_exists(ctx->target.bucket)) return respond(e.error_response(*ctx, err(s3_errc::no_such_bucket)));
   auto obj = e.backend().open_object(src->first, src->second);
   if (!obj) return respond(e.error_response(*ctx, obj.error()));
   auto outcome = evaluate_conditions(conditions_from(ctx->head.headers, "x-amz-copy-source-"), "PUT", true,
@@ -187,30 +227,12 @@ dispatch copy_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   return respond(e.finish_response(*ctx, xml_response(200, copy_object_result_xml(m.etag, m.last_modified))));
 }
 
-}  // namespace
-
-dispatch op_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
-  const auto& m = ctx->head.method;
-  if (!e.backend().bucket_exists(ctx->target.bucket)) {
-    auto r = e.error_response(*ctx, err(s3_errc::no_such_bucket));
-    r.close = m == "PUT" || m == "POST";
-    return respond(std::move(r));
-  }
-  for (const char* unsupported : {"acl", "tagging", "retention", "legal-hold", "torrent", "restore", "select", "attributes"})
-    if (ctx->has(unsupported)) return respond(e.error_response(*ctx, err(s3_errc::not_implemented)));
-  if (m == "PUT") {
-    if (ctx->head.headers.contains("x-amz-copy-source")) return copy_object(e, ctx);
-    return put_object(e, ctx);
-  }
-  if (m == "GET" || m == "HEAD") return get_object(e, ctx);
-  if (m == "DELETE") {
-    if (auto r = e.backend().delete_object(ctx->target.bucket, ctx->target.key); !r)
-      return respond(e.error_response(*ctx, r.error()));
-    s3_response r;
-    r.status = 204;
-    return respond(e.finish_response(*ctx, std::move(r)));
-  }
-  return respond(e.error_response(*ctx, err(s3_errc::method_not_allowed)));
+dispatch delete_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
+  if (auto r = e.backend().delete_object(ctx->target.bucket, ctx->target.key); !r)
+    return respond(e.error_response(*ctx, r.error()));
+  s3_response r;
+  r.status = 204;
+  return respond(e.finish_response(*ctx, std::move(r)));
 }
 
-}  // namespace dropslot::store
+}  // namespace dropslot::store::ops
