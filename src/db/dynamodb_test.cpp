@@ -64,6 +64,23 @@ TEST(dynamodb_schema, prefixes_are_checked) {
   }
 }
 
+TEST(dynamodb_errors, aws_answers_map_to_db_errc) {
+  using s3::aws_error;
+  using s3::aws_json_errc;
+  auto code = [](const aws_error& e) { return detail::to_db_error(e, "shop-main").code; };
+  EXPECT_EQ(code({aws_json_errc::service_error, "ConditionalCheckFailedException", 400, "failed"}),
+            make_error_code(db_errc::conflict));
+  EXPECT_EQ(code({aws_json_errc::throttled, "ProvisionedThroughputExceededException", 400, ""}),
+            make_error_code(db_errc::unavailable));
+  EXPECT_EQ(code({aws_json_errc::unavailable, "InternalServerError", 500, ""}), make_error_code(db_errc::unavailable));
+  EXPECT_EQ(code({aws_json_errc::unavailable, "", 0, "Couldn't connect to server"}),
+            make_error_code(db_errc::unavailable));
+  EXPECT_EQ(code({aws_json_errc::service_error, "ValidationException", 400, "bad"}), make_error_code(db_errc::internal));
+  auto missing = detail::to_db_error({aws_json_errc::service_error, "ResourceNotFoundException", 400, ""}, "shop-main");
+  EXPECT_EQ(missing.code, make_error_code(db_errc::internal));
+  EXPECT_NE(missing.detail.find("shop-main"), std::string::npos);
+}
+
 TEST_F(dynamodb_backend, opening_creates_the_table_as_defined) {
   auto url = fresh_url();
   auto d = open_database(url);
