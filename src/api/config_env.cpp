@@ -23,6 +23,14 @@ env_lookup process_env() {
   };
 }
 
+env_lookup env_with_overrides(std::vector<std::pair<std::string, std::string>> overrides, env_lookup base) {
+  return [overrides = std::move(overrides), base = std::move(base)](std::string_view name) -> std::optional<std::string> {
+    for (const auto& [n, v] : overrides)
+      if (n == name && !v.empty()) return v;
+    return base(name);
+  };
+}
+
 namespace {
 
 result<std::uint64_t> parse_uint(std::string_view name, const std::string& v) {

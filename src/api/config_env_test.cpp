@@ -49,6 +49,23 @@ TEST(ConfigEnv, Overrides) {
   EXPECT_EQ(c->allowed_types[1].extension, "pdf");
 }
 
+TEST(ConfigEnv, FlagsBeatTheEnvironmentWhichBeatsTheDefault) {
+  // serve's flags, laid over the environment under the variables' names.
+  auto env = env_with_overrides({{"DROPSLOT_BUCKET", "from-flag"}, {"AWS_REGION", "eu-west-1"}, {"DROPSLOT_MAX_PHOTOS", ""}},
+                                env_of({{"DROPSLOT_BUCKET", "from-env"}, {"AWS_DEFAULT_REGION", "us-west-2"},
+                                        {"DROPSLOT_MAX_PHOTOS", "7"}, {"DROPSLOT_DATA", "/tmp/x"}}));
+  auto c = app_config_from_env(env);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->bucket, "from-flag");
+  EXPECT_EQ(c->region, "eu-west-1");       // the flag's AWS_REGION beats AWS_DEFAULT_REGION
+  EXPECT_EQ(c->max_photos_per_job, 7u);    // an empty flag is not given
+  EXPECT_EQ(c->url_expiry.count(), 900);   // neither: the default
+  EXPECT_EQ(c->database_url, "sqlite:///tmp/x/dropslot.db");
+  auto bad = app_config_from_env(env_with_overrides({{"DROPSLOT_URL_EXPIRY", "0"}}, env_of({})));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, api_errc::bad_config);
+}
+
 TEST(ConfigEnv, BadValuesFail) {
   EXPECT_FALSE(app_config_from_env(env_of({{"DROPSLOT_URL_EXPIRY", "abc"}})));
   EXPECT_FALSE(app_config_from_env(env_of({{"DROPSLOT_URL_EXPIRY", "604801"}})));

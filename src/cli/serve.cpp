@@ -1,7 +1,8 @@
 // `dropslot serve`: everything in one process (DESIGN.md, CLI). The API under /api,
 // the dashboard's static files at /, and the embedded object store on its own
 // listener unless --s3-endpoint points at a real S3. Wiring only: the parts do the
-// work. The API reaches the store over HTTP on loopback, exactly as it would reach
+// work (the site's routing and page headers: http/site.hpp; flags and environment:
+// api::app_config_from_env). The API reaches the store over HTTP on loopback, exactly as it would reach
 // AWS: there is no in-process shortcut.
 #include <fmt/format.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "command.hpp"
@@ -24,6 +26,7 @@
 #include "dropslot/db/seed.hpp"
 #include "dropslot/http/access_log.hpp"
 #include "dropslot/http/server.hpp"
+#include "dropslot/http/site.hpp"
 #include "dropslot/http/static_files.hpp"
 #include "dropslot/s3/client.hpp"
 #include "dropslot/s3/credentials.hpp"
@@ -37,27 +40,16 @@ namespace {
 namespace fs = std::filesystem;
 
 struct serve_options {
-  std::string data;
   std::string listen = "127.0.0.1:8080";
   std::string s3_listen = "127.0.0.1:9000";
-  std::string database;
-  std::string s3_endpoint;
-  std::string bucket;
-  std::string region;
   std::string web;
-  int url_expiry = 900;
   int session_cache = 2;
-  double upload_rate = 10;
-  double upload_burst = 60;
-  unsigned max_photos = 500;
   unsigned threads = 0;
   bool no_access_log = false;
+  /// The flags that have an environment variable, under its name ({name, value};
+  /// empty: not given). api::app_config_from_env reads them over the environment.
+  std::vector<std::pair<std::string, std::string>> config_flags;
 };
-
-std::string env_or(const char* name, std::string fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : std::move(fallback);
-}
 
 /// The dashboard folder: --web, else `web/` beside the working directory or above
 /// the binary (build/<preset>/src/cli/dropslot sits four levels below the checkout).
@@ -70,51 +62,6 @@ std::optional<fs::path> find_web_dir(const std::string& flag) {
     if (fs::exists(p / "web" / "index.html", ec)) return p / "web";
   return std::nullopt;
 }
-
-/// The site on the API listener: /api/* and /healthz to the API, the rest to the
-/// dashboard's files, with the page security headers on everything.
-class site_service final : public http::service {
- public:
-  std::shared_ptr<http::service> api;
-  std::optional<http::static_files> files;
-  http::headers page_headers;
-
-  std::size_t body_limit(const http::request& head) const override {
-    return is_api(head.path) ? api->body_limit(head) : 0;
-  }
-
-  void handle_async(const http::request& req, http::reply_fn reply) override {
-    if (is_api(req.path)) return api->handle_async(req, std::move(reply));
-    reply(handle(req));
-  }
-
-  http::response handle(const http::request& req) override {
-    if (is_api(req.path)) return api->handle(req);
-    http::response res;
-    if (files) {
-      res = files->serve(req);
-    } else if (req.path == "/" && (req.method == "GET" || req.method == "HEAD")) {
-      // No web/ folder: a plain page, so a bare binary still says what it is.
-      res.status = 200;
-      res.headers.set("Content-Type", "text/html; charset=utf-8");
-      res.body =
-          "<!doctype html><meta charset=utf-8><title>dropslot</title>"
-          "<h1>dropslot is running</h1><p>The dashboard files were not found (start with <code>--web DIR</code>). "
-          "The API is at <code>/api</code>.</p>";
-    } else {
-      res.status = 404;
-      res.headers.set("Content-Type", "text/plain; charset=utf-8");
-      res.body = "not found\n";
-    }
-    for (const auto& h : page_headers) res.headers.set(h.name, h.value);
-    return res;
-  }
-
- private:
-  static bool is_api(std::string_view path) {
-    return path == "/api" || path.starts_with("/api/") || path == "/healthz";
-  }
-};
 
 /// The host:port part of "http://host:port".
 std::string origin_of(std::string_view host_port) { return fmt::format("http://{}", host_port); }
@@ -139,18 +86,23 @@ int run_serve(const serve_options& o) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  // --- configuration: flag beats env beats default (DESIGN.md, CLI).
-  fs::path data = fs::absolute(o.data.empty() ? env_or("DROPSLOT_DATA", "data") : o.data).lexically_normal();
+  // --- configuration: flag beats env beats default (DESIGN.md, CLI). The flags lie
+  // over the environment under its names, and the API's reader applies one set of
+  // rules to both, as it does for `dropslot lambda` (api/config_env.cpp).
+  const api::env_lookup env = api::env_with_overrides(o.config_flags, api::process_env());
+  auto config = api::app_config_from_env(env);
+  if (!config) return fail_with(config.error().detail, 2);
+  api::app_config& cfg = *config;
+  cfg.api_base = "/api";  // the site's routing (http::site_service) puts the API there
+  const auto data_flag = env("DROPSLOT_DATA");
+  fs::path data = fs::absolute(data_flag && !data_flag->empty() ? *data_flag : "data").lexically_normal();
   std::error_code ec;
   fs::create_directories(data, ec);
   if (ec) return fail_with(fmt::format("cannot create the data folder {}: {}", data.string(), ec.message()));
-  std::string database_url = !o.database.empty() ? o.database
-                                                 : env_or("DROPSLOT_DATABASE_URL", db::default_database_url(data.string()));
-  std::string s3_endpoint = !o.s3_endpoint.empty() ? o.s3_endpoint : env_or("AWS_ENDPOINT_URL_S3", "");
-  bool embedded_store = s3_endpoint.empty();
-  std::string bucket = !o.bucket.empty() ? o.bucket : env_or("DROPSLOT_BUCKET", "uploads");
-  std::string region = !o.region.empty() ? o.region : env_or("AWS_REGION", env_or("AWS_DEFAULT_REGION", "us-east-1"));
-  if (o.url_expiry < 1 || o.url_expiry > 604800) return fail_with("--url-expiry must be 1..604800 seconds", 2);
+  const std::string database_url = cfg.database_url;
+  const bool embedded_store = cfg.s3_endpoint.empty();
+  const std::string bucket = cfg.bucket;
+  const std::string region = cfg.region;
 
   // --- database: open, migrate, seed the demo customer.
   db::open_options dbo;
@@ -171,18 +123,6 @@ int run_serve(const serve_options& o) {
   http::server server(o.threads);
 
   // --- the object store (embedded) or the given endpoint.
-  api::app_config cfg;
-  cfg.api_base = "/api";
-  cfg.bucket = bucket;
-  cfg.region = region;
-  cfg.database_url = database_url;
-  cfg.url_expiry = std::chrono::seconds(o.url_expiry);
-  cfg.upload_rate_per_second = o.upload_rate;
-  cfg.upload_burst = o.upload_burst;
-  cfg.max_photos_per_job = o.max_photos;
-  auto photos = api::photo_settings_from_env(api::process_env());  // DROPSLOT_PHOTO_MAX_EDGE / _QUALITY
-  if (!photos) return fail_with(photos.error().detail, 2);
-  cfg.photos = *photos;
   std::string s3_origin;
   if (embedded_store) {
     auto key = store::load_or_create_access_key(data / "s3", std::getenv("DROPSLOT_S3_ACCESS_KEY_ID"),
@@ -201,15 +141,12 @@ int run_serve(const serve_options& o) {
     cfg.path_style = true;
     cfg.credentials = api::explicit_credentials{key->id, key->secret, {}, {}};
   } else {
-    cfg.s3_endpoint = s3_endpoint;
-    while (!cfg.s3_endpoint.empty() && cfg.s3_endpoint.back() == '/') cfg.s3_endpoint.pop_back();
-    cfg.path_style = true;  // a custom endpoint is addressed path style, as the AWS CLI does
-    s3_origin = cfg.s3_endpoint;
+    s3_origin = cfg.s3_endpoint;  // path style, as app_config_from_env sets for a custom endpoint
   }
 
   // --- the site: listen first (port 0 is resolved here), then fill in the services
   // that need the bound address (CSRF origin, CSP). Nothing is served before start().
-  auto site = std::make_shared<site_service>();
+  auto site = std::make_shared<http::site_service>();
   http::limits api_limits;
   api_limits.max_body_bytes = 64 * 1024;
   auto api_bound = server.listen(o.listen, site, api_limits);
@@ -224,13 +161,7 @@ int run_serve(const serve_options& o) {
   if (!api) return fail_with(fmt::format("api: {}", api.error().message()));
   site->api = std::move(*api);
 
-  site->page_headers.set(
-      "Content-Security-Policy",
-      fmt::format("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' {0} blob: data:; "
-                  "connect-src 'self' {0}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-                  s3_origin));
-  site->page_headers.set("X-Content-Type-Options", "nosniff");
-  site->page_headers.set("Referrer-Policy", "no-referrer");
+  site->page_headers = http::dashboard_page_headers(s3_origin);
   if (auto web = find_web_dir(o.web)) {
     http::static_options so;
     so.cache_control = "no-cache";
@@ -307,27 +238,49 @@ const registrar reg{"serve", [](CLI::App& app, int& exit_code) {
                       static serve_options o;
                       auto* cmd = app.add_subcommand(
                           "serve", "Run the API, the dashboard and the embedded object store in one process");
-                      cmd->add_option("--data", o.data, "Data folder (env DROPSLOT_DATA; default ./data)");
+                      // Flags with an environment variable are kept as given (strings) and
+                      // read by api::app_config_from_env over the environment.
+                      static std::string data, database, s3_endpoint, bucket, region, url_expiry, upload_rate,
+                          upload_burst, max_photos;
+                      cmd->add_option("--data", data, "Data folder (env DROPSLOT_DATA; default ./data)");
                       cmd->add_option("--listen", o.listen, "API and dashboard address (default 127.0.0.1:8080)");
                       cmd->add_option("--s3-listen", o.s3_listen, "Embedded store address (default 127.0.0.1:9000)");
-                      cmd->add_option("--database", o.database,
+                      cmd->add_option("--database", database,
                                       "sqlite:///abs/path.db or postgres://... (env DROPSLOT_DATABASE_URL)");
-                      cmd->add_option("--s3-endpoint", o.s3_endpoint,
+                      cmd->add_option("--s3-endpoint", s3_endpoint,
                                       "Use this S3 endpoint instead of the embedded store (env AWS_ENDPOINT_URL_S3)");
-                      cmd->add_option("--bucket", o.bucket, "Bucket for uploads (env DROPSLOT_BUCKET; default uploads)");
-                      cmd->add_option("--region", o.region, "S3 region (env AWS_REGION; default us-east-1)");
+                      cmd->add_option("--bucket", bucket, "Bucket for uploads (env DROPSLOT_BUCKET; default uploads)");
+                      cmd->add_option("--region", region, "S3 region (env AWS_REGION; default us-east-1)");
                       cmd->add_option("--web", o.web, "Dashboard folder (default: web/ of the checkout)");
-                      cmd->add_option("--url-expiry", o.url_expiry, "Presigned URL lifetime in seconds (default 900)");
+                      cmd->add_option("--url-expiry", url_expiry,
+                                      "Presigned URL lifetime in seconds (env DROPSLOT_URL_EXPIRY; default 900)")
+                          ->check(CLI::Range(1, 604800));
                       cmd->add_option("--session-cache", o.session_cache,
                                       "Seconds a session lookup may be cached (default 2; 0 disables)");
-                      cmd->add_option("--upload-rate", o.upload_rate,
-                                      "upload-url requests per second per customer (default 10; 0: no limit)");
-                      cmd->add_option("--upload-burst", o.upload_burst, "upload-url burst per customer (default 60)");
-                      cmd->add_option("--max-photos", o.max_photos, "Most photos per job (default 500)")
+                      cmd->add_option("--upload-rate", upload_rate,
+                                      "upload-url requests per second per customer (env DROPSLOT_UPLOAD_RATE; "
+                                      "default 10; 0: no limit)")
+                          ->check(CLI::NonNegativeNumber);
+                      cmd->add_option("--upload-burst", upload_burst,
+                                      "upload-url burst per customer (env DROPSLOT_UPLOAD_BURST; default 60)")
+                          ->check(CLI::NonNegativeNumber);
+                      cmd->add_option("--max-photos", max_photos,
+                                      "Most photos per job (env DROPSLOT_MAX_PHOTOS; default 500)")
                           ->check(CLI::Range(1u, 1000000u));
                       cmd->add_option("--threads", o.threads, "Worker threads (default: one per core)");
                       cmd->add_flag("--no-access-log", o.no_access_log, "Do not write the JSON access log to stdout");
-                      cmd->callback([&exit_code] { exit_code = run_serve(o); });
+                      cmd->callback([&exit_code] {
+                        o.config_flags = {{"DROPSLOT_DATA", data},
+                                          {"DROPSLOT_DATABASE_URL", database},
+                                          {"AWS_ENDPOINT_URL_S3", s3_endpoint},
+                                          {"DROPSLOT_BUCKET", bucket},
+                                          {"AWS_REGION", region},
+                                          {"DROPSLOT_URL_EXPIRY", url_expiry},
+                                          {"DROPSLOT_UPLOAD_RATE", upload_rate},
+                                          {"DROPSLOT_UPLOAD_BURST", upload_burst},
+                                          {"DROPSLOT_MAX_PHOTOS", max_photos}};
+                        exit_code = run_serve(o);
+                      });
                     }};
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dropslot/http/service.hpp"
@@ -103,6 +104,12 @@ using env_lookup = std::function<std::optional<std::string>(std::string_view nam
 
 /// The environment as the process sees it (std::getenv).
 env_lookup process_env();
+
+/// `base` with `overrides` ({name, value}) laid over it: how a command-line flag beats
+/// the environment, which beats the default (DESIGN.md, CLI). `dropslot serve` passes
+/// each flag given under its variable's name, so app_config_from_env reads flags and
+/// environment with one set of rules. An override with an empty value is ignored.
+env_lookup env_with_overrides(std::vector<std::pair<std::string, std::string>> overrides, env_lookup base);
 
 /// Builds a config from the environment (DESIGN.md, CLI: config from env):
 ///   DROPSLOT_API_BASE (default ""), DROPSLOT_BUCKET (default "uploads"),
