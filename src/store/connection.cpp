@@ -1,13 +1,16 @@
 // The store's connection loop (the only file here that sees Asio and Beast). It reads
 // a request head, hands it to the engine, streams the body (if the engine wants it) into
 // the engine's consumer, received straight into the consumer's memory when it offers
-// some (else in 256 KiB pieces), and writes the response, streaming file bodies with
-// pread. Nothing holds a whole body in memory.
+// some (else in 256 KiB pieces), and writes the response: a body in a file goes out with
+// sendfile, any other body source in 256 KiB pieces. Nothing holds a whole body in memory.
 #include <fcntl.h>
+#include <sys/sendfile.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -22,7 +25,7 @@
 
 #include "dropslot/http/stream.hpp"
 #include "dropslot/store/s3_error.hpp"
-#include "dropslot/store/serve.hpp"
+#include "connection.hpp"
 #include "engine.hpp"
 
 namespace dropslot::store {
@@ -63,10 +66,51 @@ std::optional<std::string> unreadable_head(const beast::error_code& ec) {
   return std::nullopt;
 }
 
+// Sends [offset, +length) of `fd` with sendfile: the bytes go from the page cache to the
+// socket inside the kernel, with no buffer of ours in between (memory stays bounded by the
+// socket's own). While the socket is full it waits for room, at most `body_timeout` at a
+// time. WILLNEED windows keep the reads ahead of the sends for files not yet cached.
+// False when the connection must end (an error, a stalled client, a shortened file).
+asio::awaitable<bool> send_file(beast::tcp_stream& stream, int fd, std::uint64_t offset, std::uint64_t length,
+                                const http::limits& lim) {
+  using namespace asio::experimental::awaitable_operators;
+  auto& socket = stream.socket();
+  beast::error_code ec;
+  socket.native_non_blocking(true, ec);
+  if (ec) co_return false;
+  asio::steady_timer timer(socket.get_executor());
+  std::uint64_t off = offset, left = length, advised = offset;
+  const std::uint64_t end = offset + length;
+  while (left) {
+    if (length > io_chunk && advised < end && advised < off + readahead_window) {
+      std::uint64_t n = std::min(readahead_window, end - advised);
+      ::posix_fadvise(fd, static_cast<off_t>(advised), static_cast<off_t>(n), POSIX_FADV_WILLNEED);
+      advised += n;
+    }
+    off_t at = static_cast<off_t>(off);
+    ssize_t n = ::sendfile(socket.native_handle(), fd, &at, static_cast<std::size_t>(std::min(left, readahead_window)));
+    if (n > 0) {
+      off += static_cast<std::uint64_t>(n);
+      left -= static_cast<std::uint64_t>(n);
+      continue;
+    }
+    if (n == 0) co_return false;  // the file is shorter than its metadata says: a short body, never wrong bytes
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) co_return false;
+    timer.expires_after(lim.body_timeout);
+    auto ready = co_await (socket.async_wait(asio::ip::tcp::socket::wait_write, asio::as_tuple(asio::use_awaitable)) ||
+                           timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (ready.index() != 0 || std::get<0>(std::get<0>(ready))) co_return false;  // stalled, or the socket failed
+  }
+  co_return true;
+}
+
 bool expects_continue(const http::request& req) {
   auto v = req.headers.get("expect");
   return v && http::iequals(*v, "100-continue");
 }
+
+}  // namespace
 
 asio::awaitable<void> serve_connection(beast::tcp_stream& stream, http::connection_info& info,
                                        std::shared_ptr<object_store> store) {
@@ -221,7 +265,9 @@ asio::awaitable<void> serve_connection(beast::tcp_stream& stream, http::connecti
     } catch (const boost::system::system_error&) {
       co_return;
     }
-    if (source && !is_head) {
+    if (source && !is_head && source->file_descriptor() >= 0) {
+      if (!co_await send_file(stream, source->file_descriptor(), offset, length, lim)) co_return;
+    } else if (source && !is_head) {
       const int fd = source->file_descriptor();
       std::uint64_t off = offset, left = length, advised = offset;
       const std::uint64_t end = offset + length;
@@ -248,28 +294,6 @@ asio::awaitable<void> serve_connection(beast::tcp_stream& stream, http::connecti
       co_return;
     }
   }
-}
-
-}  // namespace
-
-http::limits default_store_limits() {
-  http::limits lim;
-  lim.max_header_bytes = 16 * 1024;
-  lim.max_body_bytes = 5ull * 1024 * 1024 * 1024;
-  lim.header_timeout = std::chrono::seconds(15);
-  lim.idle_timeout = std::chrono::seconds(60);
-  lim.body_timeout = std::chrono::seconds(120);
-  return lim;
-}
-
-result<std::string> serve_store(http::server& server, std::shared_ptr<object_store> store,
-                                const std::string& host_port, http::limits lim) {
-  return server.listen_stream(
-      host_port,
-      [store](beast::tcp_stream& stream, http::connection_info& info) -> asio::awaitable<void> {
-        return serve_connection(stream, info, store);
-      },
-      lim);
 }
 
 }  // namespace dropslot::store
