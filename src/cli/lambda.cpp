@@ -15,9 +15,48 @@
 #include "dropslot/lambda/http_runtime_api.hpp"
 #include "dropslot/lambda/log.hpp"
 #include "dropslot/lambda/runtime_loop.hpp"
+#include "dropslot/s3/aws_json.hpp"
+#include "dropslot/s3/credentials.hpp"
 
 namespace dropslot::cli {
 namespace {
+
+// The secrets the stack hands the function by ARN (deploy/template.yaml): read
+// once per sandbox, at init, with Secrets Manager's GetSecretValue over the AWS
+// JSON protocol, signed with the execution role's credentials.
+class secret_reader {
+ public:
+  explicit secret_reader(const s3::env_lookup& env) {
+    std::string region = s3::region_from_env(env).value_or("us-east-1");
+    s3::aws_json_config cfg;
+    cfg.service = "secretsmanager";
+    cfg.target_prefix = "secretsmanager";
+    cfg.content_type = "application/x-amz-json-1.1";
+    cfg.endpoint = s3::resolve_service_endpoint(env, "SECRETS_MANAGER", "secretsmanager", region);
+    cfg.region = region;
+    cfg.credentials = s3::cached_default_credentials(env);
+    client_ = std::make_unique<s3::aws_json_client>(std::move(cfg));
+  }
+
+  /// The SecretString of `arn`, or nullopt with `error` set. The error names the
+  /// ARN and what went wrong, never a value.
+  std::optional<std::string> read(const std::string& arn, std::string& error) {
+    auto answer = client_->call("GetSecretValue", boost::json::object{{"SecretId", arn}});
+    if (!answer) {
+      error = "GetSecretValue " + arn + ": " + answer.error().describe();
+      return std::nullopt;
+    }
+    const auto* value = answer->if_contains("SecretString");
+    if (!value || !value->is_string() || value->as_string().empty()) {
+      error = "GetSecretValue " + arn + ": no SecretString (a binary secret is not supported)";
+      return std::nullopt;
+    }
+    return std::string(value->as_string());
+  }
+
+ private:
+  std::unique_ptr<s3::aws_json_client> client_;
+};
 
 int run_lambda() {
   const char* endpoint = std::getenv("AWS_LAMBDA_RUNTIME_API");
@@ -35,7 +74,34 @@ int run_lambda() {
   // credentials and the S3 client with its signing-key cache (libcurl itself is
   // loaded by the first S3 request; libpq by a PostgreSQL URL). A failure here is an
   // init error: Lambda returns it to the first invocation and recycles the sandbox.
-  auto config = api::app_config_from_env(api::process_env());
+  //
+  // Secrets first. DROPSLOT_ORIGIN_SECRET_ARN: the value of the header CloudFront
+  // adds (the adapter refuses requests without it). DROPSLOT_DATABASE_SECRET_ARN
+  // (the PostgreSQL path): the database URL, which is then in no environment
+  // variable, argument or log line.
+  auto process_env = api::process_env();
+  auto origin_arn = process_env("DROPSLOT_ORIGIN_SECRET_ARN");
+  auto database_arn = process_env("DROPSLOT_DATABASE_SECRET_ARN");
+  std::optional<lambda::origin_check> origin;
+  std::optional<std::string> database_url;
+  if ((origin_arn && !origin_arn->empty()) || (database_arn && !database_arn->empty())) {
+    secret_reader secrets(s3::process_environment());
+    std::string error;
+    if (origin_arn && !origin_arn->empty()) {
+      auto value = secrets.read(*origin_arn, error);
+      if (!value) return lambda::report_init_error(runtime, {"Runtime.InitError", "origin secret: " + error});
+      origin = lambda::origin_check{"X-Dropslot-Origin-Verify", std::move(*value)};
+    }
+    if (database_arn && !database_arn->empty()) {
+      database_url = secrets.read(*database_arn, error);
+      if (!database_url) return lambda::report_init_error(runtime, {"Runtime.InitError", "database secret: " + error});
+    }
+  }
+  api::env_lookup env = [&](std::string_view name) -> std::optional<std::string> {
+    if (name == "DROPSLOT_DATABASE_URL" && database_url) return database_url;
+    return process_env(name);
+  };
+  auto config = api::app_config_from_env(env);
   if (!config) return lambda::report_init_error(runtime, {"Runtime.InitError", lambda::redact_url_passwords("configuration: " + config.error().message())});
   // The database is opened here, never creating tables: under Lambda the template
   // creates them, and a missing DynamoDB table is an init error that names it.
@@ -50,9 +116,10 @@ int run_lambda() {
   // Only non-secret configuration goes to the log.
   lambda::log_line("info", "", "init done",
                    {{"bucket", config->bucket}, {"region", config->region}, {"api_base", config->api_base},
-                    {"custom_endpoint", !config->s3_endpoint.empty()}});
+                    {"custom_endpoint", !config->s3_endpoint.empty()}, {"origin_check", origin.has_value()},
+                    {"database_from_secret", database_url.has_value()}});
 
-  lambda::api_gateway_adapter adapter(std::move(service).value());
+  lambda::api_gateway_adapter adapter(std::move(service).value(), std::move(origin));
   return lambda::run_loop(runtime, adapter);
 }
 
