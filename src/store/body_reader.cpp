@@ -5,16 +5,11 @@
 #include "dropslot/sigv4/crypto.hpp"
 #include "dropslot/sigv4/streaming.hpp"
 #include "dropslot/store/s3_error.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::store {
 
 namespace {
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 std::optional<std::uint64_t> parse_u64(std::string_view s) {
   if (s.empty() || s.size() > 19) return std::nullopt;
   std::uint64_t v = 0;
@@ -80,7 +75,7 @@ result<std::unique_ptr<body_reader>> body_reader::make(const sigv4::verified_req
     r->decoder_ = std::make_unique<aws_chunked_decoder>(signed_chunks, trailer, r->chunk_verifier_.get());
   }
   if (auto md5 = h.get("content-md5")) {
-    auto raw = base64_decode(*md5);
+    auto raw = util::base64_decode(*md5);
     if (!raw || raw->size() != 16) return fail(s3_errc::invalid_digest);
     r->content_md5_ = *raw;
   }
@@ -92,7 +87,7 @@ result<std::unique_ptr<body_reader>> body_reader::make(const sigv4::verified_req
     if (auto v = h.get(header)) {
       if (algo != checksum_algorithm::none) return fail(s3_errc::invalid_request, "Expecting a single x-amz-checksum- header");
       algo = *parse_checksum_algorithm(name);
-      auto raw = base64_decode(*v);
+      auto raw = util::base64_decode(*v);
       if (!raw) return fail(s3_errc::invalid_argument, "Value for " + header + " header is invalid.");
       r->checksum_expected_ = *raw;
       r->checksum_name_ = header;
@@ -100,7 +95,7 @@ result<std::unique_ptr<body_reader>> body_reader::make(const sigv4::verified_req
   }
   if (auto t = h.get("x-amz-trailer")) {
     if (!trailer) return fail(s3_errc::invalid_argument, "x-amz-trailer without a trailer payload mode");
-    std::string name = lower(*t);
+    std::string name = util::ascii_lower(*t);
     if (name.rfind("x-amz-checksum-", 0) != 0) return fail(s3_errc::invalid_argument, "unsupported trailer " + name);
     auto a = parse_checksum_algorithm(name.substr(15));
     if (!a) return fail(s3_errc::invalid_argument, "unsupported trailer " + name);
@@ -141,7 +136,7 @@ result<void> body_reader::finish() {
     for (const auto& [name, value] : decoder_->trailers())
       if (name == checksum_name_) got = value;
     if (!got) return fail(s3_errc::invalid_request, "trailer " + checksum_name_ + " missing");
-    auto raw = base64_decode(*got);
+    auto raw = util::base64_decode(*got);
     if (!raw) return fail(s3_errc::invalid_argument, "trailer " + checksum_name_ + " invalid");
     checksum_expected_ = *raw;
   }
@@ -151,7 +146,7 @@ result<void> body_reader::finish() {
 }
 
 std::string body_reader::checksum_value() const {
-  return checksum_name_.empty() ? std::string() : base64_encode(digests_->checksum());
+  return checksum_name_.empty() ? std::string() : util::base64_encode(digests_->checksum());
 }
 
 }  // namespace dropslot::store

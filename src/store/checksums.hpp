@@ -50,10 +50,6 @@ std::optional<checksum_algorithm> parse_checksum_algorithm(std::string_view name
 /// "x-amz-checksum-crc32" etc.
 std::string checksum_header_name(checksum_algorithm a);
 
-std::string to_hex(std::string_view raw);
-std::string base64_encode(std::string_view raw);
-/// nullopt on invalid input.
-std::optional<std::string> base64_decode(std::string_view text);
 
 /// Every digest a stored body needs, fed once per byte. With `md5_by_caller`, MD5 is
 /// computed elsewhere (md5_pipeline.hpp, over the blocks of a large body) and given

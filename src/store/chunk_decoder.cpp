@@ -2,6 +2,7 @@
 
 #include "checksums.hpp"
 #include "dropslot/store/s3_error.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::store {
 
@@ -12,12 +13,6 @@ constexpr std::size_t max_line = 4096;
 // S3 caps a single chunk well below this; a larger size is a framing error, not a body.
 constexpr std::uint64_t max_chunk = 5ull * 1024 * 1024 * 1024;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -77,7 +72,7 @@ result<void> aws_chunked_decoder::on_trailer_line(std::string_view line) {
   if (!expect_trailers_) return fail(s3_errc::incomplete_body, "unexpected trailer");
   auto colon = line.find(':');
   if (colon == std::string_view::npos) return fail(s3_errc::incomplete_body, "bad trailer line");
-  std::string name = lower(trim(line.substr(0, colon)));
+  std::string name = util::ascii_lower(trim(line.substr(0, colon)));
   std::string value(trim(line.substr(colon + 1)));
   if (name == "x-amz-trailer-signature") {
     trailer_signature_ = value;

@@ -5,17 +5,12 @@
 #include <sstream>
 
 #include "dropslot/store/s3_error.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::store {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -24,8 +19,8 @@ std::string_view trim(std::string_view s) {
 
 // S3 allows one '*' anywhere in an AllowedOrigin/AllowedHeader ("https://*.example.com").
 bool wildcard_match(std::string_view pattern, std::string_view value, bool case_insensitive) {
-  std::string p = case_insensitive ? lower(pattern) : std::string(pattern);
-  std::string v = case_insensitive ? lower(value) : std::string(value);
+  std::string p = case_insensitive ? util::ascii_lower(pattern) : std::string(pattern);
+  std::string v = case_insensitive ? util::ascii_lower(value) : std::string(value);
   auto star = p.find('*');
   if (star == std::string::npos) return p == v;
   std::string_view head = std::string_view(p).substr(0, star), tail = std::string_view(p).substr(star + 1);
@@ -70,7 +65,7 @@ std::optional<cors_grant> match_cors(const std::vector<cors_rule>& rules, std::s
     bool any_origin = rule.allowed_origins.size() == 1 && rule.allowed_origins[0] == "*";
     g.allow_origin = any_origin ? "*" : std::string(origin);
     g.allow_methods = join(rule.allowed_methods);
-    g.allow_headers = lower(trim(request_headers));
+    g.allow_headers = util::ascii_lower(trim(request_headers));
     g.expose_headers = join(rule.expose_headers);
     g.max_age_seconds = rule.max_age_seconds;
     return g;

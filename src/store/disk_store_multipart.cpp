@@ -23,17 +23,12 @@ std::string part_name(int n) {
   return buf;
 }
 
-std::string_view unquote(std::string_view e) {
-  if (e.size() >= 2 && e.front() == '"' && e.back() == '"') e = e.substr(1, e.size() - 2);
-  return e;
-}
-
 std::string completion_json(const object_meta& m, const part_list& parts, std::chrono::sys_seconds now) {
   boost::json::object o;
   o["completed"] = now.time_since_epoch().count();
   o["meta"] = meta_to_json(m);
   boost::json::array ps;
-  for (const auto& [n, etag] : parts) ps.push_back(boost::json::array{n, boost::json::string(unquote(etag))});
+  for (const auto& [n, etag] : parts) ps.push_back(boost::json::array{n, boost::json::string(unquote_etag(etag))});
   o["parts"] = std::move(ps);
   return boost::json::serialize(o);
 }
@@ -51,7 +46,7 @@ std::optional<object_meta> completed_as(std::string_view text, const part_list& 
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const auto* p = ps->as_array()[i].if_array();
     if (!p || p->size() != 2 || !(*p)[0].is_int64() || !(*p)[1].is_string()) return std::nullopt;
-    if ((*p)[0].as_int64() != parts[i].first || (*p)[1].as_string() != unquote(parts[i].second)) return std::nullopt;
+    if ((*p)[0].as_int64() != parts[i].first || (*p)[1].as_string() != unquote_etag(parts[i].second)) return std::nullopt;
   }
   auto m = meta_from_json(meta->as_string());
   if (!m) return std::nullopt;

@@ -1,6 +1,8 @@
 #include "engine.hpp"
 
-#include <random>
+#include <openssl/rand.h>
+
+#include <span>
 
 #include "body_reader.hpp"
 #include "checksums.hpp"
@@ -9,16 +11,21 @@
 #include "s3_xml.hpp"
 #include "dropslot/sigv4/crypto.hpp"
 #include "dropslot/store/s3_error.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::store {
 
 namespace {
 
+// 16 upper-case hex digits, as S3's request ids look. Not a secret, but drawn from the
+// one CSPRNG the store uses for everything random (RAND_bytes).
 std::string random_request_id() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llX", static_cast<unsigned long long>(rng()));
-  return buf;
+  unsigned char raw[8] = {};
+  RAND_bytes(raw, sizeof raw);
+  std::string hex = util::hex_encode(std::span<const std::uint8_t>(raw, sizeof raw));
+  for (char& c : hex)
+    if (c >= 'a' && c <= 'f') c = static_cast<char>(c - 'a' + 'A');
+  return hex;
 }
 
 bool is_s3_error(const error& e) { return e.code.category() == s3_errc_category(); }

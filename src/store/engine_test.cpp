@@ -12,6 +12,7 @@
 #include "disk_store.hpp"
 #include "engine.hpp"
 #include "memory_store.hpp"
+#include "dropslot/sigv4/post_policy.hpp"
 #include "dropslot/sigv4/signer.hpp"
 #include "dropslot/store/s3_error.hpp"
 
@@ -65,6 +66,7 @@ class Engine : public ::testing::Test {
   }
 
   // A request signed as an SDK signs it (header auth, UNSIGNED-PAYLOAD), fed in one piece.
+ public:
   reply call(std::string method, std::string path, std::string query = "",
              std::vector<std::pair<std::string, std::string>> headers = {}, std::string body = "",
              bool sign = true, bool content_length = true) {
@@ -137,6 +139,10 @@ class Engine : public ::testing::Test {
            "</ETag></Part><Part><PartNumber>2</PartNumber><ETag>" + e2 + "</ETag></Part></CompleteMultipartUpload>";
   }
 
+  template <class T>
+  friend reply post_form(T&, const std::string&, std::vector<sigv4::policy_condition>, const std::string&, bool);
+
+ public:
   Impl impl_;
   std::chrono::sys_seconds now_{1700000000s};
   std::unique_ptr<store_engine> engine_;
@@ -274,6 +280,56 @@ TYPED_TEST(Engine, MalformedRequestsGetAnS3Error) {
   auto head = this->engine_->reject_head("Content-Length must be a non-negative integer");
   EXPECT_EQ(head.status, 400);
   EXPECT_NE(head.body.find("<Code>BadRequest</Code>"), std::string::npos);
+}
+
+// A browser form (POST Object) for `bucket`: the signed fields of presign_post (or only a
+// key, unsigned), a file part of type `file_type`.
+template <class T>
+reply post_form(T& t, const std::string& bucket, std::vector<sigv4::policy_condition> conditions,
+                const std::string& file_type, bool signed_form = true) {
+  std::vector<sigv4::form_field> fields{{"key", "post/obj"}};
+  if (signed_form) {
+    sigv4::post_presign p;
+    p.bucket = bucket;
+    p.key = "post/obj";
+    p.conditions = std::move(conditions);
+    p.region = "us-east-1";
+    p.credentials.access_key = sigv4::access_key_id("AKIDEXAMPLE");
+    p.credentials.secret = sigv4::secret_access_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    p.time = t.now_;
+    auto form = sigv4::presign_post(p);
+    EXPECT_TRUE(form);
+    fields = form->fields;
+  }
+  std::string body;
+  for (const auto& f : fields)
+    body += "--XyZ\r\nContent-Disposition: form-data; name=\"" + f.name + "\"\r\n\r\n" + f.value + "\r\n";
+  body += "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\nContent-Type: " + file_type +
+          "\r\n\r\n<html>\r\n--XyZ--\r\n";
+  return t.call("POST", "/" + bucket, "", {{"content-type", "multipart/form-data; boundary=XyZ"}}, body, false);
+}
+
+// An anonymous form must not learn whether a bucket exists: 403 before any 404.
+TYPED_TEST(Engine, PostObjectAuthenticatesBeforeTheBucketIsLookedUp) {
+  auto anonymous = post_form(*this, "missing", {}, "text/plain", false);
+  EXPECT_EQ(anonymous.status, 403) << anonymous.body;
+  EXPECT_EQ(anonymous.code(), "AccessDenied");
+  auto signed_form = post_form(*this, "missing", {}, "text/plain");
+  EXPECT_EQ(signed_form.code(), "NoSuchBucket") << signed_form.body;
+  EXPECT_EQ(post_form(*this, "bkt", {}, "text/plain").status, 204);
+}
+
+// Without a Content-Type field, the file part's type reaches the object only through a
+// policy condition on Content-Type; a policy without one stores the default.
+TYPED_TEST(Engine, PostObjectTypeIsSubjectToThePolicy) {
+  ASSERT_EQ(post_form(*this, "bkt", {}, "text/html").status, 204);
+  EXPECT_EQ(this->call("HEAD", "/bkt/post/obj").header("Content-Type"), "binary/octet-stream");
+  using kind = sigv4::policy_condition::kind;
+  std::vector<sigv4::policy_condition> images{{kind::starts_with, "content-type", "image/"}};
+  auto refused = post_form(*this, "bkt", images, "text/html");
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  ASSERT_EQ(post_form(*this, "bkt", images, "image/png").status, 204);
+  EXPECT_EQ(this->call("HEAD", "/bkt/post/obj").header("Content-Type"), "image/png");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "form_data.hpp"
 
 #include "dropslot/store/s3_error.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::store {
 
@@ -10,12 +11,6 @@ namespace {
 constexpr std::size_t max_field_bytes = 64 * 1024;
 constexpr std::size_t max_header_bytes = 8 * 1024;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -37,7 +32,7 @@ std::optional<std::string> header_param(std::string_view header, std::string_vie
     pos = end + 1;
     auto eq = item.find('=');
     if (eq == std::string_view::npos) continue;
-    if (lower(trim(item.substr(0, eq))) != name) continue;
+    if (util::ascii_lower(trim(item.substr(0, eq))) != name) continue;
     std::string_view v = trim(item.substr(eq + 1));
     if (!v.empty() && v.front() == '"') {
       if (v.size() < 2 || v.back() != '"') return std::nullopt;  // unterminated
@@ -51,7 +46,7 @@ std::optional<std::string> header_param(std::string_view header, std::string_vie
 
 std::optional<std::string> form_boundary(std::string_view content_type) {
   auto semi = content_type.find(';');
-  if (lower(trim(content_type.substr(0, semi))) != "multipart/form-data") return std::nullopt;
+  if (util::ascii_lower(trim(content_type.substr(0, semi))) != "multipart/form-data") return std::nullopt;
   if (semi == std::string_view::npos) return std::nullopt;
   auto b = header_param(content_type.substr(semi + 1), "boundary");
   if (!b || b->empty() || b->size() > 200) return std::nullopt;
@@ -77,7 +72,7 @@ result<void> form_data_parser::end_part() {
     in_file_ = false;
     file_done_ = true;
   } else if (!file_done_) {
-    fields_.emplace_back(lower(field_name_), std::move(field_value_));
+    fields_.emplace_back(util::ascii_lower(field_name_), std::move(field_value_));
   }
   field_value_.clear();
   return {};
@@ -91,7 +86,7 @@ result<void> form_data_parser::on_headers(std::string_view raw) {
     raw = nl == std::string_view::npos ? std::string_view{} : raw.substr(nl + 2);
     auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    std::string name = lower(trim(line.substr(0, colon)));
+    std::string name = util::ascii_lower(trim(line.substr(0, colon)));
     if (name == "content-disposition") disposition = std::string(trim(line.substr(colon + 1)));
     if (name == "content-type") type = std::string(trim(line.substr(colon + 1)));
   }
@@ -100,7 +95,7 @@ result<void> form_data_parser::on_headers(std::string_view raw) {
   if (!name) return fail(s3_errc::malformed_post_request, "part without a name");
   field_name_ = *name;
   in_file_ = false;
-  if (!file_done_ && lower(*name) == "file") {
+  if (!file_done_ && util::ascii_lower(*name) == "file") {
     in_file_ = true;
     auto filename = header_param(*disposition, "filename").value_or("");
     if (auto r = handler_.on_file_begin(fields_, filename, type.value_or("")); !r) return r;

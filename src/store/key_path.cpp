@@ -1,13 +1,14 @@
 #include "key_path.hpp"
 
 #include "checksums.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::store {
 
 std::string key_relative_path(std::string_view key) {
   evp_digest d(evp_digest::kind::sha256);
   d.update(key.data(), key.size());
-  std::string hex = to_hex(d.finish());
+  std::string hex = util::hex_encode(d.finish());
   return hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "checksums.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::store {
 
@@ -63,7 +64,7 @@ TEST_P(Md5, Rfc1321TestSuite) {
       {"12345678901234567890123456789012345678901234567890123456789012345678901234567890",
        "57edf4a22be3c955ac49da2e2107b67a"},
   };
-  for (const auto& [text, hex] : suite) EXPECT_EQ(to_hex(digest(text)), hex) << '"' << text << '"';
+  for (const auto& [text, hex] : suite) EXPECT_EQ(util::hex_encode(digest(text)), hex) << '"' << text << '"';
 }
 
 TEST_P(Md5, EveryLengthAroundTheBlockAndPaddingEdges) {
@@ -71,7 +72,7 @@ TEST_P(Md5, EveryLengthAroundTheBlockAndPaddingEdges) {
   const std::string data = random_bytes(300, 1);
   for (std::size_t n = 0; n <= data.size(); ++n) {
     const std::string part = data.substr(0, n);
-    EXPECT_EQ(to_hex(digest(part)), to_hex(openssl_md5(part))) << n << " bytes";
+    EXPECT_EQ(util::hex_encode(digest(part)), util::hex_encode(openssl_md5(part))) << n << " bytes";
   }
 }
 
@@ -89,7 +90,7 @@ TEST_P(Md5, LargeBodyFedInRandomPieces) {
       md5.update(data.data() + off, n);
       off += n;
     }
-    EXPECT_EQ(to_hex(md5.finish()), to_hex(want)) << "round " << round;
+    EXPECT_EQ(util::hex_encode(md5.finish()), util::hex_encode(want)) << "round " << round;
   }
 }
 
@@ -99,7 +100,7 @@ TEST_P(Md5, EmptyUpdatesChangeNothing) {
   md5.update("ab", 2);
   md5.update("", 0);
   md5.update("c", 1);
-  EXPECT_EQ(to_hex(md5.finish()), "900150983cd24fb0d6963f7d28e17f72");
+  EXPECT_EQ(util::hex_encode(md5.finish()), "900150983cd24fb0d6963f7d28e17f72");
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, Md5, ::testing::Values(engine::automatic, engine::openssl, engine::avx512),

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <mutex>
-#include <openssl/rand.h>
 
 #include "checksums.hpp"
 #include "dropslot/store/s3_error.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::store {
 
@@ -44,23 +44,13 @@ result<std::shared_ptr<const std::string>> take_bytes(temp_object& body) {
   return std::make_shared<const std::string>(w->take());
 }
 
-std::string_view unquote(std::string_view e) {
-  if (e.size() >= 2 && e.front() == '"' && e.back() == '"') e = e.substr(1, e.size() - 2);
-  return e;
-}
-
 bool same_parts(const part_list& a, const part_list& b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (a[i].first != b[i].first || unquote(a[i].second) != unquote(b[i].second)) return false;
+    if (a[i].first != b[i].first || unquote_etag(a[i].second) != unquote_etag(b[i].second)) return false;
   return true;
 }
 
-std::string new_upload_id() {
-  std::string raw(16, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size()));
-  return to_hex(raw);
-}
 
 }  // namespace
 
@@ -212,7 +202,7 @@ result<std::string> memory_store::create_upload(std::string_view bucket, const o
   std::unique_lock lock(mutex_);
   auto* b = find(bucket);
   if (!b) return fail(s3_errc::no_such_bucket);
-  std::string id = new_upload_id();
+  std::string id = random_hex(16);
   upload u;
   u.meta = meta;
   u.meta.last_modified = now;  // the initiation time

@@ -6,7 +6,7 @@
 
 #include <boost/json.hpp>
 #include <fstream>
-#include <random>
+#include <openssl/rand.h>
 #include <sstream>
 
 #include "addressing.hpp"
@@ -45,12 +45,18 @@ store_engine& object_store::engine() { return *engine_; }
 
 namespace {
 
-std::string random_text(std::size_t n, std::string_view alphabet) {
-  // std::random_device reads the kernel CSPRNG (getrandom) on Linux/glibc.
-  std::random_device rd;
-  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
+// `n` characters of `alphabet` (at most 256 long), each uniform: bytes from OpenSSL's
+// CSPRNG (RAND_bytes, as db/tokens.cpp draws session tokens), those past the largest
+// multiple of the alphabet's size drawn again so that no character is likelier.
+result<std::string> random_text(std::size_t n, std::string_view alphabet) {
+  const unsigned limit = 256 - 256 % static_cast<unsigned>(alphabet.size());
   std::string out;
-  for (std::size_t i = 0; i < n; ++i) out += alphabet[pick(rd)];
+  unsigned char buf[64];
+  while (out.size() < n) {
+    if (RAND_bytes(buf, sizeof buf) != 1) return fail(s3_errc::internal_error, "RAND_bytes failed");
+    for (unsigned char b : buf)
+      if (b < limit && out.size() < n) out += alphabet[b % alphabet.size()];
+  }
   return out;
 }
 
@@ -77,8 +83,10 @@ result<access_key> load_or_create_access_key(const std::filesystem::path& data_d
       return fail(s3_errc::internal_error, path.string() + " lacks access_key_id/secret_access_key");
     return access_key{std::string(id->as_string()), std::string(secret->as_string())};
   }
-  access_key k{"DS" + random_text(18, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
-               random_text(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")};
+  auto id = random_text(18, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+  auto secret = random_text(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+  if (!id || !secret) return fail(s3_errc::internal_error, "no random bytes for the access key");
+  access_key k{"DS" + *id, *secret};
   boost::json::object o;
   o["access_key_id"] = k.id;
   o["secret_access_key"] = k.secret;

@@ -15,6 +15,7 @@
 #include "s3_xml.hpp"
 #include "dropslot/store/cors.hpp"
 #include "dropslot/store/s3_error.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::store {
 namespace {
@@ -178,7 +179,7 @@ struct recording_verifier : chunk_verifier {
   std::vector<std::string> chunk_hashes;
   std::string trailer_text;
   bool verify_chunk(std::string_view sig, std::string_view raw) override {
-    chunk_hashes.push_back(to_hex(raw));
+    chunk_hashes.push_back(util::hex_encode(raw));
     return std::find(good.begin(), good.end(), sig) != good.end();
   }
   bool verify_trailer(std::string_view canonical, std::string_view sig) override {
@@ -339,10 +340,10 @@ TEST(Checksums, KnownValues) {
   split.update("1234", 4);
   split.update("56789", 5);
   EXPECT_EQ(split.value(), 0xCBF43926u);
-  EXPECT_EQ(base64_encode(c.digest()), "y/Q5Jg==");
-  EXPECT_EQ(base64_decode("y/Q5Jg=="), c.digest());
-  EXPECT_FALSE(base64_decode("y/Q5Jg="));
-  EXPECT_FALSE(base64_decode("y/Q5J!=="));
+  EXPECT_EQ(util::base64_encode(c.digest()), "y/Q5Jg==");
+  EXPECT_EQ(util::base64_decode("y/Q5Jg=="), c.digest());
+  EXPECT_FALSE(util::base64_decode("y/Q5Jg="));
+  EXPECT_FALSE(util::base64_decode("y/Q5J!=="));
 }
 
 TEST(Xml, ErrorBodyHasS3Shape) {

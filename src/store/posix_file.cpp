@@ -1,7 +1,6 @@
 #include "posix_file.hpp"
 
 #include <fcntl.h>
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +12,7 @@
 
 #include "checksums.hpp"
 #include "dropslot/store/s3_error.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::store {
 
@@ -38,14 +38,6 @@ bool pread_all(int fd, char* p, std::size_t n, off_t off) {
 
 unexpected<error> io_error(const char* what, const fs::path& p) {
   return fail(s3_errc::internal_error, std::string(what) + " " + p.string() + ": " + std::strerror(errno));
-}
-
-std::string random_hex(std::size_t bytes) {
-  std::string raw(bytes, '\0');
-  // The kernel CSPRNG through OpenSSL: names of temporaries and upload ids must not be guessable.
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size())) != 1)
-    throw std::runtime_error("RAND_bytes failed");
-  return to_hex(raw);
 }
 
 void fsync_dir(const fs::path& dir) {

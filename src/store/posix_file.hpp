@@ -96,8 +96,6 @@ result<object_meta> read_meta_footer(int fd);
 
 /// InternalError naming the operation, the path and errno.
 unexpected<error> io_error(const char* what, const fs::path& p);
-/// `bytes` random bytes (RAND_bytes), as lower-case hex.
-std::string random_hex(std::size_t bytes);
 /// Durability of a rename needs the directory entry on disk too.
 void fsync_dir(const fs::path& dir);
 bool write_all(int fd, const char* p, std::size_t n);

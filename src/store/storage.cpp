@@ -1,26 +1,27 @@
 #include "storage.hpp"
 
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
 #include "checksums.hpp"
 #include "md5.hpp"
 #include "dropslot/store/s3_error.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::store {
 
-namespace {
+std::string random_hex(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size())) != 1)
+    throw std::runtime_error("RAND_bytes failed");
+  return util::hex_encode(raw);
+}
 
-std::string_view unquote(std::string_view e) {
+std::string_view unquote_etag(std::string_view e) {
   if (e.size() >= 2 && e.front() == '"' && e.back() == '"') e = e.substr(1, e.size() - 2);
   return e;
 }
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return 0;
-}
-
-}  // namespace
 
 result<void> check_complete_parts(const part_list& requested, const std::vector<part_entry>& found) {
   if (requested.empty()) return fail(s3_errc::malformed_xml, "no parts");
@@ -30,7 +31,7 @@ result<void> check_complete_parts(const part_list& requested, const std::vector<
     const std::string n = std::to_string(requested[i].first);
     if (i >= found.size() || found[i].number != requested[i].first)
       return fail(s3_errc::invalid_part, "part " + n + " not uploaded");
-    if (unquote(found[i].etag) != unquote(requested[i].second))
+    if (unquote_etag(found[i].etag) != unquote_etag(requested[i].second))
       return fail(s3_errc::invalid_part, "part " + n + " ETag differs");
     if (i + 1 < requested.size() && found[i].size < min_part_size) return fail(s3_errc::entity_too_small);
   }
@@ -41,13 +42,11 @@ std::string multipart_etag(const std::vector<part_entry>& parts) {
   // A part's ETag is the hex MD5 of its bytes; the object's is MD5 of those MD5s.
   md5_digest md5;
   for (const auto& p : parts) {
-    std::string_view hex = unquote(p.etag);
-    std::string raw;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-      raw += static_cast<char>(hex_digit(hex[i]) * 16 + hex_digit(hex[i + 1]));
+    // A part's ETag is always our own hex MD5; anything else contributes nothing.
+    std::string raw = util::hex_decode(unquote_etag(p.etag)).value_or("");
     md5.update(raw.data(), raw.size());
   }
-  return "\"" + to_hex(md5.finish()) + "-" + std::to_string(parts.size()) + "\"";
+  return "\"" + util::hex_encode(md5.finish()) + "-" + std::to_string(parts.size()) + "\"";
 }
 
 }  // namespace dropslot::store

@@ -150,6 +150,13 @@ inline constexpr std::uint64_t min_part_size = 5ull * 1024 * 1024;
 /// (number, etag, size)) as S3 does: order, ETags, sizes. Shared by both storages.
 result<void> check_complete_parts(const part_list& requested, const std::vector<part_entry>& found);
 
+/// `bytes` random bytes from OpenSSL's CSPRNG (RAND_bytes), as lower-case hex: upload ids
+/// and temporary names, which must not be guessable.
+std::string random_hex(std::size_t bytes);
+
+/// An ETag without its quotes ("\"abc\"" → "abc"; unquoted text as it is).
+std::string_view unquote_etag(std::string_view etag);
+
 /// The multipart ETag: "<hex MD5 of the parts' binary MD5s>-<count>".
 std::string multipart_etag(const std::vector<part_entry>& parts);
 

@@ -5,17 +5,12 @@
 
 #include "dropslot/store/s3_error.hpp"
 #include "md5_pipeline.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::store {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -139,13 +134,13 @@ object_meta meta_from_headers(const http::headers& h, std::string key) {
     auto comma = rest.find(',');
     std::string_view item = trim(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    if (item.empty() || lower(item) == "aws-chunked") continue;
+    if (item.empty() || util::ascii_lower(item) == "aws-chunked") continue;
     if (!enc.empty()) enc += ",";
     enc += item;
   }
   m.content_encoding = enc;
   for (const auto& f : h) {
-    std::string name = lower(f.name);
+    std::string name = util::ascii_lower(f.name);
     if (name.rfind("x-amz-meta-", 0) == 0) m.user_meta.emplace_back(name.substr(11), f.value);
   }
   return m;

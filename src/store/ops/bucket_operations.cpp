@@ -4,6 +4,7 @@
 #include "../s3_xml.hpp"
 #include "operations.hpp"
 #include "dropslot/store/s3_error.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::store::ops {
 
@@ -117,7 +118,7 @@ dispatch list_objects(store_engine& e, std::shared_ptr<request_ctx> ctx_ptr) {
       // An empty one continues nothing: the listing starts over, and echoes it as S3 does.
       p.continuation_token = *token;
       if (!token->empty()) {
-        auto key = base64_decode(*token);
+        auto key = util::base64_decode(*token);
         if (!key || key->empty())
           return respond(e.error_response(ctx, err(s3_errc::invalid_argument, "The continuation token provided is incorrect")));
         req.marker = *key;
@@ -129,7 +130,7 @@ dispatch list_objects(store_engine& e, std::shared_ptr<request_ctx> ctx_ptr) {
   }
   auto r = e.backend().list(ctx.target.bucket, req);
   if (!r) return respond(e.error_response(ctx, r.error()));
-  if (r->truncated) p.next_continuation_token = base64_encode(r->last);
+  if (r->truncated) p.next_continuation_token = util::base64_encode(r->last);
   std::string body = v2 ? list_objects_v2_xml(p, *r) : list_objects_v1_xml(p, *r);
   return respond(e.finish_response(ctx, xml_response(200, std::move(body))));
 }

@@ -5,6 +5,7 @@
 #include "../upload_consumer.hpp"
 #include "operations.hpp"
 #include "dropslot/store/s3_error.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::store::ops {
 
@@ -63,7 +64,7 @@ dispatch upload_part(store_engine& e, std::shared_ptr<request_ctx> ctx) {
     object_meta pm;
     pm.key = ctx->target.key;
     pm.size = reader.decoded_size();
-    pm.etag = "\"" + to_hex(reader.digests().md5()) + "\"";
+    pm.etag = "\"" + util::hex_encode(reader.digests().md5()) + "\"";
     pm.last_modified = e.now();
     pm.checksum_name = reader.checksum_name();
     pm.checksum_value = reader.checksum_value();

@@ -10,6 +10,7 @@
 #include "operations.hpp"
 #include "dropslot/sigv4/signer.hpp"
 #include "dropslot/store/s3_error.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::store::ops {
 
@@ -73,7 +74,7 @@ dispatch put_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   return upload_body(e, ctx, max_put, [&e, ctx, must_not_exist](temp_object body, const body_reader& reader) -> s3_response {
     object_meta m = meta_from_headers(ctx->head.headers, ctx->target.key);
     m.size = reader.decoded_size();
-    m.etag = "\"" + to_hex(reader.digests().md5()) + "\"";
+    m.etag = "\"" + util::hex_encode(reader.digests().md5()) + "\"";
     m.last_modified = e.now();
     m.checksum_name = reader.checksum_name();
     m.checksum_value = reader.checksum_value();
@@ -214,7 +215,7 @@ dispatch copy_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   object_meta m = replace ? meta_from_headers(ctx->head.headers, ctx->target.key) : obj->meta;
   m.key = ctx->target.key;
   m.size = obj->meta.size;
-  m.etag = "\"" + to_hex(md5.finish()) + "\"";
+  m.etag = "\"" + util::hex_encode(md5.finish()) + "\"";
   m.last_modified = e.now();
   m.parts_count = 0;
   if (replace) {

@@ -12,6 +12,7 @@
 #include "operations.hpp"
 #include "dropslot/sigv4/signer.hpp"
 #include "dropslot/store/s3_error.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::store::ops {
 
@@ -69,7 +70,7 @@ class post_consumer final : public body_consumer {
       return e_.error_response(*ctx_, err(c));
     }
     meta_.size = size_;
-    meta_.etag = "\"" + to_hex(md5_->finish()) + "\"";
+    meta_.etag = "\"" + util::hex_encode(md5_->finish()) + "\"";
     meta_.last_modified = e_.now();
     if (auto r = e_.backend().commit_object(ctx_->target.bucket, std::move(*temp_), meta_, false); !r)
       return e_.error_response(*ctx_, r.error());
@@ -147,14 +148,31 @@ class post_consumer final : public body_consumer {
     if (final_key.size() > 1024) return fail(s3_errc::key_too_long);
     std::vector<sigv4::form_field> form;
     for (const auto& [n, val] : fields) form.push_back({n, n == "key" ? final_key : val});
+    // The object's type: the form's Content-Type field, which the policy covers. Without
+    // one, the file part's own header is used only where the policy has a condition on
+    // Content-Type, checked as if the form had sent it; otherwise it is ignored, as S3
+    // ignores it, so no type reaches the object that the policy did not allow.
+    auto form_type = field(fields, "content-type");
+    bool policy_names_type = false;
+    for (const auto& c : policy_.conditions)
+      if (c.op != sigv4::policy_condition::kind::content_length_range && c.field == "content-type")
+        policy_names_type = true;
+    std::string content_type = form_type.value_or("binary/octet-stream");
+    if (!form_type && policy_names_type) {
+      content_type = std::string(file_type);
+      form.push_back({"content-type", content_type});
+    }
     if (auto r = sigv4::check_post_form(policy_, ctx_->target.bucket, form, ctx_->now); !r) {
       const auto& ec = r.error();
       if (ec.code == sigv4::sigv4_errc::policy_expired)
         return fail(s3_errc::access_denied, "Invalid according to Policy: Policy expired.");
       return fail(s3_errc::access_denied, "Invalid according to Policy: Policy Condition failed: " + ec.detail);
     }
+    // Authenticated and authorized: only now may the answer say whether the bucket exists.
+    if (!valid_bucket_name(ctx_->target.bucket) || !e_.backend().bucket_exists(ctx_->target.bucket))
+      return fail(s3_errc::no_such_bucket);
     meta_.key = final_key;
-    meta_.content_type = field(fields, "content-type").value_or(file_type.empty() ? "binary/octet-stream" : std::string(file_type));
+    meta_.content_type = content_type.empty() ? "binary/octet-stream" : content_type;
     meta_.content_disposition = field(fields, "content-disposition").value_or("");
     meta_.cache_control = field(fields, "cache-control").value_or("");
     meta_.content_encoding = field(fields, "content-encoding").value_or("");
@@ -181,11 +199,8 @@ class post_consumer final : public body_consumer {
 }  // namespace
 
 dispatch post_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
-  if (!valid_bucket_name(ctx->target.bucket) || !e.backend().bucket_exists(ctx->target.bucket)) {
-    auto r = e.error_response(*ctx, err(s3_errc::no_such_bucket));
-    r.close = true;
-    return respond(std::move(r));
-  }
+  // No existence check here: the form's signed policy authenticates the caller, and an
+  // anonymous one must not learn whether the bucket exists (begin_file checks it after).
   auto boundary = form_boundary(ctx->head.headers.get("content-type").value_or(""));
   return dispatch{{}, std::make_unique<post_consumer>(e, ctx, *boundary)};
 }
