@@ -21,6 +21,7 @@
 #include <map>
 #include <mutex>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -365,6 +366,33 @@ TEST_F(PackagedStack, ARefusedSignatureIsAnInitErrorWithoutTheSecret) {
   EXPECT_EQ(secrets_->verified.load(), 0);
   EXPECT_EQ(init->body.find(origin_value), std::string::npos);
   EXPECT_TRUE(function_->wait_for(10s).has_value()) << "the runtime exits after an init error";
+}
+
+// deploy/template.yaml's table is the one `dropslot admin migrate` creates (SetUp
+// ran it against dynalite): keys, attribute types and the index, read back with the
+// AWS CLI's DescribeTable. (dynalite has no UpdateTimeToLive, so the TTL attribute
+// is compared with the code's constant in template_test.cpp.)
+TEST_F(PackagedStack, TheTemplatesTableIsTheOneAdminMigrateCreates) {
+  auto [trc, text] = run_shell("/usr/bin/python3 " DROPSLOT_SOURCE_DIR "/tests/lambda/cfn_to_json.py " DROPSLOT_SOURCE_DIR
+                               "/deploy/template.yaml");
+  ASSERT_EQ(trc, 0) << text;
+  auto tmpl = json::parse(text).at("Resources").at("Table").at("Properties").as_object();
+  std::string aws = aws_env_ + "/usr/bin/aws --endpoint-url " + dynalite_->endpoint() + " --output json dynamodb ";
+  auto table = json::parse(must_run(aws + "describe-table --table-name " + prefix_ + "-main")).at("Table").as_object();
+  EXPECT_EQ(tmpl.at("TableName"), (json::value{{"Fn::Sub", "${AWS::StackName}-main"}}));
+  EXPECT_EQ(table.at("KeySchema"), tmpl.at("KeySchema"));
+  auto sorted = [](const json::value& v) {
+    std::set<std::string> s;
+    for (const auto& e : v.as_array()) s.insert(json::serialize(e));
+    return s;
+  };
+  EXPECT_EQ(sorted(table.at("AttributeDefinitions")), sorted(tmpl.at("AttributeDefinitions")));
+  json::array indexes;
+  for (const auto& i : table.at("GlobalSecondaryIndexes").as_array())
+    indexes.push_back(json::object{{"IndexName", i.at("IndexName")}, {"KeySchema", i.at("KeySchema")}, {"Projection", i.at("Projection")}});
+  EXPECT_EQ(sorted(indexes), sorted(tmpl.at("GlobalSecondaryIndexes")));
+  if (table.contains("BillingModeSummary"))
+    EXPECT_EQ(table.at("BillingModeSummary").at("BillingMode"), tmpl.at("BillingMode"));
 }
 
 }  // namespace

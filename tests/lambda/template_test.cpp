@@ -24,6 +24,9 @@
 #include <sstream>
 
 #include "child_process.hpp"
+#if DROPSLOT_HAVE_CLI
+#include "dropslot/db/dynamodb_schema.hpp"
+#endif
 
 namespace dropslot::test {
 namespace {
@@ -778,6 +781,32 @@ TEST_F(Template, TableIsOnDemandWithTtlAndPointInTimeRecovery) {
   EXPECT_EQ(t.at("PointInTimeRecoverySpecification").at("PointInTimeRecoveryEnabled"), true);
   EXPECT_FALSE(t.contains("ProvisionedThroughput"));
 }
+
+#if DROPSLOT_HAVE_CLI
+// The template's table is the one the code defines: `dropslot admin dynamodb-schema`
+// prints the CreateTable input `dropslot admin migrate` sends (src/db).
+TEST_F(Template, TableMatchesTheSchemaTheCodeCreates) {
+  auto [rc, out] = run_shell(DROPSLOT_BINARY_DIR "/src/cli/dropslot admin dynamodb-schema --database dynamodb://teststack 2>&1");
+  ASSERT_EQ(rc, 0) << "`dropslot admin dynamodb-schema` failed (issue 13 adds it):\n" << out;
+  json::object code = json::parse(out).as_object();
+  const auto& t = props("Table");
+  EXPECT_EQ(code.at("TableName"), "teststack-main");
+  EXPECT_EQ(code.at("BillingMode"), t.at("BillingMode"));
+  EXPECT_EQ(code.at("KeySchema"), t.at("KeySchema"));
+  auto sorted = [](const json::value& v) {
+    std::set<std::string> s;
+    for (const auto& e : v.as_array()) s.insert(json::serialize(e));
+    return s;
+  };
+  EXPECT_EQ(sorted(code.at("AttributeDefinitions")), sorted(t.at("AttributeDefinitions")));
+  EXPECT_EQ(sorted(code.at("GlobalSecondaryIndexes")), sorted(t.at("GlobalSecondaryIndexes")));
+  EXPECT_FALSE(code.contains("LocalSecondaryIndexes"));
+  EXPECT_FALSE(t.contains("LocalSecondaryIndexes"));
+  // TTL is not part of CreateTable: `admin migrate` enables it on this attribute.
+  EXPECT_EQ(t.at("TimeToLiveSpecification").at("AttributeName"), json::value(db::dynamodb_ttl_attribute));
+  EXPECT_EQ(t.at("TimeToLiveSpecification").at("Enabled"), true);
+}
+#endif
 
 TEST_F(Template, FunctionIsTheCustomRuntimeWithItsConfiguration) {
   const auto& p = props("Function");
