@@ -330,6 +330,35 @@ test('a PUT cut mid-way is retried by itself after a short backoff', async () =>
   await p.close();
 });
 
+test('a PUT that stalls (no progress, no answer) is given up and sent again', async () => {
+  const job = jobs[0].id;
+  const p = watch(await context.newPage());
+  await open_job(p, job);
+  const before = (await listing(p, job)).length;
+  await p.evaluate(async () => { (await import('/js/api.js')).stall.ms = 1500; }); // 60 s in the field
+  // A dead link: the first photo PUT gets nothing back for as long as the test runs.
+  let release;
+  const dead = new Promise((resolve) => { release = resolve; setTimeout(resolve, 120_000).unref(); });
+  let photo_puts = 0;
+  await p.route(`${serve.s3}/**`, async (route) => {
+    if (route.request().method() !== 'PUT' || route.request().url().includes('/thumbs/') || photo_puts++ > 0) {
+      return route.fallback();
+    }
+    await dead;
+    return route.abort('timedout').catch(() => {});
+  });
+  try {
+    await p.setInputFiles('#add-photos', small);
+    await uploads_done(p, 1, 30_000);
+    assert.equal(photo_puts, 2, 'the stalled PUT, then a fresh one');
+    assert.equal((await listing(p, job)).length, before + 1, 'once');
+  } finally {
+    release();
+    await p.unrouteAll({ behavior: 'ignoreErrors' });
+    await p.close();
+  }
+});
+
 test('a phone whose storage is full says so, and keeps nothing', async () => {
   const ctx = await browser.newContext(phone);
   try {

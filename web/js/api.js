@@ -184,6 +184,11 @@ function grant_deadline(grant, asked_at) {
   return candidates.length ? Math.min(...candidates) : Infinity;
 }
 
+/// A PUT that makes no progress and gets no answer for `stall.ms` is aborted and
+/// fails as a network error, which the queue retries: a phone moving between
+/// cells can keep a dead connection open for minutes before the OS notices.
+export const stall = { ms: 60_000 };
+
 // The browser computes these itself and refuses to let a script set them; the
 // value it sends is the file's size, which is what the URL signed.
 const forbidden_headers = new Set(['content-length', 'host', 'connection']);
@@ -199,7 +204,17 @@ export function put_file(grant, file, on_progress, signal) {
     for (const [name, value] of Object.entries(grant.headers || {})) {
       if (!forbidden_headers.has(name.toLowerCase())) xhr.setRequestHeader(name, value);
     }
-    xhr.upload.onprogress = (e) => on_progress(e.loaded, e.lengthComputable ? e.total : file.size);
+    let stalled = false;
+    let timer = 0;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => { stalled = true; xhr.abort(); }, stall.ms);
+    };
+    xhr.onloadend = () => clearTimeout(timer);
+    xhr.upload.onprogress = (e) => {
+      arm();
+      on_progress(e.loaded, e.lengthComputable ? e.total : file.size);
+    };
     xhr.onload = () => {
       // 412 to `if-none-match: *` on our own slot: an earlier attempt (this
       // page's, or a tab closed mid-upload) already stored it. That is done.
@@ -216,7 +231,10 @@ export function put_file(grant, file, on_progress, signal) {
     xhr.onerror = () => reject(new upload_error('network', 0, '', 'The upload could not reach storage.'));
     xhr.ontimeout = xhr.onerror;
     if (signal) signal.addEventListener('abort', () => xhr.abort(), { once: true });
-    xhr.onabort = () => reject(new upload_error('aborted', 0, '', 'Upload cancelled.'));
+    xhr.onabort = () => reject(stalled
+      ? new upload_error('network', 0, '', 'The upload stalled.')
+      : new upload_error('aborted', 0, '', 'Upload cancelled.'));
+    arm();
     xhr.send(file);
   });
 }

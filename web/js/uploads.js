@@ -55,7 +55,14 @@ export class upload_queue {
     this.timer_ = 0;
     this.wake_lock_ = null;
     this.wake_wanted_ = false;
-    document.addEventListener('visibilitychange', () => this.keep_awake_());
+    document.addEventListener('visibilitychange', () => {
+      // Back on the page (a phone suspends hidden pages): what waits out a backoff goes now.
+      if (document.visibilityState === 'visible') {
+        for (const i of this.items_) if (i.retry_at > Date.now()) i.retry_at = Date.now();
+        this.wake_due_();
+      }
+      this.keep_awake_();
+    });
   }
 
   /// Queues picked files for a job. Each is prepared (one at a time: decoding a
