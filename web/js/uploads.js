@@ -35,7 +35,7 @@ export function new_client_id() {
 /// storage_full_error); `retry_at` the time of the next automatic attempt (0:
 /// none planned); `key` is the object key once known.
 function make_item(job_id, name, client_id) {
-  return { id: client_id, client_id, job_id, name, state: 'preparing', loaded: 0, total: 0, error: null, key: '', attempts: 0, retry_at: 0, record: null, shrunk_from: 0 };
+  return { id: client_id, client_id, job_id, name, state: 'preparing', loaded: 0, total: 0, error: null, key: '', attempts: 0, retry_at: 0, record: null, persisted: false };
 }
 
 /// A queue shared by the whole page (uploads keep going when the drawer closes).
@@ -99,7 +99,7 @@ export class upload_queue {
     if (fresh.length) this.forget_finished_();
     for (const record of fresh) {
       const item = make_item(record.job_id, record.name, record.client_id);
-      Object.assign(item, { record, state: 'queued', total: record.bytes });
+      Object.assign(item, { record, state: 'queued', total: record.bytes, persisted: true });
       this.items_.push(item);
       this.on_change_(item);
     }
@@ -191,10 +191,10 @@ export class upload_queue {
       bytes: prepared.photo.size + (prepared.thumb ? prepared.thumb.size : 0),
       added_at: Date.now(),
     };
-    item.shrunk_from = file.size;
     item.total = record.bytes;
     try {
       await put_record(record); // on disk before anything about it is sent
+      item.persisted = true;
     } catch (err) {
       if (err instanceof storage_full_error) {
         Object.assign(item, { state: 'error', error: err });
@@ -236,7 +236,7 @@ export class upload_queue {
   // Sends one photo and its thumbnail. Every call asks for fresh URLs; an
   // expired one is replaced at once (up to three times in a row).
   async transfer_(item) {
-    if (item.record && (await get_record(item.client_id).catch(() => item.record)) === undefined) {
+    if (item.persisted && (await get_record(item.client_id).catch(() => item.record)) === undefined) {
       this.finished_(item); // another tab sent it and removed the record
       return 'done';
     }
