@@ -152,12 +152,9 @@ TEST(RuntimeLoop, InitErrorIsReported) {
 namespace dropslot::lambda {
 namespace {
 TEST(Log, RedactsUrlPasswords) {
-  EXPECT_EQ(redact_url_passwords("cannot connect to postgres://app:s3cr3t@db.example:5432/dropslot: refused"),
-            "cannot connect to postgres://app:***@db.example:5432/dropslot: refused");
-  EXPECT_EQ(redact_url_passwords("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
-  EXPECT_EQ(redact_url_passwords("http://user@host/ a://b:c@d"), "http://user@host/ a://b:***@d");
-  EXPECT_EQ(redact_url_passwords("database: postgres://db/dropslot?password=s3cr3t: refused"),
-            "database: postgres://db/dropslot?password=*** refused");  // the word ends at the space
+  // util::redact_passwords does the work (its own tests: src/util/redact_test.cpp).
+  EXPECT_EQ(redact_url_passwords("database: postgres://app:s3cr3t@db/dropslot?password=s3cr3t refused"),
+            "database: postgres://app:***@db/dropslot?password=*** refused");
 }
 }  // namespace
 }  // namespace dropslot::lambda
