@@ -132,7 +132,7 @@ http { access_log off; client_body_temp_path %(n)s/body; client_max_body_size 0;
     servers = list(stores) + ["nginx"]
     results = {k: [] for who in servers for k in (who + "_put", who + "_get", who + "_get_again")}
     results["dd_fdatasync"] = []
-    cpu = {who + "_put": [] for who in servers}  # server CPU seconds per GiB: robust to a busy machine
+    cpu = {who + kind: [] for who in servers for kind in ("_put", "_get", "_get_again")}  # server CPU s per GiB: robust to a busy machine
     client_cpu = {who + "_put": [] for who in servers}  # curl's CPU seconds per GiB (the other side of the 2 cores)
     npids = nginx_pids(nginx.pid)
     # The ETag's MD5 is one sequential chain: its speed on one core (OpenSSL, which
@@ -175,9 +175,12 @@ http { access_log off; client_body_temp_path %(n)s/body; client_max_body_size 0;
             # second GET is from the page cache for every server.
             for kind in ("_get", "_get_again"):
                 for who in servers:
+                    pids = npids if who == "nginx" else [stores[who][0].pid]
+                    before = cpu_seconds(pids)
                     code, t, _, down = curl(["-o", "/dev/null", nginx_url if who == "nginx" else stores[who][3]])
                     assert code == 200 and down == size, (who, code, down)
                     results[who + kind].append(size / t / 1e6)
+                    cpu[who + kind].append((cpu_seconds(pids) - before) / (size / 2**30))
         for who, (proc, s3, _, _) in stores.items():
             with open("/proc/%d/status" % proc.pid) as f:
                 hwm[who] = int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1))
@@ -201,14 +204,16 @@ http { access_log off; client_body_temp_path %(n)s/body; client_max_body_size 0;
         "put_ratio_store_over_dd_fdatasync": round(med["store_put"] / med["dd_fdatasync"], 3),
         "get_ratio_store_over_nginx": round(med["store_get"] / med["nginx_get"], 3),
         "get_again_ratio_store_over_nginx": round(med["store_get_again"] / med["nginx_get_again"], 3),
-        "server_cpu_s_per_GiB_put": {k: round(statistics.median(v), 2) for k, v in cpu.items()},
+        "server_cpu_s_per_GiB_put": {k: round(statistics.median(v), 2) for k, v in cpu.items() if k.endswith("_put")},
+        # The same for GETs: what serving a GiB costs the server (pread+write vs sendfile).
+        "server_cpu_s_per_GiB_get": {k: round(statistics.median(v), 3) for k, v in cpu.items() if not k.endswith("_put")},
         "curl_cpu_s_per_GiB_put": {k: round(statistics.median(v), 2) for k, v in client_cpu.items()},
         # What the machine's cores allow if server and curl kept every core busy:
         # cores / (server + curl CPU seconds per GiB). A server whose CPU per GiB is
         # higher than another's cannot pass it once the cores are the limit.
         "cpu_bound_ceiling_MBps": {
             k: round(os.cpu_count() * 2**30 / 1e6 / (statistics.median(cpu[k]) + statistics.median(client_cpu[k])), 1)
-            for k in cpu},
+            for k in cpu if k.endswith("_put")},
         "md5_one_core_MBps": round(size / md5_seconds / 1e6, 1),
         # store_bench, same machine, same run: each MD5 engine over 2 MiB blocks, and the
         # floor of one MD5 chain (64 steps of four dependent one-cycle operations a block).

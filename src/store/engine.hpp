@@ -1,12 +1,14 @@
 #pragma once
-// The request handling behind the store's listener, apart from the connection: a
+// The S3 protocol engine behind the store's listener, apart from the connection: a
 // request head comes in as an http::request value (no body), and what comes out is
 // either a response or a body_consumer that the connection feeds the body to. No
-// sockets here, so the whole S3 surface is testable with values and a temp folder.
+// sockets, descriptors or paths here: bytes live behind the storage interface
+// (storage.hpp), so the whole S3 surface is testable with values and a memory_store.
 //
-// Order for every request (DESIGN.md, security model): parse the target, authenticate with
-// sigv4 (anonymous and bad signatures are 403 whether or not the key exists), then
-// route, then conditions and existence, then the operation.
+// Order for every request (DESIGN.md, security model): parse the target, refuse an Expect
+// other than 100-continue, authenticate with sigv4 (anonymous and bad signatures are 403
+// whether or not the key exists; POST Object by its signed policy), then the route table
+// (s3_routes.cpp), bucket existence, then the operation (ops/), its conditions and keys.
 #include <chrono>
 #include <cstdint>
 #include <map>
