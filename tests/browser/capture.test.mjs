@@ -226,6 +226,26 @@ test('a reopened drawer gets the same thumbnail URLs and the browser cache answe
   await ctx.close();
 });
 
+test('a photo the browser cannot decode (HEIC in Chromium) goes up as it is, with no thumbnail, and still shows', async () => {
+  const job = jobs[1].id;
+  const p = watch(await context.newPage());
+  await open_job(p, job);
+  const before = (await listing(p, job)).length;
+  // The start of a HEIF file ('ftypheic'), then bytes no decoder here understands.
+  const heic = Buffer.concat([Buffer.from('0000001866747970686569630000000068656963', 'hex'), Buffer.alloc(4000, 7)]);
+  await p.setInputFiles('#add-photos', { name: 'IMG_0042.HEIC', mimeType: 'image/heic', buffer: heic });
+  await uploads_done(p, 1);
+  const photos = await listing(p, job);
+  assert.equal(photos.length, before + 1);
+  const stored = photos.find((ph) => ph.key.endsWith('.heic'));
+  assert.ok(stored, 'stored under its own type');
+  assert.equal(stored.thumb_url, undefined, 'no thumbnail');
+  assert.ok((await download(stored.url)).bytes.equals(heic), 'the very bytes picked');
+  // The grid lists it (from the original, which this browser cannot show).
+  await p.waitForFunction((n) => document.querySelectorAll('#photo-grid li').length === n, before + 1);
+  await p.close();
+});
+
 test('upload-url with the same client id returns the same slot and key, with fresh URLs', async () => {
   const p = watch(await context.newPage());
   await open_job(p, jobs[1].id);
