@@ -190,7 +190,7 @@ test('a 48-MP photo is shrunk without ever drawing more than the shrunk size to 
   await p.close();
 });
 
-test('a reopened drawer gets the same thumbnail URLs and the browser cache answers them (no request reaches the bucket)', async (t) => {
+test('a reopened drawer gets the same thumbnail URLs and the browser cache answers them (no request reaches the bucket)', async () => {
   const job = jobs[0].id;
   const ctx = await browser.newContext(phone); // a cold cache
   const p = watch(await ctx.newPage());
@@ -213,15 +213,21 @@ test('a reopened drawer gets the same thumbnail URLs and the browser cache answe
   assert.match(cache_control, /private/);
   assert.doesNotMatch(cache_control, /public/);
 
-  await p.keyboard.press('Escape');
-  await p.locator('#drawer').waitFor({ state: 'hidden' });
-  await p.locator(`#job-list a[data-id="${job}"]`).click();
-  await thumbnails_loaded(p, listed.length);
-  if ((await listing(p, job))[0].thumb_url !== listed[0].thumb_url) {
-    await ctx.close();
-    return t.skip('the URL window (expiry/3) rolled over between the two opens');
+  // Reopen. Should the URL window (expiry/3, 300 s here) roll over in between, the
+  // reopen fetched the new URLs; reopening once more is then the cached case.
+  let url = listed[0].thumb_url;
+  for (let round = 0; round < 2; round++) {
+    from_bucket.length = 0;
+    from_cache.length = 0;
+    await p.keyboard.press('Escape');
+    await p.locator('#drawer').waitFor({ state: 'hidden' });
+    await p.locator(`#job-list a[data-id="${job}"]`).click();
+    await thumbnails_loaded(p, listed.length);
+    const now = (await listing(p, job))[0].thumb_url;
+    if (now === url) break;
+    url = now;
   }
-  assert.equal(from_bucket.length, listed.length, 'nothing new from the bucket');
+  assert.equal(from_bucket.length, 0, 'nothing new from the bucket');
   assert.equal(from_cache.length, listed.length, 'every thumbnail from the cache');
   await ctx.close();
 });
