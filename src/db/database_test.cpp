@@ -643,6 +643,93 @@ TEST_P(database_test, quotes_are_listed_newest_first_and_checked_for_ownership) 
   EXPECT_TRUE(db_->list_quotes(b)->empty());
 }
 
+// Admin: `dropslot admin customer remove` (the deploy smoke test cleans up with it).
+// Through a handle with the session cache on: the removed customer's cached session
+// must stop working at once, like a revoke.
+TEST_P(database_test, deleting_a_customer_removes_everything_of_theirs_only) {
+  open_options o;
+  o.session_cache_ttl = 60s;
+  auto d = reopen(o);
+  ASSERT_TRUE(d);
+  customer_id a = add_customer(*d, "a@example.com");
+  customer_id b = add_customer(*d, "b@example.com");
+  add_job(*d, a, "a-job");
+  add_job(*d, a, "a-job-2");
+  add_job(*d, b, "b-job");
+  auto a_session = d->create_session(a, t0, 1h);
+  auto a_session2 = d->create_session(a, t0, 1h);
+  auto b_session = d->create_session(b, t0, 1h);
+  ASSERT_TRUE(a_session && a_session2 && b_session);
+  ASSERT_TRUE(d->lookup_session(a_session->token, t0)->has_value());  // now cached
+  auto a_code = d->create_login_code(a, t0);
+  auto b_code = d->create_login_code(b, t0);
+  ASSERT_TRUE(a_code && b_code);
+  ASSERT_TRUE(d->allocate_upload(upload_for("a-job", a), t0));
+  auto with_id = upload_for("a-job", a);
+  with_id.client_id = "photo-1";
+  ASSERT_TRUE(d->allocate_upload(with_id, t0));
+  ASSERT_TRUE(d->allocate_upload(upload_for("b-job", b), t0));
+  ASSERT_TRUE(d->create_quote(new_quote{a, std::nullopt, "a quote", std::nullopt}, t0));
+  ASSERT_TRUE(d->create_quote(new_quote{a, std::string("a-job"), "a job quote", std::nullopt}, t0 + 1s));
+  ASSERT_TRUE(d->create_quote(new_quote{b, std::string("b-job"), "b quote", std::nullopt}, t0));
+
+  auto removed = d->delete_customer(a);
+  ASSERT_TRUE(removed) << removed.error().message();
+  EXPECT_TRUE(*removed);
+
+  EXPECT_FALSE(d->get_customer(a)->has_value());
+  auto customers = d->list_customers();
+  ASSERT_TRUE(customers);
+  ASSERT_EQ(customers->size(), 1u);
+  EXPECT_EQ(customers->front().id, b);
+  EXPECT_TRUE(d->list_jobs(a)->empty());
+  EXPECT_TRUE(d->list_all_jobs(a)->empty());
+  EXPECT_FALSE(d->get_job("a-job", a)->has_value());
+  EXPECT_FALSE(d->lookup_session(a_session->token, t0 + 1s)->has_value());  // the cached one too
+  EXPECT_FALSE(d->lookup_session(a_session2->token, t0 + 1s)->has_value());
+  EXPECT_FALSE(d->consume_login_code(a_code->code, t0 + 1s)->has_value());
+  EXPECT_TRUE(d->list_quotes(a)->empty());
+  auto refused = d->allocate_upload(upload_for("a-job", a), t0 + 1s);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, db_errc::not_found);
+  // Another process sees the same (no cache there).
+  auto other = reopen();
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(other->lookup_session(a_session->token, t0 + 1s)->has_value());
+  EXPECT_FALSE(other->get_customer(a)->has_value());
+
+  // The other customer keeps everything.
+  EXPECT_TRUE(d->lookup_session(b_session->token, t0 + 1s)->has_value());
+  auto b_job = d->get_job("b-job", b);
+  ASSERT_TRUE(b_job && b_job->has_value());
+  EXPECT_EQ((*b_job)->photo_count, 1);
+  ASSERT_EQ(d->list_quotes(b)->size(), 1u);
+  EXPECT_EQ(d->consume_login_code(b_code->code, t0 + 1s).value(), std::optional<customer_id>(b));
+
+  // The email and the job ids are free again, with no upload record left behind.
+  auto again = d->create_customer("Again", "a@example.com", t0 + 2s);
+  ASSERT_TRUE(again) << again.error().message();
+  EXPECT_NE(again->id, a);
+  EXPECT_TRUE(d->list_jobs(again->id)->empty());
+  EXPECT_TRUE(d->list_quotes(again->id)->empty());
+  add_job(*d, again->id, "a-job");
+  auto same_client_id = with_id;
+  same_client_id.customer = again->id;
+  auto first = d->allocate_upload(same_client_id, t0 + 2s);
+  ASSERT_TRUE(first) << first.error().message();
+  EXPECT_EQ(first->number, 1);  // a fresh slot, not the removed customer's
+  EXPECT_FALSE(first->reused);
+
+  // Removing twice, or an unknown customer, is not an error.
+  auto twice = d->delete_customer(a);
+  ASSERT_TRUE(twice) << twice.error().message();
+  EXPECT_FALSE(*twice);
+  auto unknown = d->delete_customer(987654);
+  ASSERT_TRUE(unknown);
+  EXPECT_FALSE(*unknown);
+  EXPECT_EQ(d->list_customers()->size(), 2u);
+}
+
 TEST_P(database_test, seed_demo_is_idempotent) {
   auto first = seed_demo(*db_, t0);
   ASSERT_TRUE(first) << first.error().message();

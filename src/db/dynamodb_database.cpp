@@ -113,6 +113,81 @@ class dynamodb_database final : public database {
     return std::optional<customer>(read_customer(**r));
   }
 
+  // Admin only (dropslot admin customer remove): item by item, since there is no
+  // transaction here (dynalite has no TransactWriteItems). The customer's own item goes
+  // last, so a call that fails half-way leaves it behind and a second call finds and
+  // removes the rest. Sessions, codes and jobs are found with one strongly consistent
+  // Scan (codes have no index by customer; gsi1, eventually consistent, could miss a
+  // session created a moment ago); each job's uploads and claims, and the quotes, with
+  // a Query on their partition. Sessions go first, and the cache is cleared after.
+  result<bool> delete_customer(customer_id who) override {
+    auto profile = get(item_key(customer_pk(who), profile_sk));
+    if (!profile) return fail(profile.error());
+    if (!*profile) {
+      cache_.erase_customer(who);
+      return false;
+    }
+    std::vector<std::string> sessions, codes, jobs;
+    json::object scan{
+        {"FilterExpression", "#customer = :customer AND #sk IN (:session, :code, :job)"},
+        {"ExpressionAttributeNames", {{"#customer", "customer"}, {"#sk", "sk"}}},
+        {"ExpressionAttributeValues", values({{":customer", attr(who)},
+                                              {":session", attr(session_sk)},
+                                              {":code", attr(code_sk)},
+                                              {":job", attr(job_sk)}})},
+        {"ConsistentRead", true}};
+    auto found = pages("Scan", std::move(scan), [&](const json::object& i) {
+      std::string sk = text(i, "sk");
+      if (sk == session_sk) sessions.push_back(text(i, "pk"));
+      else if (sk == code_sk) codes.push_back(text(i, "pk"));
+      else jobs.push_back(text(i, "pk"));
+    });
+    if (!found) return fail(found.error());
+    auto removed = [&]() -> result<void> {
+      for (const auto& pk : sessions)
+        if (auto r = remove(item_key(pk, session_sk)); !r) return r;
+      for (const auto& pk : codes)
+        if (auto r = remove(item_key(pk, code_sk)); !r) return r;
+      // Every item of a job's partition (uploads, client_id claims), the job item last.
+      for (const auto& pk : jobs) {
+        std::vector<std::string> sks;
+        auto q = query_all({{"KeyConditionExpression", "pk = :pk"},
+                            {"ExpressionAttributeValues", values({{":pk", attr(pk)}})},
+                            {"ConsistentRead", true}},
+                           [&](const json::object& i) {
+                             if (text(i, "sk") != job_sk) sks.push_back(text(i, "sk"));
+                           });
+        if (!q) return fail(q.error());
+        for (const auto& sk : sks)
+          if (auto r = remove(item_key(pk, sk)); !r) return r;
+        if (auto r = remove(item_key(pk, job_sk)); !r) return r;
+      }
+      // The customer's partition: the quotes (everything but the profile).
+      std::vector<std::string> sks;
+      auto q = query_all({{"KeyConditionExpression", "pk = :pk"},
+                          {"ExpressionAttributeValues", values({{":pk", attr(customer_pk(who))}})},
+                          {"ConsistentRead", true}},
+                         [&](const json::object& i) {
+                           if (text(i, "sk") != profile_sk) sks.push_back(text(i, "sk"));
+                         });
+      if (!q) return fail(q.error());
+      for (const auto& sk : sks)
+        if (auto r = remove(item_key(customer_pk(who), sk)); !r) return r;
+      // The email claim, if it is still this customer's.
+      std::string email = text(**profile, "email");
+      auto claim = table_->call("DeleteItem", {{"Key", item_key(email_pk(email), "EMAIL")},
+                                               {"ConditionExpression", "#customer = :customer"},
+                                               {"ExpressionAttributeNames", {{"#customer", "customer"}}},
+                                               {"ExpressionAttributeValues", values({{":customer", attr(who)}})}});
+      if (!claim && !is_conditional_failure(claim.error())) return fail(claim.error());
+      return remove(item_key(customer_pk(who), profile_sk));
+    }();
+    // After the writes (session_cache.hpp), also when one failed, as in revoke_session.
+    cache_.erase_customer(who);
+    if (!removed) return fail(removed.error());
+    return true;
+  }
+
   // --- login codes -----------------------------------------------------------------
   result<login_code> create_login_code(customer_id who, timestamp now, std::chrono::seconds ttl) override {
     auto c = get_customer(who);
@@ -497,6 +572,26 @@ class dynamodb_database final : public database {
   result<void> query_all(json::object body, F&& each) {
     for (;;) {
       auto r = table_->call("Query", body);
+      if (!r) return fail(r.error());
+      for (const auto& i : r->at("Items").as_array()) each(i.as_object());
+      auto* last = r->if_contains("LastEvaluatedKey");
+      if (!last) return {};
+      body["ExclusiveStartKey"] = *last;
+    }
+  }
+
+  // DeleteItem by key; deleting a missing item is not an error.
+  result<void> remove(json::object key) {
+    auto r = table_->call("DeleteItem", {{"Key", std::move(key)}});
+    if (!r) return fail(r.error());
+    return {};
+  }
+
+  // `action` (Query or Scan) with `body`, every page, `each` called per item.
+  template <class F>
+  result<void> pages(std::string_view action, json::object body, F&& each) {
+    for (;;) {
+      auto r = table_->call(action, body);
       if (!r) return fail(r.error());
       for (const auto& i : r->at("Items").as_array()) each(i.as_object());
       auto* last = r->if_contains("LastEvaluatedKey");

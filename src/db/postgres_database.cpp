@@ -24,6 +24,27 @@ constexpr pg_statement customer_list{"customer_list",
                                      "SELECT id, name, email, created_at FROM customers ORDER BY id"};
 constexpr pg_statement customer_get{"customer_get",
                                     "SELECT id, name, email, created_at FROM customers WHERE id = $1::bigint"};
+// delete_customer, in one transaction: the customer's row and then its jobs' rows are
+// locked first (FOR UPDATE), so a concurrent job, session, code or upload for them
+// waits and then fails its foreign key instead of failing the delete; then children
+// first, since jobs, uploads and quotes have no ON DELETE CASCADE.
+constexpr pg_statement customer_lock{"customer_lock", "SELECT 1 FROM customers WHERE id = $1::bigint FOR UPDATE"};
+constexpr pg_statement customer_lock_jobs{"customer_lock_jobs",
+                                          "SELECT 1 FROM jobs WHERE customer_id = $1::bigint FOR UPDATE"};
+constexpr pg_statement customer_delete_quotes{
+    "customer_delete_quotes",
+    "DELETE FROM quotes WHERE customer_id = $1::bigint "
+    "OR job_id IN (SELECT id FROM jobs WHERE customer_id = $1::bigint)"};
+constexpr pg_statement customer_delete_uploads{
+    "customer_delete_uploads",
+    "DELETE FROM uploads WHERE customer_id = $1::bigint "
+    "OR job_id IN (SELECT id FROM jobs WHERE customer_id = $1::bigint)"};
+constexpr pg_statement customer_delete_jobs{"customer_delete_jobs", "DELETE FROM jobs WHERE customer_id = $1::bigint"};
+constexpr pg_statement customer_delete_codes{"customer_delete_codes",
+                                             "DELETE FROM login_codes WHERE customer_id = $1::bigint"};
+constexpr pg_statement customer_delete_sessions{"customer_delete_sessions",
+                                                "DELETE FROM sessions WHERE customer_id = $1::bigint"};
+constexpr pg_statement customer_delete{"customer_delete", "DELETE FROM customers WHERE id = $1::bigint"};
 constexpr pg_statement code_create{
     "code_create",
     "INSERT INTO login_codes (code_hash, customer_id, created_at, expires_at) "
@@ -160,6 +181,33 @@ class postgres_database final : public database {
     if (!r) return fail(r.error());
     if (r->rows() == 0) return std::optional<customer>{};
     return std::optional<customer>(read_customer(*r, 0));
+  }
+
+  result<bool> delete_customer(customer_id id) override {
+    auto r = [&]() -> result<bool> {
+      auto c = pool_.acquire();
+      if (!c) return fail(c.error());
+      if (auto b = (*c)->exec("BEGIN"); !b) return fail(b.error());
+      auto body = [&]() -> result<bool> {
+        for (const pg_statement* st : {&sql::customer_lock, &sql::customer_lock_jobs, &sql::customer_delete_quotes,
+                                       &sql::customer_delete_uploads, &sql::customer_delete_jobs,
+                                       &sql::customer_delete_codes, &sql::customer_delete_sessions})
+          if (auto e = (*c)->run(*st, {id}); !e) return fail(e.error());
+        auto gone = (*c)->run(sql::customer_delete, {id});
+        if (!gone) return fail(gone.error());
+        return gone->affected() > 0;
+      };
+      auto out = body();
+      if (out) {
+        if (auto cm = (*c)->exec("COMMIT"); !cm) return fail(cm.error());
+        return out;
+      }
+      (void)(*c)->exec("ROLLBACK");
+      return out;
+    }();
+    // After the write (session_cache.hpp), also when it failed, as in revoke_session.
+    cache_.erase_customer(id);
+    return r;
   }
 
   result<login_code> create_login_code(customer_id customer, timestamp now, std::chrono::seconds ttl) override {

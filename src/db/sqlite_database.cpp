@@ -100,6 +100,39 @@ class sqlite_database final : public database {
     });
   }
 
+  // One transaction, children first (jobs, uploads and quotes have no ON DELETE
+  // CASCADE). Sessions and codes are deleted by name too rather than left to the
+  // cascade, so the statement list says everything that goes.
+  result<bool> delete_customer(customer_id id) override {
+    auto r = write([&](sqlite_connection& c) -> result<bool> {
+      if (auto b = c.exec("BEGIN IMMEDIATE"); !b) return fail(b.error());
+      auto body = [&]() -> result<bool> {
+        // Any row that names one of the customer's jobs goes with it, whoever's it is.
+        if (auto e = c.execute("DELETE FROM quotes WHERE customer_id = ?1 "
+                               "OR job_id IN (SELECT id FROM jobs WHERE customer_id = ?1)", id); !e)
+          return fail(e.error());
+        if (auto e = c.execute("DELETE FROM uploads WHERE customer_id = ?1 "
+                               "OR job_id IN (SELECT id FROM jobs WHERE customer_id = ?1)", id); !e)
+          return fail(e.error());
+        if (auto e = c.execute("DELETE FROM jobs WHERE customer_id = ?1", id); !e) return fail(e.error());
+        if (auto e = c.execute("DELETE FROM login_codes WHERE customer_id = ?1", id); !e) return fail(e.error());
+        if (auto e = c.execute("DELETE FROM sessions WHERE customer_id = ?1", id); !e) return fail(e.error());
+        auto gone = c.execute("DELETE FROM customers WHERE id = ?1", id);
+        if (!gone) return fail(gone.error());
+        return *gone > 0;
+      };
+      auto out = body();
+      if (out) {
+        if (auto cm = c.exec("COMMIT"); !cm) out = fail(cm.error());
+      }
+      if (!out && !sqlite3_get_autocommit(c.handle())) (void)c.exec("ROLLBACK");
+      return out;
+    });
+    // After the write (session_cache.hpp), also when it failed, as in revoke_session.
+    cache_.erase_customer(id);
+    return r;
+  }
+
   // --- login codes -------------------------------------------------------------------
   result<login_code> create_login_code(customer_id customer, timestamp now, std::chrono::seconds ttl) override {
     login_code code{random_token(), now + ttl};

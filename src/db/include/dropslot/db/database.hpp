@@ -43,6 +43,13 @@ class database {
   virtual result<std::vector<customer>> list_customers() = 0;
   virtual result<std::optional<customer>> get_customer(customer_id id) = 0;
 
+  /// Admin: removes the customer and everything that is theirs: sessions (their tokens
+  /// stop working at once in this process), login codes, jobs with their upload
+  /// records, quotes, and the claim on the email (it can be used again). True when the
+  /// customer existed; removing an unknown (or already removed) customer is not an
+  /// error. SQL: one transaction. DynamoDB: item by item, the customer's own item last,
+  /// so a call that failed half-way can simply be repeated (a Scan: admin only).
+  virtual result<bool> delete_customer(customer_id id) = 0;
   // --- login codes -----------------------------------------------------------------
   /// A fresh one-time code for the customer, valid for `ttl`; only its hash is stored.
   /// not_found when the customer does not exist.
