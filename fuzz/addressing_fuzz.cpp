@@ -1,6 +1,7 @@
 // Target 10: Host and path -> bucket and key (store/addressing.hpp).
-//   - a split that succeeds gives a key of at most 1,024 bytes, decoded once (a
-//     path-style key is the decoding of what follows the bucket segment);
+//   - a split that succeeds gives a key of at most 1,024 bytes, decoded once: the key
+//     (and a path-style bucket) is exactly one percent-decoding of its part of the raw
+//     path (util::percent_decode_lenient), so "%2541" is "%41", never "A";
 //   - virtual-hosted style is chosen only for a Host ending in ".<endpoint host>";
 //   - a bucket name that valid_bucket_name accepts is safe as one path segment: no
 //     '/', no '\', no NUL, not "." or "..", so root/buckets/<bucket> stays directly
@@ -8,6 +9,8 @@
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include <dropslot/util/codec.hpp>
 
 #include "addressing.hpp"
 #include "fuzz_check.hpp"
@@ -28,6 +31,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!r) return 0;
   FUZZ_CHECK(!path.empty() && path.front() == '/');
   FUZZ_CHECK(r->key.size() <= 1024);
+  std::string_view rest = std::string_view(path).substr(1);
+  if (!r->virtual_hosted) {
+    const auto slash = rest.find('/');
+    FUZZ_CHECK(r->bucket == util::percent_decode_lenient(rest.substr(0, slash)));
+    rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+  }
+  if (r->key != util::percent_decode_lenient(rest))
+    std::fprintf(stderr, "path %s: key %s is not its one decoding\n", path.c_str(), r->key.c_str());
+  FUZZ_CHECK(r->key == util::percent_decode_lenient(rest));
   if (!store::valid_bucket_name(r->bucket)) return 0;
   const std::string& b = r->bucket;
   FUZZ_CHECK(b.find('/') == std::string::npos && b.find('\\') == std::string::npos);

@@ -1,20 +1,35 @@
 // Target 11: the API's JSON request bodies, through the api service's `handle` on every
-// route (login, logout, jobs, PATCH job, upload-url, quotes, photos), over a SQLite
-// database in a scratch folder (under /dev/shm when it exists). The S3 endpoint is a
-// closed loopback port, so the photos route meets a down S3 too. Properties:
+// route (login, logout, jobs, PATCH job, photos, DELETE photo, settings, upload-url,
+// quotes, health), over a SQLite database in a scratch folder (under /dev/shm when it
+// exists). The S3 endpoint is a closed loopback port, so the photos routes meet a down
+// S3 too. Properties:
 //   - no 500 (an exception or an unexpected error path), only the statuses of the
 //     contract, and every error is {"error": {"code", "message"}} JSON;
 //   - another customer's job is never readable or writable: any request naming it
-//     answers 404 (the same as a job that does not exist);
+//     answers 404 (the same as a job that does not exist), never 2xx;
 //   - no response carries the S3 secret key or the session token it was given.
+// Every input starts with a valid session (a logout in an earlier input revoked it:
+// a new one is made), so the ownership property is checked behind authentication.
+//
+// Input layout (so that seeds are easy to write, fuzz/corpus/api_json/README):
+//   byte 0  job: 0 the customer's own, 1 another customer's, 2 the next bytes
+//   byte 1  route (index into `routes` below)
+//   byte 2  auth: 0 Bearer, 1 cookie alone, 2 cookie + X-Requested-With, 3 fuzzed
+//           Authorization header, 4 none
+//   byte 3  bit 0 Content-Type: application/json; bit 1 splice "job_id" into a
+//           JSON object body; bit 2 Origin: the dashboard's
+//   job 2:  one length byte (up to 69), then that many bytes of job id
+//   rest    the body
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include <boost/json.hpp>
 
@@ -39,6 +54,7 @@ struct world {
   std::shared_ptr<db::database> db;
   std::shared_ptr<http::service> api;
   std::string token, own_job;
+  db::customer_id customer = 0;
   const std::string other_job = "OTHER-customers-job";
 
   world() {
@@ -57,6 +73,7 @@ struct world {
     auto jobs = db->list_jobs(*demo);
     FUZZ_CHECK(jobs && !jobs->empty());
     own_job = jobs->front().id;
+    customer = *demo;
     auto other = db->create_customer("Other", "other@example.com", t0);
     FUZZ_CHECK(other.has_value());
     db::new_job j;
@@ -104,46 +121,73 @@ bool is_error_json(const std::string& body) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   world& w = world::instance();
-  FuzzedDataProvider in(data, size);
+  if (size < 4) return -1;  // not an input of this layout: not added to the corpus
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  const auto byte = [&] {
+    const auto b = static_cast<unsigned char>(in.front());
+    in.remove_prefix(1);
+    return b;
+  };
+  const unsigned job_kind = byte() % 3, route_index = byte(), auth = byte() % 5, flags = byte();
+
+  // A valid session for every input: an earlier input may have logged it out.
+  const auto now = t0 + std::chrono::hours(1);
+  auto current = w.db->lookup_session(w.token, now);
+  FUZZ_CHECK(current.has_value());
+  if (!current->has_value()) {
+    auto s = w.db->create_session(w.customer, t0, std::chrono::hours(24 * 365 * 50));
+    FUZZ_CHECK(s.has_value());
+    w.token = s->token;
+  }
 
   http::request req;
   std::string job;
-  switch (in.ConsumeIntegralInRange<int>(0, 2)) {
+  switch (job_kind) {
     case 0: job = w.own_job; break;
     case 1: job = w.other_job; break;
-    default: job = in.ConsumeRandomLengthString(70); break;
+    default: {
+      const std::size_t n = in.empty() ? 0 : std::min<std::size_t>(byte() % 70, in.size());
+      job = std::string(in.substr(0, n));
+      in.remove_prefix(n);
+    }
   }
   static const struct {
     const char* method;
     const char* path;
-  } routes[] = {{"POST", "/api/login"},         {"POST", "/api/logout"},         {"GET", "/api/jobs"},
-                {"GET", "/api/jobs/{id}"},      {"PATCH", "/api/jobs/{id}"},     {"GET", "/api/jobs/{id}/photos"},
-                {"POST", "/api/upload-url"},    {"POST", "/api/quotes"},         {"GET", "/api/quotes"},
-                {"GET", "/healthz"},            {"DELETE", "/api/jobs/{id}"}};
-  const auto& r = routes[in.ConsumeIntegralInRange<std::size_t>(0, std::size(routes) - 1)];
+  } routes[] = {{"POST", "/api/login"},          {"POST", "/api/logout"},     {"GET", "/api/jobs"},
+                {"GET", "/api/jobs/{id}"},       {"PATCH", "/api/jobs/{id}"}, {"GET", "/api/jobs/{id}/photos"},
+                {"POST", "/api/upload-url"},     {"POST", "/api/quotes"},     {"GET", "/api/quotes"},
+                {"GET", "/healthz"},             {"DELETE", "/api/jobs/{id}"}, {"GET", "/api/settings"},
+                {"DELETE", "/api/jobs/{id}/photos/photo-001.jpg"}};
+  const auto& r = routes[route_index % std::size(routes)];
   req.method = r.method;
   req.path = r.path;
   if (auto at = req.path.find("{id}"); at != std::string::npos) req.path.replace(at, 4, job);
 
-  switch (in.ConsumeIntegralInRange<int>(0, 3)) {
+  switch (auth) {
     case 0: req.headers.add("Authorization", "Bearer " + w.token); break;
     case 1: req.headers.add("Cookie", "dropslot_session=" + w.token); break;
     case 2:
       req.headers.add("Cookie", "dropslot_session=" + w.token);
       req.headers.add("X-Requested-With", "dropslot");
       break;
-    default: req.headers.add("Authorization", in.ConsumeRandomLengthString(80)); break;
+    case 3: req.headers.add("Authorization", std::string(in.substr(0, std::min<std::size_t>(in.size(), 80)))); break;
+    default: break;
   }
-  if (in.ConsumeBool()) req.headers.add("Content-Type", "application/json");
-  req.remote_address = "127.0.0.1";
+  if (flags & 1) req.headers.add("Content-Type", "application/json");
+  if (flags & 4) req.headers.add("Origin", "http://127.0.0.1:8080");
 
-  // The body: the fuzzer's bytes, sometimes with the job id spliced into a JSON object
-  // (so upload-url and quotes get past the parse and reach the ownership checks).
-  const bool splice = in.ConsumeBool();
-  std::string body = in.ConsumeRemainingBytesAsString();
-  if (splice && !body.empty() && body.front() == '{')
-    body = "{\"job_id\":" + boost::json::serialize(boost::json::value(job)) + "," + body.substr(1);
+  // The body: the rest of the input, with the job id spliced into a JSON object when
+  // asked (so upload-url and quotes get past the parse and reach the ownership checks).
+  std::string body(in);
+  if ((flags & 2) && !body.empty() && body.front() == '{') {
+    const std::string rest = body.substr(1);
+    const auto first = rest.find_first_not_of(" \t\r\n");
+    const bool empty_object = first != std::string::npos && rest[first] == '}';
+    body = "{\"job_id\":" + boost::json::serialize(boost::json::value(job)) + (empty_object ? "" : ",") + rest;
+  }
   req.body = body;
+  req.remote_address = "127.0.0.1";
 
   http::response res = w.api->handle(req);
   static const std::set<int> allowed = {200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 415, 429, 503};

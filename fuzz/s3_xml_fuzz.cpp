@@ -2,9 +2,9 @@
 // Delete (store/s3_xml.hpp, store/cors.hpp), all read with pugixml. Properties:
 //   - the parsers answer with a value for any bytes (no crash, no unbounded result:
 //     part numbers 1..10000, 1..1000 keys, 1..100 CORS rules);
-//   - a CORS configuration the parser accepts is a fixed point of
-//     cors_to_xml -> parse_cors_xml after one round (nothing is lost or invented by
-//     the writer), and matching an Origin against it grants only what a rule allows;
+//   - a CORS configuration the parser accepts comes back the same from
+//     cors_to_xml -> parse_cors_xml (nothing is lost or invented by the writer), and
+//     matching an Origin against it grants only what a rule allows;
 //   - delete_result_xml of the parsed keys is well-formed and parses back with pugixml.
 #include <string>
 
@@ -58,10 +58,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto rules = store::parse_cors_xml(xml);
     if (!rules) return 0;
     FUZZ_CHECK(!rules->empty() && rules->size() <= 100);
+    // Written and read back, the rules are the ones parsed: compared with the original
+    // parse (a writer that drops a field loses it on the first round already).
     auto once = store::parse_cors_xml(store::cors_to_xml(*rules));
-    FUZZ_CHECK(once.has_value());
-    auto twice = store::parse_cors_xml(store::cors_to_xml(*once));
-    FUZZ_CHECK(twice.has_value() && same_rules(*once, *twice));
+    FUZZ_CHECK(once.has_value() && same_rules(*rules, *once));
 
     auto grant = store::match_cors(*rules, origin, method, request_headers);
     if (grant) {

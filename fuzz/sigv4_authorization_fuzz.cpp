@@ -2,16 +2,20 @@
 // internal to verify.cpp). Two modes, picked by the first byte:
 //   raw   - the input is a request head ("Name: value" lines; the first line is the
 //           Authorization value); verify must answer without crashing, and can only
-//           succeed for a request that really carries the right signature;
+//           succeed for a request that really carries the right signature: on success
+//           the key is the one the lookup knows and the signature it accepted is the
+//           one the signer's stage functions compute for the headers it named;
 //   round - a request is generated from the input, signed with sign_headers() and
 //           verified: a request the signer signs must verify (signer and verifier
 //           agree on every canonicalisation), and a changed signature must not.
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
 
 #include <dropslot/sigv4/signer.hpp>
 #include <dropslot/sigv4/verify.hpp>
+#include <dropslot/util/codec.hpp>
 
 #include "fuzz_check.hpp"
 #include "sigv4_request_gen.hpp"
@@ -41,7 +45,38 @@ void raw_mode(FuzzedDataProvider& in) {
   if (!r) {
     FUZZ_CHECK(r.error().code);
     (void)r.error().message();
+    return;
   }
+  // Accepted: recompute the signature from what the request says, with the signer's
+  // stages (not the verifier's code path), and the one secret the lookup has.
+  FUZZ_CHECK(r->access_key.value() == fuzz::access_key);
+  const auto when = sigv4::parse_amz_date(r->amz_date);
+  FUZZ_CHECK(when.has_value());
+  sigv4::signing_request s;
+  s.method = method;
+  s.path = path;
+  for (auto& q : sigv4::parse_query(query))
+    if (r->kind == sigv4::auth_kind::header || q.name != "X-Amz-Signature") s.query.push_back(std::move(q));
+  for (const auto& h : headers)
+    if (std::find(r->signed_headers.begin(), r->signed_headers.end(), util::ascii_lower(h.name)) != r->signed_headers.end())
+      s.headers.push_back(h);
+  s.payload_hash = r->payload_hash;
+  const std::string creq = sigv4::canonical_request(s);
+  // scope: date/region/service/aws4_request
+  const std::string& scope = r->scope;
+  const auto p1 = scope.find('/'), p2 = scope.find('/', p1 + 1), p3 = scope.find('/', p2 + 1);
+  FUZZ_CHECK(p3 != std::string::npos && scope.substr(p3 + 1) == "aws4_request");
+  const auto key = sigv4::derive_signing_key(sigv4::secret_access_key(fuzz::secret_key), scope.substr(0, p1),
+                                             scope.substr(p1 + 1, p2 - p1 - 1), scope.substr(p2 + 1, p3 - p2 - 1));
+  const std::string expected = sigv4::signature(key, sigv4::string_to_sign(*when, scope, creq));
+  if (expected != r->seed_signature)
+    std::fprintf(stderr, "accepted a signature the signer does not make\n%s\n", creq.c_str());
+  FUZZ_CHECK(expected == r->seed_signature);
+  // And the signature it accepted is the one the request carries.
+  bool carried = false;
+  for (const auto& h : headers) carried = carried || h.value.find(r->seed_signature) != std::string::npos;
+  carried = carried || query.find(r->seed_signature) != std::string::npos;
+  FUZZ_CHECK(carried);
 }
 
 void round_mode(FuzzedDataProvider& in) {

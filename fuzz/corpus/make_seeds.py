@@ -87,17 +87,51 @@ for i, rng in enumerate(["0-9", "-5", "100-", "5-1", "0-18446744073709551615", "
 
 # 10: Host and path
 for i, (host, path) in enumerate([("bucket.localhost:9000", "/key/with%2Fslash"), ("127.0.0.1:9000", "/bucket/a/../b"),
-                                  ("BUCKET.S3.EXAMPLE.COM", "/%2e%2e/%2e%2e/etc"), ("[::1]:9000", "/b/" + "k" * 1100)]):
+                                  ("BUCKET.S3.EXAMPLE.COM", "/%2e%2e/%2e%2e/etc"), ("[::1]:9000", "/b/" + "k" * 1100),
+                                  ("127.0.0.1:9000", "/bucket/a%2541%252F%zz")]):
     write("addressing", f"target{i}", s(host) + path.encode() + b"\x00\x00")
 
-# 11: API JSON bodies (route index, auth mode, splice chosen by the trailing bytes)
-bodies = [{"job_id": "J1", "filename": "a.jpg", "content_type": "image/jpeg", "size": 1000},
-          {"code": "x" * 43}, {"notes": "n", "access_instructions": "gate code 1234"},
-          {"job_id": "OTHER-customers-job", "description": "fix", "preferred_date": "2026-02-30"},
-          {"job_id": "J1", "filename": "a.jpg", "content_type": "image/jpeg", "size": 1000, "checksum_sha256": "=="},
-          {"job_id": "../../x", "filename": "\u0000", "content_type": "text/html", "size": -1}]
-for i, b in enumerate(bodies):
-    write("api_json", f"body{i}", s("") + json.dumps(b).encode() + bytes([1, 0, i % 11, i % 3]))
+# 11: API routes. Four control bytes first (api_json_fuzz.cpp: job, route, auth, flags),
+# then the body: one seed per route, for the customer's own job and, on every job route,
+# another customer's (the ownership property), each valid so that it gets past
+# authentication, CSRF and the JSON parse. Routes: 0 login, 1 logout, 2 jobs, 3 job,
+# 4 PATCH job, 5 photos, 6 upload-url, 7 POST quotes, 8 GET quotes, 9 healthz,
+# 10 DELETE job, 11 settings, 12 DELETE photo. Auth: 0 Bearer, 2 cookie + X-Requested-With,
+# 4 none. Flags: 1 JSON content type, 2 splice the job id into the body.
+OWN, OTHER, GIVEN = 0, 1, 2
+upload = {"filename": "a.jpg", "content_type": "image/jpeg", "size": 1000}
+capture = {"content_type": "image/jpeg", "size": 1000, "client_id": "c-1", "captured_at": "2026-01-01T00:00:00Z",
+           "thumbnail": {"content_type": "image/jpeg", "size": 100}}
+api_seeds = {
+    "login": (OWN, 0, 4, 1, {"code": "x" * 43}),
+    "logout": (OWN, 1, 0, 0, None),
+    "jobs": (OWN, 2, 0, 0, None),
+    "job_own": (OWN, 3, 0, 0, None),
+    "job_other": (OTHER, 3, 0, 0, None),
+    "patch_own": (OWN, 4, 2, 1, {"notes": "n", "access_instructions": "gate code 1234"}),
+    "patch_other": (OTHER, 4, 0, 1, {"notes": "n"}),
+    "photos_own": (OWN, 5, 0, 0, None),
+    "photos_other": (OTHER, 5, 0, 0, None),
+    "upload_own": (OWN, 6, 0, 3, upload),
+    "upload_other": (OTHER, 6, 0, 3, upload),
+    "upload_capture_own": (OWN, 6, 2, 3, capture),
+    "upload_capture_other": (OTHER, 6, 0, 3, capture),
+    "upload_checksum_other": (OTHER, 6, 0, 3, dict(upload, checksum_sha256="47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")),
+    "quote_own": (OWN, 7, 2, 3, {"description": "fix", "preferred_date": "2026-02-01"}),
+    "quote_other": (OTHER, 7, 0, 3, {"description": "fix"}),
+    "quotes": (OWN, 8, 0, 0, None),
+    "healthz": (OWN, 9, 4, 0, None),
+    "delete_job_other": (OTHER, 10, 0, 0, None),
+    "settings": (OWN, 11, 4, 0, None),
+    "delete_photo_own": (OWN, 12, 2, 0, None),
+    "delete_photo_other": (OTHER, 12, 0, 0, None),
+}
+for name, (job, route, auth_mode, flags, body) in api_seeds.items():
+    write("api_json", name, bytes([job, route, auth_mode, flags]) + (json.dumps(body).encode() if body else b""))
+traversal = b"../../x"
+write("api_json", "upload_traversal", bytes([GIVEN, 6, 0, 3, len(traversal)]) + traversal +
+      json.dumps({"filename": "\u0000", "content_type": "text/html", "size": -1}).encode())
+write("api_json", "job_traversal", bytes([GIVEN, 3, 0, 0, 9]) + b"%2e%2e%2fx")
 
 # 12: API Gateway events
 v1 = {"resource": "/{proxy+}", "path": "/upload-url", "httpMethod": "POST",
