@@ -71,6 +71,18 @@ int customer_list(const admin_settings& s) {
   });
 }
 
+// Removes the customer with everything theirs (db::database::delete_customer); prints
+// nothing. An unknown id is an error, as everywhere in admin. deploy/smoke.sh cleans up
+// its test customer with it.
+int customer_remove(const admin_settings& s) {
+  return with_database(s, [&](db::database& d) {
+    auto removed = d.delete_customer(s.customer);
+    if (!removed) return fail_with(removed.error().message());
+    if (!*removed) return fail_with("no customer with id " + std::to_string(s.customer));
+    return 0;
+  });
+}
+
 int job_add(const admin_settings& s) {
   return with_database(s, [&](db::database& d) {
     db::new_job j;
@@ -189,6 +201,10 @@ const registrar reg{"admin", [](CLI::App& app, int& exit_code) {
   c_add->callback([&exit_code] { exit_code = customer_add(s); });
   auto* c_list = customer->add_subcommand("list", "List customers: id, name, email");
   c_list->callback([&exit_code] { exit_code = customer_list(s); });
+  auto* c_remove = customer->add_subcommand(
+      "remove", "Remove a customer with their jobs, upload records, quotes, sessions and login codes");
+  c_remove->add_option("--id", s.customer, "Customer id")->required();
+  c_remove->callback([&exit_code] { exit_code = customer_remove(s); });
 
   auto* job = admin->add_subcommand("job", "Jobs");
   job->require_subcommand(1);

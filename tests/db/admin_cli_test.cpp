@@ -170,6 +170,41 @@ TEST_F(DROPSLOT_TEST_SUITE, sessions_revoke_ends_live_sessions) {
   expect_one_line_error(admin("sessions revoke --customer 999999"));
 }
 
+// What deploy/smoke.sh cleans up with: the customer, their jobs, sessions and codes go;
+// the other customer stays; the email is free again; a second remove is an error.
+TEST_F(DROPSLOT_TEST_SUITE, customer_remove_takes_everything_of_theirs) {
+  auto c = admin("customer add --name Ed --email ed@example.com");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  std::string id = c.out.substr(0, c.out.size() - 1);
+  auto other = admin("customer add --name Flo --email flo@example.com");
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  std::string other_id = other.out.substr(0, other.out.size() - 1);
+  ASSERT_EQ(admin("job add --customer " + id + " --title Roof --id ed-roof").exit_code, 0);
+  ASSERT_EQ(admin("job add --customer " + other_id + " --title Shed --id flo-shed").exit_code, 0);
+  ASSERT_EQ(admin("login-link --customer " + id).exit_code, 0);
+  auto d = open_db();
+  ASSERT_TRUE(d);
+  auto s = d->create_session(std::stoll(id), now(), 1h);
+  ASSERT_TRUE(s);
+
+  auto r = admin("customer remove --id " + id);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "");
+  EXPECT_FALSE(d->lookup_session(s->token, now())->has_value());
+  auto customers = admin("customer list");
+  ASSERT_EQ(customers.exit_code, 0) << customers.err;
+  EXPECT_EQ(customers.out, other_id + "\tFlo\tflo@example.com\n");
+  auto jobs = admin("job list");
+  ASSERT_EQ(jobs.exit_code, 0) << jobs.err;
+  EXPECT_EQ(jobs.out.find("ed-roof"), std::string::npos) << jobs.out;
+  EXPECT_NE(jobs.out.find("flo-shed"), std::string::npos) << jobs.out;
+  EXPECT_EQ(admin("customer add --name Ed --email ed@example.com").exit_code, 0);
+
+  expect_one_line_error(admin("customer remove --id " + id));
+  expect_one_line_error(admin("customer remove"));
+}
+
 TEST_F(DROPSLOT_TEST_SUITE, errors_are_one_line_and_non_zero) {
   auto c = admin("customer add --name Di --email di@example.com");
   ASSERT_EQ(c.exit_code, 0) << c.err;
