@@ -9,7 +9,6 @@
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
-#include "transport.hpp"
 #include "dropslot/sigv4/crypto.hpp"
 #include "dropslot/sigv4/signer.hpp"
 
@@ -37,7 +36,7 @@ std::string short_type(std::string_view t) {
 
 // An error answer: {"__type": "...#Name", "message": "..."} (DynamoDB spells it
 // "Message" sometimes, Secrets Manager "Message" always).
-aws_error parse_error(const detail::wire_response& r) {
+aws_error parse_error(const http_response& r) {
   aws_error e;
   e.status = r.status;
   e.code = r.status >= 500 ? aws_json_errc::unavailable : aws_json_errc::service_error;
@@ -97,7 +96,8 @@ bool is_retryable(const aws_error& e) noexcept {
 
 aws_json_client::aws_json_client(aws_json_config config)
     : config_(std::move(config)),
-      transport_(std::make_unique<detail::transport>(config_.connect_timeout, config_.request_timeout)) {
+      transport_(config_.transport ? config_.transport(config_.connect_timeout, config_.request_timeout)
+                                   : make_curl_transport(config_.connect_timeout, config_.request_timeout)) {
   std::string_view ep = config_.endpoint;
   auto scheme_end = ep.find("://");
   std::string_view rest = scheme_end == std::string_view::npos ? ep : ep.substr(scheme_end + 3);
@@ -110,7 +110,7 @@ aws_json_client::~aws_json_client() = default;
 result<boost::json::object, aws_error> aws_json_client::call(std::string_view action,
                                                              const boost::json::object& body) {
   if (!config_.credentials) return failure(aws_json_errc::no_credentials, {}, 0, "no credentials provider");
-  detail::wire_request wr;
+  http_request wr;
   wr.method = "POST";
   wr.url = url_;
   wr.body = boost::json::serialize(body);

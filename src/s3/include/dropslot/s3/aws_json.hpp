@@ -2,7 +2,8 @@
 // A client for AWS's JSON protocol (DynamoDB, Secrets Manager, ...): one signed POST
 // per call, `X-Amz-Target: <prefix>.<Action>`, a JSON body in and a JSON body out.
 //
-// It shares the S3 client's libcurl transport and SigV4 signer. Throttling and 5xx
+// It sends through an http_transport (http_transport.hpp): the S3 client's libcurl
+// transport unless the config names another, and signs with SigV4. Throttling and 5xx
 // answers are retried with capped exponential backoff and full jitter, as the AWS
 // SDKs do, within a bounded total time; every other answer (a conditional check
 // failure above all) is returned at once.
@@ -17,15 +18,12 @@
 #include <boost/json/object.hpp>
 
 #include <dropslot/s3/credentials.hpp>
+#include <dropslot/s3/http_transport.hpp>
 #include <dropslot/sigv4/credentials.hpp>
 #include <dropslot/util/error_category.hpp>
 #include <dropslot/util/result.hpp>
 
 namespace dropslot::s3 {
-
-namespace detail {
-class transport;
-}
 
 /// What kind of failure an AWS JSON call ended in.
 enum class aws_json_errc {
@@ -76,6 +74,8 @@ struct aws_json_config {
   retry_policy retry;
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds request_timeout{10000};
+  /// Makes the transport, given the two timeouts above; empty: make_curl_transport.
+  http_transport_factory transport;
   /// The signing clock; tests may fix it.
   std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
 };
@@ -97,7 +97,7 @@ class aws_json_client {
   aws_json_config config_;
   std::string host_;  // as signed and sent in Host
   std::string url_;   // endpoint with a "/" path
-  std::unique_ptr<detail::transport> transport_;
+  std::unique_ptr<http_transport> transport_;
 };
 
 /// True for the answers worth another try: throttling (`ThrottlingException`,
