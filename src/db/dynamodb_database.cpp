@@ -694,7 +694,7 @@ result<void> ensure_table(dynamodb_table& table, const std::string& prefix, bool
 result<std::unique_ptr<database>> open_dynamodb(const std::string& url, const open_options& options) {
   auto prefix = dynamodb_prefix_of(url);
   if (!prefix) return fail(prefix.error());
-  auto table = std::make_unique<dynamodb_table>(make_dynamodb_client(s3::process_environment()),
+  auto table = std::make_unique<dynamodb_table>(make_dynamodb_client(s3::process_environment(), options.aws_transport),
                                                 dynamodb_table_name(*prefix));
   if (auto e = ensure_table(*table, *prefix, options.create_tables); !e) return fail(e.error());
   return std::unique_ptr<database>(new dynamodb_database(std::move(table), options));

@@ -4,7 +4,8 @@
 
 namespace dropslot::db::detail {
 
-std::unique_ptr<s3::aws_json_client> make_dynamodb_client(const s3::env_lookup& env) {
+std::unique_ptr<s3::aws_json_client> make_dynamodb_client(const s3::env_lookup& env,
+                                                          s3::http_transport_factory transport) {
   s3::aws_json_config c;
   c.service = "dynamodb";
   c.target_prefix = "DynamoDB_20120810";
@@ -16,6 +17,7 @@ std::unique_ptr<s3::aws_json_client> make_dynamodb_client(const s3::env_lookup& 
   // request's patience (503), not hang it.
   c.connect_timeout = std::chrono::seconds(2);
   c.request_timeout = std::chrono::seconds(5);
+  c.transport = std::move(transport);
   return std::make_unique<s3::aws_json_client>(std::move(c));
 }
 

@@ -22,7 +22,9 @@ namespace json = boost::json;
 /// AWS_DEFAULT_REGION, else us-east-1), AWS_ENDPOINT_URL_DYNAMODB, then
 /// AWS_ENDPOINT_URL, else the regional endpoint; the credentials chain (env, session
 /// token, profile; under Lambda the execution role's env credentials).
-std::unique_ptr<s3::aws_json_client> make_dynamodb_client(const s3::env_lookup& env);
+/// `transport` as in open_options::aws_transport (empty: libcurl).
+std::unique_ptr<s3::aws_json_client> make_dynamodb_client(const s3::env_lookup& env,
+                                                          s3::http_transport_factory transport = {});
 
 /// Maps a failed DynamoDB call to db_errc: conflict for
 /// ConditionalCheckFailedException (the callers turn it into their own answer),

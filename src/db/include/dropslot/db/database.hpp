@@ -16,6 +16,7 @@
 #include <dropslot/db/keys.hpp>
 #include <dropslot/db/records.hpp>
 #include <dropslot/db/tokens.hpp>
+#include <dropslot/s3/http_transport.hpp>
 #include <dropslot/util/result.hpp>
 
 namespace dropslot::db {
@@ -127,6 +128,9 @@ struct open_options {
   /// one is a start-up error (not_found) that names it. The SQL backends migrate
   /// on every open either way (a no-op read when the schema is current).
   bool create_tables = true;
+  /// DynamoDB: how its HTTP requests travel; empty: libcurl (s3::make_curl_transport).
+  /// `dropslot lambda` passes its Beast client, so a cold start never loads libcurl.
+  s3::http_transport_factory aws_transport;
 };
 
 /// Opens (and migrates to the latest schema) `sqlite:///abs/path.db`,
