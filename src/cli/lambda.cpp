@@ -12,6 +12,7 @@
 #include "dropslot/api/app_services.hpp"
 #include "dropslot/db/database.hpp"
 #include "dropslot/lambda/api_gateway_adapter.hpp"
+#include "dropslot/lambda/beast_http_transport.hpp"
 #include "dropslot/lambda/http_runtime_api.hpp"
 #include "dropslot/lambda/log.hpp"
 #include "dropslot/lambda/runtime_loop.hpp"
@@ -35,6 +36,7 @@ class secret_reader {
     cfg.endpoint = s3::resolve_service_endpoint(env, "SECRETS_MANAGER", "secretsmanager", region);
     cfg.region = region;
     cfg.credentials = s3::cached_default_credentials(env);
+    cfg.transport = lambda::beast_http_transport_factory();  // not libcurl: see run_lambda
     client_ = std::make_unique<s3::aws_json_client>(std::move(cfg));
   }
 
@@ -107,6 +109,10 @@ int run_lambda() {
   // creates them, and a missing DynamoDB table is an init error that names it.
   db::open_options dbo;
   dbo.create_tables = false;
+  // DynamoDB's calls (like Secrets Manager's above) go over Beast, not libcurl: loading
+  // libcurl's ~30 libraries was half of a DynamoDB cold start's CPU
+  // (docs/benchmarks/lambda.md). serve and admin keep libcurl.
+  dbo.aws_transport = lambda::beast_http_transport_factory();
   auto database = db::open_database(config->database_url, dbo);
   if (!database) return lambda::report_init_error(runtime, {"Runtime.InitError", lambda::redact_url_passwords("database: " + database.error().message())});
   api::app_services services;
