@@ -14,9 +14,11 @@
 # dashboard. Exits non-zero on the first failure.
 #
 # Cleanup, on success and on failure alike: the object is deleted (aws s3api
-# delete-object; AWS_ENDPOINT_URL_S3 is honoured), the customer's sessions are
-# revoked, and the customer with its job is removed when this dropslot has
-# `admin customer remove`; otherwise the script names what is left.
+# delete-object; AWS_ENDPOINT_URL_S3 is honoured), and `dropslot admin customer
+# remove` removes the test customer with everything theirs (the job, its upload
+# record, the session, the login code). If that fails, the sessions are revoked at
+# least and the script names what is left and the command that removes it; the
+# exit status stays the smoke test's own.
 #
 # Secrets come from the environment, never from arguments: DROPSLOT_DATABASE_URL
 # (the database; its password never reaches a command line) and
@@ -62,11 +64,12 @@ cleanup() {
     fi
   fi
   if [[ -n "$customer" ]]; then
-    admin sessions revoke --customer "$customer" >/dev/null && echo "smoke: cleanup: sessions of $customer revoked"
-    if admin customer --help 2>/dev/null | grep -qw remove; then
-      admin customer remove --customer "$customer" >/dev/null && echo "smoke: cleanup: customer $customer and job $job removed"
+    if admin customer remove --id "$customer" >/dev/null; then
+      echo "smoke: cleanup: removed customer $customer with job ${job:-(none)} and its sessions"
     else
-      echo "smoke: cleanup: customer $customer and job $job remain (this dropslot has no \`admin customer remove\`)" >&2
+      admin sessions revoke --customer "$customer" >/dev/null && echo "smoke: cleanup: sessions of $customer revoked"
+      echo "smoke: cleanup: customer $customer and job ${job:-(none)} remain;" \
+        "remove them with: dropslot admin customer remove --id $customer" >&2
     fi
   fi
   rm -rf "$work"

@@ -101,13 +101,26 @@ TEST(DeploySmoke, PassesAgainstServeCleansUpAndCatchesTheWrongBucket) {
   EXPECT_NE(out.find("smoke: OK"), std::string::npos) << out;
   EXPECT_EQ(out.find("X-Amz-Signature"), std::string::npos) << "smoke printed a signature";
   EXPECT_NE(out.find("smoke: cleanup: object jobs/"), std::string::npos) << out;
-  EXPECT_NE(out.find("smoke: cleanup: sessions of"), std::string::npos) << out;
+  EXPECT_NE(out.find("smoke: cleanup: removed customer "), std::string::npos) << out;
+  // Nothing of the smoke test stays in the database: no customer, no job (its session,
+  // code and upload record go with the customer: db's delete_customer test).
+  auto leftovers = [&] {
+    auto [crc, customers] = run_shell(env + DROPSLOT_BINARY_DIR "/src/cli/dropslot admin customer list");
+    EXPECT_EQ(crc, 0) << customers;
+    auto [jrc, jobs] = run_shell(env + DROPSLOT_BINARY_DIR "/src/cli/dropslot admin job list");
+    EXPECT_EQ(jrc, 0) << jobs;
+    return customers.find("smoke") != std::string::npos || jobs.find("smoke") != std::string::npos
+               ? customers + jobs
+               : std::string();
+  };
+  EXPECT_EQ(leftovers(), "") << "the smoke test left its customer or job";
   auto [lrc, listing] = run_shell(env + "/usr/bin/aws --endpoint-url " + s3 + " s3 ls --recursive s3://uploads/");
   EXPECT_EQ(listing.find("photo-"), std::string::npos) << "the smoke test left its object:\n" << listing;
   auto [bad_rc, bad_out] = run_shell(smoke + " --bucket some-other-bucket");
   EXPECT_EQ(bad_rc, 1) << bad_out;
   EXPECT_NE(bad_out.find("does not point at bucket some-other-bucket"), std::string::npos) << bad_out;
-  EXPECT_NE(bad_out.find("smoke: cleanup: sessions of"), std::string::npos) << "no cleanup after a failure:\n" << bad_out;
+  EXPECT_NE(bad_out.find("smoke: cleanup: removed customer "), std::string::npos) << "no cleanup after a failure:\n" << bad_out;
+  EXPECT_EQ(leftovers(), "") << "the failed smoke test left its customer or job";
 }
 #endif
 

@@ -103,6 +103,19 @@ class DeployStandIn : public ::testing::Test {
     return result;
   }
 
+  // What the smoke tests left in the stack's database (serve's SQLite): the customer
+  // and job lines that name "smoke"; empty when they cleaned up.
+  std::string smoke_leftovers() const {
+    std::string admin = "env -u DROPSLOT_DATA DROPSLOT_DATABASE_URL=sqlite://" + dir_.path() + "/data/dropslot.db " +
+                        dropslot_bin + " admin ";
+    auto [crc, customers] = run_shell(admin + "customer list 2>&1");
+    EXPECT_EQ(crc, 0) << customers;
+    auto [jrc, jobs] = run_shell(admin + "job list 2>&1");
+    EXPECT_EQ(jrc, 0) << jobs;
+    bool left = customers.find("smoke") != std::string::npos || jobs.find("smoke") != std::string::npos;
+    return left ? customers + jobs : std::string();
+  }
+
   temp_dir dir_;
   std::unique_ptr<child_process> serve_;
   std::string api_;
@@ -133,12 +146,13 @@ TEST_F(DeployStandIn, FirstDeployCreatesTheStackSmokeTestsAndReleasesVersionOne)
     ASSERT_NE(at, seen.end()) << o << " missing or out of order:\n" << out;
   }
   EXPECT_NE(out.find("smoke: OK"), std::string::npos) << out;
-  // Smoke cleanup: its object is deleted, its sessions revoked.
+  // Smoke cleanup: its object is deleted, its customer (with job and sessions) removed.
   const auto& deleted = s.at("deleted_objects").as_array();
   ASSERT_EQ(deleted.size(), 1u);
   EXPECT_TRUE(std::regex_match(std::string(deleted[0].as_string()), std::regex("uploads/jobs/[A-Za-z0-9_-]+/photo-[0-9]{3,}\\.jpg")))
       << deleted[0];
-  EXPECT_NE(out.find("sessions of"), std::string::npos) << out;
+  EXPECT_NE(out.find("smoke: cleanup: removed customer "), std::string::npos) << out;
+  EXPECT_EQ(smoke_leftovers(), "") << "the smoke test left its customer or job";
   // Promote removed the stale root file; the invalidation was waited for.
   EXPECT_EQ(count_calls({"s3", "rm", "s3://dash/old.js"}), 1u);
   EXPECT_EQ(count_calls({"get-invalidation"}), 2u);
@@ -220,8 +234,9 @@ TEST_F(DeployStandIn, AFailedSmokeTestLeavesTheLiveAliasAndExitsNonZero) {
   EXPECT_EQ(count_calls({"update-alias", "live"}), 0u);
   EXPECT_EQ(count_calls({"create-invalidation"}), 0u) << "nothing promoted";
   EXPECT_EQ(count_calls({"s3", "cp", "s3://dash/staging/"}), 0u) << "the dashboard was not promoted";
-  // Cleanup ran on the failure too: the test customer's sessions were revoked.
-  EXPECT_NE(out.find("sessions of"), std::string::npos) << out;
+  // Cleanup ran on the failure too: the test customer is gone with its job and sessions.
+  EXPECT_NE(out.find("smoke: cleanup: removed customer "), std::string::npos) << out;
+  EXPECT_EQ(smoke_leftovers(), "") << "the failed smoke test left its customer or job";
 }
 
 TEST_F(DeployStandIn, AStackInRollbackCompleteIsReportedAndReplacedOnRequest) {
