@@ -30,25 +30,39 @@ api_service::api_service(app_config config, std::shared_ptr<db::database> db, st
       db_(std::move(db)),
       bucket_(std::move(bucket)),
       clock_(std::move(clock)),
-      upload_limiter_(config_.upload_rate_per_second, config_.upload_burst) {
-  // The route table (DESIGN.md, HTTP API). Paths are relative to the API base.
-  routes_.add("GET", "/healthz", {&api_service::healthz, auth_need::none}, 0);
-  routes_.add("POST", "/login", {&api_service::login, auth_need::none}, small_body);
-  routes_.add("POST", "/logout", {&api_service::logout, auth_need::none}, small_body);
-  routes_.add("GET", "/jobs", {&api_service::list_jobs, auth_need::session}, 0);
-  routes_.add("GET", "/jobs/{id}", {&api_service::get_job, auth_need::session}, 0);
-  routes_.add("PATCH", "/jobs/{id}", {&api_service::patch_job, auth_need::session}, text_body);
-  routes_.add("GET", "/jobs/{id}/photos", {&api_service::list_photos, auth_need::session}, 0);
-  routes_.add("DELETE", "/jobs/{id}/photos/{name}", {&api_service::delete_photo, auth_need::session}, 0);
-  routes_.add("GET", "/settings", {&api_service::settings, auth_need::none}, 0);
-  routes_.add("POST", "/upload-url", {&api_service::upload_url, auth_need::session, &api_service::upload_url_async}, small_body);
-  routes_.add("POST", "/quotes", {&api_service::create_quote, auth_need::session}, text_body);
-  routes_.add("GET", "/quotes", {&api_service::list_quotes, auth_need::session}, 0);
+      upload_limiter_(config_.upload_rate_per_second, config_.upload_burst),
+      routes_(make_routes()) {}
+
+// The route table (DESIGN.md, HTTP API). Paths are relative to the API base. The
+// API Gateway routes of deploy/template.yaml must be exactly these (route_table();
+// tests/lambda/template_test.cpp checks).
+router<route_spec> api_service::make_routes() {
+  router<route_spec> r;
+  r.add("GET", "/healthz", {&api_service::healthz, auth_need::none}, 0);
+  r.add("POST", "/login", {&api_service::login, auth_need::none}, small_body);
+  r.add("POST", "/logout", {&api_service::logout, auth_need::none}, small_body);
+  r.add("GET", "/jobs", {&api_service::list_jobs, auth_need::session}, 0);
+  r.add("GET", "/jobs/{id}", {&api_service::get_job, auth_need::session}, 0);
+  r.add("PATCH", "/jobs/{id}", {&api_service::patch_job, auth_need::session}, text_body);
+  r.add("GET", "/jobs/{id}/photos", {&api_service::list_photos, auth_need::session}, 0);
+  r.add("DELETE", "/jobs/{id}/photos/{name}", {&api_service::delete_photo, auth_need::session}, 0);
+  r.add("GET", "/settings", {&api_service::settings, auth_need::none}, 0);
+  r.add("POST", "/upload-url", {&api_service::upload_url, auth_need::session, &api_service::upload_url_async}, small_body);
+  r.add("POST", "/quotes", {&api_service::create_quote, auth_need::session}, text_body);
+  r.add("GET", "/quotes", {&api_service::list_quotes, auth_need::session}, 0);
+  return r;
 }
 
 api_service::~api_service() {
   std::unique_lock lk(in_flight_mutex_);
   in_flight_done_.wait(lk, [&] { return in_flight_ == 0; });
+}
+
+std::vector<route_info> route_table() {
+  const auto table = api_service::make_routes();  // named: routes() refers into it
+  std::vector<route_info> out;
+  for (const auto& r : table.routes()) out.push_back({r.method, r.path_template});
+  return out;
 }
 
 std::optional<std::string_view> api_service::route_path(std::string_view path) const {

@@ -69,6 +69,8 @@ class api_service final : public http::service {
   /// Waits for the asynchronous routes still running (their replies come from the
   /// database's thread and use this object).
   ~api_service() override;
+  /// The route table the constructor installs (also what route_table() lists).
+  static router<route_spec> make_routes();
 
   std::size_t body_limit(const http::request& head) const override;
   http::response handle(const http::request& req) override;

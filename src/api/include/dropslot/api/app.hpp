@@ -128,6 +128,17 @@ result<app_config> app_config_from_env(const env_lookup& env);
 /// value out of range or unparsable.
 result<photo_settings> photo_settings_from_env(const env_lookup& env);
 
+/// One route of the API: its verb and path template ("/jobs/{id}"), relative to the base.
+struct route_info {
+  std::string method;
+  std::string path;
+};
+
+/// The API's route table, in the order the service matches it (without the OPTIONS
+/// preflight, which answers for any of these paths, and without the root /healthz
+/// alias). deploy/template.yaml's API Gateway routes must be exactly these.
+std::vector<route_info> route_table();
+
 /// Builds the API service from `config`: opens the database at
 /// `config.database_url` (running migrations), resolves S3 credentials and makes
 /// the S3 client. The returned service is thread-safe (`handle` may run on many
