@@ -43,7 +43,6 @@ class database {
   virtual result<customer> create_customer(const std::string& name, const std::string& email, timestamp now) = 0;
   virtual result<std::vector<customer>> list_customers() = 0;
   virtual result<std::optional<customer>> get_customer(customer_id id) = 0;
-
   /// Admin: removes the customer and everything that is theirs: sessions (their tokens
   /// stop working at once in this process), login codes, jobs with their upload
   /// records, quotes, and the claim on the email (it can be used again). True when the
@@ -51,6 +50,7 @@ class database {
   /// error. SQL: one transaction. DynamoDB: item by item, the customer's own item last,
   /// so a call that failed half-way can simply be repeated (a Scan: admin only).
   virtual result<bool> delete_customer(customer_id id) = 0;
+
   // --- login codes -----------------------------------------------------------------
   /// A fresh one-time code for the customer, valid for `ttl`; only its hash is stored.
   /// not_found when the customer does not exist.
