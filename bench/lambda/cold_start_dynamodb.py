@@ -9,7 +9,10 @@ system, up to its first answer): dynalite runs in another process (node), so its
 work and the round trips' waiting are not in it. That is the budget of issue 13:
 dropslot's own CPU to the first answer <= 10 ms, excluding the database.
 
-  bench/lambda/cold_start_dynamodb.py --dropslot build/release/src/cli/dropslot [--runs 30]
+  bench/lambda/cold_start_dynamodb.py --dropslot build/release/src/cli/dropslot [--runs 30] [--before OLD]
+
+--before OLD adds another binary (an older build) on both databases to the same
+round-robin, so before and after share the machine's load.
 
 Needs node and dynalite (tests/node_modules: `cd tests && npm ci`).
 """
@@ -57,6 +60,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dropslot", required=True)
     ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--before", help="an older dropslot, run beside --dropslot in the same round-robin")
     args = ap.parse_args()
 
     dynalite, dynamo_endpoint = start_dynalite()
@@ -89,9 +93,10 @@ def main():
             token = json.loads(json.loads(emu.wait(rid)[2])["body"])["session_token"]
             p.kill()
             p.wait()
-            t = Target("dropslot lambda on " + name, [args.dropslot, "lambda"], env)
-            t.event = upload_url_event(token, job)
-            targets.append(t)
+            for label, binary in [("", args.dropslot)] + ([("before: ", args.before)] if args.before else []):
+                t = Target(label + "dropslot lambda on " + name, [binary, "lambda"], env)
+                t.event = upload_url_event(token, job)
+                targets.append(t)
 
         print(json.dumps({"machine": os.uname().release, "cpus": os.cpu_count(), "loadavg": os.getloadavg(),
                           "time": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}), flush=True)
@@ -101,7 +106,12 @@ def main():
         results = [t.result() for t in targets]
         for r in results:
             print(json.dumps(r), flush=True)
-        s, d = results
+        n = len(results) // 2
+        s, d = results[0], results[n]
+        if args.before:
+            bs, bd = results[1], results[n + 1]
+            print("before: SQLite %.2f ms (CPU %.2f ms), DynamoDB %.2f ms (CPU %.2f ms)" % (
+                bs["cold_median_ms"], bs["cold_cpu_median_ms"], bd["cold_median_ms"], bd["cold_cpu_median_ms"]))
         print("cold start to the first answer, median of %d: SQLite %.2f ms (CPU %.2f ms), DynamoDB on dynalite "
               "%.2f ms (CPU %.2f ms, dropslot's own)" % (args.runs, s["cold_median_ms"], s["cold_cpu_median_ms"],
                                                           d["cold_median_ms"], d["cold_cpu_median_ms"]))
