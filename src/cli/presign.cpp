@@ -10,6 +10,7 @@
 
 #include <dropslot/s3/credentials.hpp>
 #include <dropslot/sigv4/signer.hpp>
+#include <dropslot/util/codec.hpp>
 
 #include "command.hpp"
 
@@ -29,11 +30,6 @@ struct presign_settings {
   bool explain = false;
 };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 int run(const presign_settings& s) {
   const s3::env_lookup env = s3::process_environment();
@@ -59,10 +55,10 @@ int run(const presign_settings& s) {
   if (s.content_length) p.headers.push_back({"content-length", std::to_string(*s.content_length)});
   for (const std::string& h : s.headers) {
     std::size_t colon = h.find(':');
-    if (colon == std::string::npos || trim(std::string_view(h).substr(0, colon)).empty())
+    if (colon == std::string::npos || util::trim_ows(std::string_view(h).substr(0, colon)).empty())
       return fail_with("--header must look like 'Name: value', got '" + h + "'", 2);
-    p.headers.push_back({std::string(trim(std::string_view(h).substr(0, colon))),
-                         std::string(trim(std::string_view(h).substr(colon + 1)))});
+    p.headers.push_back({std::string(util::trim_ows(std::string_view(h).substr(0, colon))),
+                         std::string(util::trim_ows(std::string_view(h).substr(colon + 1)))});
   }
 
   if (!s.date.empty()) {

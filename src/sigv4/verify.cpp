@@ -66,12 +66,6 @@ const header* find_header(std::span<const header> headers, std::string_view name
   return nullptr;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 struct auth_fields {
   std::string_view credential, signed_headers, signature;
 };
@@ -79,7 +73,7 @@ struct auth_fields {
 // "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=..." (S3 accepts
 // the fields with or without a space after each comma).
 verify_result<auth_fields> parse_authorization(std::string_view v) {
-  v = trim(v);
+  v = util::trim_ows(v);
   std::size_t sp = v.find(' ');
   std::string_view alg = v.substr(0, sp);
   if (alg != algorithm) return reject(sigv4_errc::unsupported_algorithm, "algorithm must be AWS4-HMAC-SHA256");
@@ -89,7 +83,7 @@ verify_result<auth_fields> parse_authorization(std::string_view v) {
   bool seen[3] = {false, false, false};
   while (!rest.empty()) {
     std::size_t comma = rest.find(',');
-    std::string_view part = trim(rest.substr(0, comma));
+    std::string_view part = util::trim_ows(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     std::size_t eq = part.find('=');
     if (eq == std::string_view::npos) return reject(sigv4_errc::malformed_authorization, "a field has no '='");
@@ -174,7 +168,7 @@ verify_result<verified_request> verifier::verify(std::string_view method, std::s
     signature_text = f->signature;
     const header* d = find_header(headers, "x-amz-date");
     if (!d) return reject(sigv4_errc::malformed_date, "X-Amz-Date header is required");
-    date_text = trim(d->value);
+    date_text = util::trim_ows(d->value);
   } else {
     out.kind = auth_kind::query;
     const std::string* alg = query_value("X-Amz-Algorithm");
@@ -238,7 +232,7 @@ verify_result<verified_request> verifier::verify(std::string_view method, std::s
   if (out.kind == auth_kind::header) {
     const header* p = find_header(headers, "x-amz-content-sha256");
     if (!p) return reject(sigv4_errc::missing_content_sha256);
-    payload = std::string(trim(p->value));
+    payload = std::string(util::trim_ows(p->value));
   } else {
     const std::string* p = query_value("X-Amz-Content-Sha256");
     payload = p ? *p : std::string(unsigned_payload);

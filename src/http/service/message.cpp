@@ -5,14 +5,6 @@
 
 namespace dropslot::http {
 
-namespace {
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-}  // namespace
-
 std::optional<std::string_view> headers::get(std::string_view name) const {
   for (const auto& f : fields_)
     if (iequals(f.name, name)) return std::string_view(f.value);
@@ -50,11 +42,11 @@ std::optional<std::string> request::cookie(std::string_view name) const {
   for (auto line : headers.get_all("Cookie")) {
     while (!line.empty()) {
       auto semi = line.find(';');
-      std::string_view pair = trim(line.substr(0, semi));
+      std::string_view pair = util::trim_ows(line.substr(0, semi));
       line = semi == std::string_view::npos ? std::string_view{} : line.substr(semi + 1);
       auto eq = pair.find('=');
-      if (eq != std::string_view::npos && trim(pair.substr(0, eq)) == name) {
-        auto v = trim(pair.substr(eq + 1));
+      if (eq != std::string_view::npos && util::trim_ows(pair.substr(0, eq)) == name) {
+        auto v = util::trim_ows(pair.substr(eq + 1));
         if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
         return std::string(v);
       }

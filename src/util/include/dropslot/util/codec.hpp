@@ -50,6 +50,13 @@ void ascii_lower_in_place(std::string& s) noexcept;
 /// Equal ignoring ASCII case.
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
+/// `s` without leading and trailing spaces and tabs (HTTP's optional white space).
+constexpr std::string_view trim_ows(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 /// Decodes %XX escapes (and '+' as a space when `plus_is_space`, as HTML forms and
 /// query strings write it). Strict: a '%' not followed by two hex digits is nullopt.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space = false);
