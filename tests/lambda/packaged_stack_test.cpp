@@ -15,6 +15,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -393,6 +394,61 @@ TEST_F(PackagedStack, TheTemplatesTableIsTheOneAdminMigrateCreates) {
   EXPECT_EQ(sorted(indexes), sorted(tmpl.at("GlobalSecondaryIndexes")));
   if (table.contains("BillingModeSummary"))
     EXPECT_EQ(table.at("BillingModeSummary").at("BillingMode"), tmpl.at("BillingMode"));
+}
+
+// The zip's CA roots (deploy/package, certs/aws-roots.pem): exactly the Amazon
+// Trust Services roots, byte for byte the build machine's Debian copies, and
+// bootstrap's choice of CA file. Only the zip is needed (no servers).
+class PackagedCaRoots : public PackagedStack {
+ protected:
+  void SetUp() override { ASSERT_TRUE(package_ok_) << package_log_; }
+  void TearDown() override {}
+
+  // What `bootstrap` exports, with `env` set: the loader it execs is replaced by a
+  // script that prints the CA variables, in a task root that has the zip's certs.
+  std::string bootstrap_ca_env(const std::string& env) {
+    const std::string root = dir_.path() + "/root";
+    const std::string task = zip_dir_->path() + "/task";
+    must_run("mkdir -p " + root + "/lib && cp -r " + task + "/certs " + root + "/ && for f in " + task +
+             "/lib/ld-linux-*; do printf '#!/bin/sh\\necho \"AWS_CA_BUNDLE=${AWS_CA_BUNDLE:-} SSL_CERT_FILE=${SSL_CERT_FILE:-}\"\\n' > " +
+             root + "/lib/$(basename $f); chmod 755 " + root + "/lib/$(basename $f); done");
+    return must_run("env -i PATH=/usr/bin:/bin LAMBDA_TASK_ROOT=" + root + " " + env + " /bin/sh " + task + "/bootstrap");
+  }
+};
+
+TEST_F(PackagedCaRoots, TheZipCarriesExactlyTheAmazonTrustServicesRoots) {
+  const std::string bundle = zip_dir_->path() + "/task/certs/aws-roots.pem";
+  ASSERT_TRUE(fs::exists(bundle)) << package_log_;
+  // One line per certificate in the files: its SHA-256 fingerprint and subject.
+  const std::string split = dir_.path() + "/split";
+  auto certs_in = [&](const std::string& files) {
+    return must_run("rm -rf " + split + " && mkdir " + split + " && cat " + files + " | csplit -s -z -f " + split +
+                    "/c - '/-----BEGIN CERTIFICATE-----/' '{*}' && for c in " + split +
+                    "/c*; do openssl x509 -in $c -noout -fingerprint -sha256 -subject | tr '\\n' ' '; echo; done | sort");
+  };
+  const std::string in_zip = certs_in(bundle);
+  const std::string mozilla = "/usr/share/ca-certificates/mozilla/";
+  const std::string expected = certs_in(mozilla + "Amazon_Root_CA_1.crt " + mozilla + "Amazon_Root_CA_2.crt " + mozilla +
+                                        "Amazon_Root_CA_3.crt " + mozilla + "Amazon_Root_CA_4.crt " + mozilla +
+                                        "Starfield_Services_Root_Certificate_Authority_-_G2.crt");
+  EXPECT_EQ(in_zip, expected);
+  std::size_t lines = std::count(in_zip.begin(), in_zip.end(), '\n') + (in_zip.empty() ? 0 : 1);
+  EXPECT_EQ(lines, 5u) << in_zip;
+  for (const char* cn : {"Amazon Root CA 1", "Amazon Root CA 2", "Amazon Root CA 3", "Amazon Root CA 4",
+                         "Starfield Services Root Certificate Authority - G2"})
+    EXPECT_NE(in_zip.find(std::string("CN = ") + cn), std::string::npos) << cn << "\n" << in_zip;
+}
+
+TEST_F(PackagedCaRoots, BootstrapDefaultsToTheRootsButNeverOverridesTheOperator) {
+  const std::string roots = dir_.path() + "/root/certs/aws-roots.pem";
+  EXPECT_EQ(bootstrap_ca_env(""), "AWS_CA_BUNDLE=" + roots + " SSL_CERT_FILE=");
+  // A VPC proxy's own CA, or a full bundle: the operator's file is used as set.
+  EXPECT_EQ(bootstrap_ca_env("AWS_CA_BUNDLE=/opt/proxy-ca.pem"), "AWS_CA_BUNDLE=/opt/proxy-ca.pem SSL_CERT_FILE=");
+  EXPECT_EQ(bootstrap_ca_env("SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"),
+            "AWS_CA_BUNDLE= SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt");
+  EXPECT_EQ(bootstrap_ca_env("SSL_CERT_DIR=/etc/ssl/certs"), "AWS_CA_BUNDLE= SSL_CERT_FILE=");
+  // A non-AWS endpoint (here a local one) keeps the system's roots.
+  EXPECT_EQ(bootstrap_ca_env("AWS_ENDPOINT_URL_S3=https://s3.example.test"), "AWS_CA_BUNDLE= SSL_CERT_FILE=");
 }
 
 }  // namespace
