@@ -38,8 +38,3 @@ TEST(Request, QueryWithABadEscapeHasNoParameters) {
   EXPECT_EQ(r.query_param("x"), "a b");
 }
 
-TEST(PercentDecode, KeepsInvalidEscapes) {
-  EXPECT_EQ(percent_decode("%2e%2E/%zz%4"), "../%zz%4");
-  EXPECT_EQ(percent_decode("a+b", true), "a b");
-  EXPECT_EQ(percent_decode("a+b"), "a+b");
-}

@@ -161,7 +161,6 @@ std::string uri_encode(std::string_view s, bool keep_slash) {
   return out;
 }
 
-std::string uri_decode(std::string_view s) { return util::percent_decode_lenient(s); }
 
 std::vector<query_param> parse_query(std::string_view raw) {
   // '+' is a plus here, not a space: SigV4 signs "a+b" as "a%2Bb". A stray '%' stays

@@ -4,13 +4,14 @@
 
 #include "dropslot/http/message.hpp"
 #include "dropslot/store/s3_error.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::store {
 
 namespace {
 
 // Path segments are decoded once; '+' stays '+' (it is only a space in a query).
-std::string decode_path(std::string_view s) { return http::percent_decode(s, false); }
+std::string decode_path(std::string_view s) { return util::percent_decode_lenient(s); }
 
 std::string lower_host(std::string_view host) {
   // Strip the port; an IPv6 literal keeps its brackets.

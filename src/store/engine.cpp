@@ -104,7 +104,7 @@ std::optional<std::string> request_ctx::param(std::string_view name) const {
 
 std::string request_ctx::resource() const {
   // The decoded path, unless it is not UTF-8 (an XML body must be): then as it was sent.
-  std::string decoded = http::percent_decode(head.path);
+  std::string decoded = util::percent_decode_lenient(head.path);
   return valid_utf8(decoded) ? decoded : head.path;
 }
 

@@ -176,7 +176,7 @@ namespace {
 // "x-amz-copy-source: /bucket/key?versionId=…", percent-encoded.
 std::optional<std::pair<std::string, std::string>> parse_copy_source(std::string_view v) {
   auto q = v.find('?');
-  std::string src = sigv4::uri_decode(v.substr(0, q));
+  std::string src = util::percent_decode_lenient(v.substr(0, q));
   if (!src.empty() && src.front() == '/') src.erase(0, 1);
   auto slash = src.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == src.size()) return std::nullopt;

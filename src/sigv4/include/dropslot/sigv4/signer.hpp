@@ -85,11 +85,7 @@ std::optional<std::chrono::sys_seconds> parse_amz_date(std::string_view s);
 /// AWS URI encoding: unreserved (A-Z a-z 0-9 - . _ ~) kept, every other byte %XX
 /// (upper-case hex); '/' kept when keep_slash.
 std::string uri_encode(std::string_view s, bool keep_slash);
-/// Percent-decodes %XX; a '%' not followed by two hex digits stays literal. '+' stays '+'.
-/// (util::percent_decode_lenient.)
-std::string uri_decode(std::string_view s);
-
-/// Splits a raw query string ("a=1&b=%20") into decoded parameters (uri_decode rules;
+/// Splits a raw query string ("a=1&b=%20") into decoded parameters (util::percent_decode_lenient rules;
 /// util::parse_query).
 std::vector<query_param> parse_query(std::string_view raw_query);
 

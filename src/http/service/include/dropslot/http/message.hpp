@@ -70,12 +70,6 @@ struct response {
   std::string body;
 };
 
-/// Percent-decodes `s` (and '+' as space when `plus_is_space`). Invalid escapes
-/// are kept literally (util::percent_decode_lenient; util::percent_decode refuses them).
-inline std::string percent_decode(std::string_view s, bool plus_is_space = false) {
-  return util::percent_decode_lenient(s, plus_is_space);
-}
-
 /// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
 /// S3 keys and JSON text must be; the store and the Lambda adapter both ask.
 using util::valid_utf8;
