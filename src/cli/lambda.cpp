@@ -27,7 +27,7 @@ namespace {
 // JSON protocol, signed with the execution role's credentials.
 class secret_reader {
  public:
-  explicit secret_reader(const s3::env_lookup& env) {
+  secret_reader(const s3::env_lookup& env, s3::http_transport_factory transport) {
     std::string region = s3::region_from_env(env).value_or("us-east-1");
     s3::aws_json_config cfg;
     cfg.service = "secretsmanager";
@@ -36,7 +36,7 @@ class secret_reader {
     cfg.endpoint = s3::resolve_service_endpoint(env, "SECRETS_MANAGER", "secretsmanager", region);
     cfg.region = region;
     cfg.credentials = s3::cached_default_credentials(env);
-    cfg.transport = lambda::beast_http_transport_factory();  // not libcurl: see run_lambda
+    cfg.transport = std::move(transport);  // Beast, not libcurl: see run_lambda
     client_ = std::make_unique<s3::aws_json_client>(std::move(cfg));
   }
 
@@ -81,13 +81,16 @@ int run_lambda() {
   // adds (the adapter refuses requests without it). DROPSLOT_DATABASE_SECRET_ARN
   // (the PostgreSQL path): the database URL, which is then in no environment
   // variable, argument or log line.
+  // The AWS JSON calls (Secrets Manager, DynamoDB) go over Beast, not libcurl, through
+  // one factory, so they share one TLS context: the CA file is read once.
+  const s3::http_transport_factory aws_transport = lambda::beast_http_transport_factory();
   auto process_env = api::process_env();
   auto origin_arn = process_env("DROPSLOT_ORIGIN_SECRET_ARN");
   auto database_arn = process_env("DROPSLOT_DATABASE_SECRET_ARN");
   std::optional<lambda::origin_check> origin;
   std::optional<std::string> database_url;
   if ((origin_arn && !origin_arn->empty()) || (database_arn && !database_arn->empty())) {
-    secret_reader secrets(s3::process_environment());
+    secret_reader secrets(s3::process_environment(), aws_transport);
     std::string error;
     if (origin_arn && !origin_arn->empty()) {
       auto value = secrets.read(*origin_arn, error);
@@ -112,7 +115,7 @@ int run_lambda() {
   // DynamoDB's calls (like Secrets Manager's above) go over Beast, not libcurl: loading
   // libcurl's ~30 libraries was half of a DynamoDB cold start's CPU
   // (docs/benchmarks/lambda.md). serve and admin keep libcurl.
-  dbo.aws_transport = lambda::beast_http_transport_factory();
+  dbo.aws_transport = aws_transport;
   auto database = db::open_database(config->database_url, dbo);
   if (!database) return lambda::report_init_error(runtime, {"Runtime.InitError", lambda::redact_url_passwords("database: " + database.error().message())});
   api::app_services services;

@@ -130,11 +130,20 @@ bool is_ip_literal(const std::string& host) {
   return !ec;
 }
 
+// The TLS context (the CA certificates, loaded on first use), shared by every
+// transport one factory makes: loading a CA file is most of a first HTTPS call's CPU
+// (docs/benchmarks/lambda.md), and `dropslot lambda` has two transports, Secrets
+// Manager's and DynamoDB's.
+struct tls_context_holder {
+  std::mutex mu;
+  std::unique_ptr<asio::ssl::context> ctx;
+};
+
 class beast_http_transport final : public s3::http_transport {
  public:
   beast_http_transport(std::chrono::milliseconds connect, std::chrono::milliseconds total,
-                       std::chrono::milliseconds max_idle)
-      : connect_timeout_(connect), total_timeout_(total), max_idle_(max_idle) {}
+                       std::chrono::milliseconds max_idle, std::shared_ptr<tls_context_holder> tls)
+      : connect_timeout_(connect), total_timeout_(total), max_idle_(max_idle), tls_(std::move(tls)) {}
 
   result<s3::http_response> perform(const s3::http_request& r) override {
     auto t = parse_url(r.url);
@@ -228,8 +237,8 @@ class beast_http_transport final : public s3::http_transport {
 
   // The TLS context, made on first use (a plain-HTTP process never reads a CA file).
   asio::ssl::context* tls_context(std::string& error) {
-    std::lock_guard lk(mu_);
-    if (!tls_) {
+    std::lock_guard lk(tls_->mu);
+    if (!tls_->ctx) {
       auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
       error_code ec;
       if (const char* bundle = std::getenv("AWS_CA_BUNDLE"); bundle && *bundle)
@@ -241,9 +250,9 @@ class beast_http_transport final : public s3::http_transport {
         return nullptr;
       }
       ctx->set_verify_mode(asio::ssl::verify_peer);
-      tls_ = std::move(ctx);
+      tls_->ctx = std::move(ctx);
     }
-    return tls_.get();
+    return tls_->ctx.get();
   }
 
   // A new connection (TCP, then TLS for https): "" or what failed.
@@ -304,7 +313,7 @@ class beast_http_transport final : public s3::http_transport {
   std::chrono::milliseconds connect_timeout_, total_timeout_, max_idle_;
   std::mutex mu_;
   std::vector<std::unique_ptr<connection>> idle_;
-  std::unique_ptr<asio::ssl::context> tls_;
+  std::shared_ptr<tls_context_holder> tls_;
 };
 
 }  // namespace
@@ -312,12 +321,13 @@ class beast_http_transport final : public s3::http_transport {
 std::unique_ptr<s3::http_transport> make_beast_http_transport(std::chrono::milliseconds connect,
                                                               std::chrono::milliseconds total,
                                                               std::chrono::milliseconds max_idle) {
-  return std::make_unique<beast_http_transport>(connect, total, max_idle);
+  return std::make_unique<beast_http_transport>(connect, total, max_idle, std::make_shared<tls_context_holder>());
 }
 
 s3::http_transport_factory beast_http_transport_factory() {
-  return [](std::chrono::milliseconds connect, std::chrono::milliseconds total) {
-    return make_beast_http_transport(connect, total);
+  return [tls = std::make_shared<tls_context_holder>()](std::chrono::milliseconds connect,
+                                                          std::chrono::milliseconds total) {
+    return std::make_unique<beast_http_transport>(connect, total, std::chrono::seconds(118), tls);
   };
 }
 

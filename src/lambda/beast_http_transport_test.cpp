@@ -384,5 +384,26 @@ TEST_F(BeastHttpsTransport, RefusesACertificateForAnotherName) {
   EXPECT_NE(r.error().message().find("TLS"), std::string::npos) << r.error().message();
 }
 
+// The transports of one factory share one TLS context, so the CA file is read once
+// (the Secrets Manager reader and the DynamoDB backend of `dropslot lambda`); a new
+// factory reads it again. Seen by removing the file after the first handshake.
+TEST_F(BeastHttpsTransport, TransportsOfOneFactoryShareTheCaCertificates) {
+  ::setenv("SSL_CERT_FILE", (dir_ / "ca.pem").c_str(), 1);
+  test_server server([](int, int) { return action::answer; }, &server_ctx_);
+  const std::string u = "https://localhost:" + std::to_string(server.port()) + "/";
+  auto factory = beast_http_transport_factory();
+  auto first = factory(2s, 5s);
+  auto r = first->perform(post(u, "{}"));
+  ASSERT_TRUE(r) << r.error().message();
+
+  std::filesystem::remove(dir_ / "ca.pem");
+  auto second = factory(2s, 5s);
+  r = second->perform(post(u, "{}"));
+  ASSERT_TRUE(r) << "a second transport of the same factory read the CA file again: " << r.error().message();
+
+  auto other = beast_http_transport_factory()(2s, 5s);
+  EXPECT_FALSE(other->perform(post(u, "{}"))) << "another factory's transport trusted a CA file that is gone";
+}
+
 }  // namespace
 }  // namespace dropslot::lambda

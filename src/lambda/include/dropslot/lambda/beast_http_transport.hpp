@@ -27,6 +27,8 @@ std::unique_ptr<s3::http_transport> make_beast_http_transport(
     std::chrono::milliseconds max_idle = std::chrono::seconds(118));
 
 /// The factory for aws_json_config::transport and db::open_options::aws_transport.
+/// Every transport one factory makes shares one TLS context, so the CA certificates
+/// are read once however many clients use it: give one factory to all of them.
 s3::http_transport_factory beast_http_transport_factory();
 
 }  // namespace dropslot::lambda
