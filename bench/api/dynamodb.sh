@@ -7,48 +7,8 @@
 # the dropslot process only: the part we own; dynalite is far slower than DynamoDB).
 # Needs DROPSLOT_BIN (a Release build), wrk, node and tests/node_modules (npm ci).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-bin=${DROPSLOT_BIN:-$root/build/release/src/cli/dropslot}
-duration=${1:-10}
-conns=${2:-64}
-threads=${WRK_THREADS:-2}
-work=$(mktemp -d /tmp/dropslot-bench-dynamodb.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-wait_for() {  # file regex -> the first match, within 30 s
-  for _ in $(seq 300); do
-    if grep -qE "$2" "$1" 2>/dev/null; then grep -oE "$2" "$1" | head -1; return 0; fi
-    sleep 0.1
-  done
-  echo "timed out waiting for /$2/ in $1" >&2; cat "$1" >&2; return 1
-}
-
-# wrk --latency output -> "req_per_s p50_ms p99_ms non_2xx" (as bench/api/run.sh)
-measure() {
-  local url=$1 out=$work/wrk.$RANDOM
-  wrk -t"$threads" -c"$conns" -d"${duration}s" --latency -s "$here/upload_url.lua" "$url" >"$out"
-  awk '
-    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
-    /Requests\/sec/ { rps = $2 }
-    $1 == "50.000%" || $1 == "50%" { p50 = ms($2) }
-    $1 == "99.000%" || $1 == "99%" { p99 = ms($2) }
-    /^non_2xx/ { bad = $2 }
-    /Non-2xx/ { bad = $4 }
-    END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, bad }' "$out"
-}
-
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-per_request_us() {  # ticks rps -> microseconds of CPU per request
-  awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v r="$2" -v d="$duration" 'BEGIN { printf "%.1f", t / hz * 1e6 / (r * d) }'
-}
-
+work_name=dropslot-bench-dynamodb
+source "$(dirname "$0")/lib.sh"
 # dynalite on a free loopback port, in memory.
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 node "$root/tests/node_modules/dynalite/cli.js" --host 127.0.0.1 --port "$port" --createTableMs 0 >"$work/dynalite.log" 2>&1 &

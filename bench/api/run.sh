@@ -9,46 +9,8 @@
 # (optionally DROPSLOT_BASELINE_BIN: another build, measured the same way in the same run)
 # and /usr/bin/python3 with gunicorn and boto3 (scripts/setup --test).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-bin=${DROPSLOT_BIN:-$root/build/release/src/cli/dropslot}
-duration=${1:-10}
-conns=${2:-64}
-threads=${WRK_THREADS:-2}
-work=$(mktemp -d /tmp/dropslot-bench-api.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-wait_for() {  # file regex -> first capture group, within 30 s
-  for _ in $(seq 300); do
-    if grep -qE "$2" "$1" 2>/dev/null; then grep -oE "$2" "$1" | head -1; return 0; fi
-    sleep 0.1
-  done
-  echo "timed out waiting for /$2/ in $1" >&2; cat "$1" >&2; return 1
-}
-
-# wrk --latency output -> "req_per_s p50_ms p99_ms non_2xx"
-measure() {
-  local url=$1 out=$work/wrk.$RANDOM
-  wrk -t"$threads" -c"$conns" -d"${duration}s" --latency -s "$here/upload_url.lua" "$url" >"$out"
-  awk '
-    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
-    /Requests\/sec/ { rps = $2 }
-    $1 == "50.000%" || $1 == "50%" { p50 = ms($2) }
-    $1 == "99.000%" || $1 == "99%" { p99 = ms($2) }
-    /^non_2xx/ { bad = $2 }
-    /Non-2xx/ { bad = $4 }
-    END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, bad }' "$out"
-}
-
-# CPU time of a process per request: a figure that does not depend on how busy the
-# rest of the machine is (wall-clock rates do).
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+work_name=dropslot-bench-api
+source "$(dirname "$0")/lib.sh"
 
 # 1. dropslot serve (SQLite, embedded store), rate limit off, access log off.
 #    measure_serve BIN sets m_rps m_p50 m_p99 m_bad and m_cpu_us (CPU per request).
@@ -76,8 +38,7 @@ measure_serve() {
   read -r m_rps m_p50 m_p99 m_bad < <(DROPSLOT_TOKEN=$token DROPSLOT_JOB=$job measure "$api")
   t1=$(ticks "$pid")
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  m_cpu_us=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v r="$m_rps" -v d="$duration" \
-    'BEGIN { printf "%.1f", t / hz * 1e6 / (r * d) }')
+  m_cpu_us=$(per_request_us "$((t1 - t0))" "$m_rps")
 }
 measure_serve "$bin"
 d_rps=$m_rps d_p50=$m_p50 d_p99=$m_p99 d_bad=$m_bad d_cpu_us=$m_cpu_us
