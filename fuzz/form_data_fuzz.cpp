@@ -11,6 +11,7 @@
 
 #include "form_data.hpp"
 #include "fuzz_check.hpp"
+#include "dropslot/util/codec.hpp"
 
 using namespace dropslot;
 
@@ -36,12 +37,6 @@ store::form_data_parser::handler handler_for(seen& s) {
     return {};
   };
   return h;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
 }
 
 void raw_mode(FuzzedDataProvider& in) {
@@ -80,12 +75,12 @@ void round_mode(FuzzedDataProvider& in) {
   const std::size_t nf = in.ConsumeIntegralInRange<std::size_t>(0, 5);
   for (std::size_t i = 0; i < nf; ++i) {
     std::string name = attr(16);
-    if (lower(name) == "file" || name.empty()) name = "x" + name;
+    if (util::ascii_lower(name) == "file" || name.empty()) name = "x" + name;
     std::string value = in.ConsumeRandomLengthString(64);
     if ((value + delimiter).find(delimiter) != value.size())
       return;  // a value that holds the delimiter cannot be sent in this form
     body += "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + delimiter;
-    fields.emplace_back(lower(name), value);
+    fields.emplace_back(util::ascii_lower(name), value);
   }
   const std::string filename = attr(32), type = fuzz::string_from(in, "abcimage/jpeg+;= ", 24);
   std::string file = in.ConsumeRandomLengthString(2048);

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <thread>
 #include <vector>
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::db::testing {
 namespace {
@@ -161,8 +162,7 @@ void throttling_proxy::serve() {
         continue;
       }
       std::string head = buf.substr(0, end);
-      std::string lower = head;
-      for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      const std::string lower = util::ascii_lower(head);
       std::size_t length = 0;
       if (auto p = lower.find("content-length:"); p != std::string::npos) length = std::stoul(lower.substr(p + 15));
       while (buf.size() < end + 4 + length) {
@@ -203,8 +203,7 @@ std::string throttling_proxy::forward(const std::string& request) {
     auto eol = request.find("\r\n", pos);
     if (eol > end) eol = end;
     std::string line = request.substr(pos, eol - pos);
-    std::string lower = line;
-    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const std::string lower = util::ascii_lower(line);
     if (!lower.starts_with("connection:")) out += line + "\r\n";
     pos = eol + 2;
   }

@@ -21,6 +21,7 @@
 #include <boost/json.hpp>
 
 #include "dropslot/s3/aws_json.hpp"
+#include "dropslot/util/codec.hpp"
 
 namespace dropslot::s3 {
 namespace {
@@ -83,8 +84,7 @@ class scripted_endpoint {
         }
         std::string head = buf.substr(0, end);
         std::size_t length = 0;
-        std::string lower = head;
-        for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        const std::string lower = util::ascii_lower(head);
         if (auto p = lower.find("content-length:"); p != std::string::npos) length = std::stoul(lower.substr(p + 15));
         while (buf.size() < end + 4 + length) {
           auto n = ::read(c, chunk, sizeof chunk);

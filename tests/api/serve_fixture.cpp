@@ -21,6 +21,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <dropslot/util/codec.hpp>
 
 extern char** environ;
 
@@ -49,8 +50,7 @@ size_t on_header(char* p, size_t s, size_t n, void* u) {
   std::string_view line(p, s * n);
   auto colon = line.find(':');
   if (colon != std::string_view::npos && !line.starts_with("HTTP/")) {
-    std::string name(line.substr(0, colon));
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string name = util::ascii_lower(line.substr(0, colon));
     std::string_view v = line.substr(colon + 1);
     while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
     while (!v.empty() && (v.back() == '\r' || v.back() == '\n')) v.remove_suffix(1);

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <stdexcept>
+#include <dropslot/util/codec.hpp>
 
 namespace dropslot::test {
 
@@ -84,8 +85,7 @@ std::optional<raw_response> raw_client::read_response(bool head) {
     std::string line = head_text.substr(pos, next - pos);
     auto colon = line.find(':');
     if (colon != std::string::npos) {
-      std::string name = line.substr(0, colon);
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string name = util::ascii_lower(line.substr(0, colon));
       std::string value = line.substr(colon + 1);
       while (!value.empty() && value.front() == ' ') value.erase(0, 1);
       r.headers[name] = value;
