@@ -395,6 +395,28 @@ test('a PUT cut mid-way is retried by itself after a short backoff', async () =>
   await p.close();
 });
 
+// Under load the backoff timer runs late, and any other pump() in between (the
+// restore after page load, another photo finishing) cancels it: the queue must
+// still send a failed photo whose backoff is over, not leave it "Trying again
+// shortly" for good (the test above hung that way on a busy machine).
+test('a failed photo whose backoff ran out before the queue looked again is sent at once', async () => {
+  const p = watch(await context.newPage());
+  await p.goto(`${serve.api}/`);
+  const states = await p.evaluate(async () => {
+    const { upload_queue } = await import('/js/uploads.js');
+    const q = new upload_queue();
+    // A job that does not exist: the attempt ends in a 404 that stops it.
+    const record = { client_id: 'backoffover0001', job_id: 'no-such-job', name: 'a.jpg', photo: new Blob(['x'], { type: 'image/jpeg' }), content_type: 'image/jpeg', thumb: null, bytes: 1 };
+    const item = { id: record.client_id, client_id: record.client_id, job_id: record.job_id, name: record.name, state: 'error', loaded: 0, total: 1, error: new Error('cut'), key: '', attempts: 1, retry_at: Date.now() - 1, record, persisted: false };
+    q.items().push(item);
+    const before = item.state;
+    q.pump(); // as a late restore() or another photo's end does: its timer is gone now
+    return [before, item.state];
+  });
+  assert.deepEqual(states, ['error', 'uploading']);
+  await p.close();
+});
+
 test('a PUT that stalls (no progress, no answer) is given up and sent again', async () => {
   const job = jobs[0].id;
   const p = watch(await context.newPage());

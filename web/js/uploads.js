@@ -146,6 +146,17 @@ export class upload_queue {
   pump() {
     clearTimeout(this.timer_);
     const now = Date.now();
+    // Errors whose backoff is over go back in line here, not only when their
+    // timer fires: this call has just cancelled that timer, and when it runs
+    // late (a busy phone) the backoff may be over already, so neither a start
+    // nor a new timer below would pick the item up and it would sit in
+    // "Trying again shortly" for good.
+    for (const i of this.items_) {
+      if (i.state === 'error' && i.retry_at && i.retry_at <= now) {
+        Object.assign(i, { state: 'queued', loaded: 0 });
+        this.on_change_(i);
+      }
+    }
     while (this.active_ < max_parallel && this.is_online_() && !this.blocked_) {
       const item = this.items_.find((i) => i.state === 'queued' && i.retry_at <= now);
       if (!item) break;
@@ -157,15 +168,9 @@ export class upload_queue {
     this.keep_awake_();
   }
 
-  // Errors whose backoff is over go back in line.
+  // A backoff is over (or the page is back in view): pump() puts the items
+  // that are due back in line.
   wake_due_() {
-    const now = Date.now();
-    for (const i of this.items_) {
-      if (i.state === 'error' && i.retry_at && i.retry_at <= now) {
-        Object.assign(i, { state: 'queued', loaded: 0 });
-        this.on_change_(i);
-      }
-    }
     this.pump();
   }
 
