@@ -1,5 +1,6 @@
 // `dropslot`: one binary, one subcommand per way of running (DESIGN.md, CLI).
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -22,6 +23,12 @@ int fail_with(const std::string& message, int code) {
 
 int main(int argc, char** argv) {
   using namespace dropslot::cli;
+  // A peer that has gone must cost one connection, not the process. The store sends GET
+  // bodies with sendfile (store/connection.cpp), which has no MSG_NOSIGNAL: a reader that
+  // hung up turns its next write into EPIPE, which raises SIGPIPE, whose default action
+  // ends the process. Ignored, the write fails with EPIPE and the connection is closed
+  // (tests/store/test_negative.py: a reader that hangs up mid-GET).
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"dropslot: direct-to-bucket uploads through presigned URLs"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "dropslot 0.1.0");

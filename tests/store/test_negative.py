@@ -349,6 +349,32 @@ class Negative(unittest.TestCase):
         with self.assertRaises(ClientError):
             self.s3.head_object(Bucket="neg", Key="dropped.bin")
 
+    def test_a_reader_that_hangs_up_mid_get_does_not_stop_the_store(self):
+        """A GET body goes out with sendfile, which raises SIGPIPE on a peer that is
+        gone: a phone that drops off mid-download must cost its connection only."""
+        body = os.urandom(32 << 20)
+        self.s3.put_object(Bucket="neg", Key="big-read.bin", Body=body)
+        url = presign(self.store, "GET", "/neg/big-read.bin")
+        for _ in range(5):
+            s = socket.create_connection(("127.0.0.1", self.store.port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (url, self.store.host_port)).encode())
+            self.assertTrue(s.recv(1024).startswith(b"HTTP/1.1 200"))
+            time.sleep(0.2)  # the store is now blocked in sendfile on a full socket
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            s.close()  # RST: the store's next write meets EPIPE/ECONNRESET
+        # A reader that hangs up (FIN) as soon as its request is out: the store's socket
+        # is in CLOSE_WAIT when it answers, the peer's RST turns the next write into
+        # EPIPE, the error on which a write raises SIGPIPE.
+        for _ in range(20):
+            s = socket.create_connection(("127.0.0.1", self.store.port))
+            s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (url, self.store.host_port)).encode())
+            s.close()
+        time.sleep(0.5)
+        self.assertIsNone(self.store.proc.poll(), "the store process ended")
+        got = self.s3.get_object(Bucket="neg", Key="big-read.bin")["Body"].read()
+        self.assertEqual(hashlib.sha256(got).digest(), hashlib.sha256(body).digest())
+
 
 if __name__ == "__main__":
     unittest.main()
