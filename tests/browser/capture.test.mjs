@@ -205,9 +205,15 @@ test('a reopened drawer gets the same thumbnail URLs and the browser cache answe
     if (!e.response.url.startsWith(serve.s3)) return;
     (e.response.fromDiskCache || e.response.fromMemoryCache ? from_cache : from_bucket).push(e.response.url);
   });
+  // The DevTools events reach this process after the page has its images: wait for
+  // them rather than assume they came first (a race under load).
+  const responses_seen = async (n) => {
+    for (let i = 0; i < 100 && from_bucket.length + from_cache.length < n; i++) await new Promise((r) => setTimeout(r, 100));
+  };
   await open_job(p, job);
   const listed = await listing(p, job);
   await thumbnails_loaded(p, listed.length);
+  await responses_seen(listed.length);
   assert.equal(from_bucket.length, listed.length, 'each thumbnail fetched once');
   const cache_control = (await fetch(listed[0].thumb_url)).headers.get('cache-control') || '';
   assert.match(cache_control, /private/);
@@ -223,6 +229,7 @@ test('a reopened drawer gets the same thumbnail URLs and the browser cache answe
     await p.locator('#drawer').waitFor({ state: 'hidden' });
     await p.locator(`#job-list a[data-id="${job}"]`).click();
     await thumbnails_loaded(p, listed.length);
+    await responses_seen(listed.length);
     const now = (await listing(p, job))[0].thumb_url;
     if (now === url) break;
     url = now;
