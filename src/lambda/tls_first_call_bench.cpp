@@ -16,10 +16,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -32,6 +28,7 @@
 #include <string>
 
 #include "dropslot/lambda/beast_http_transport.hpp"
+#include "test_certificate.hpp"
 
 namespace {
 
@@ -46,43 +43,6 @@ std::string read_file(const fs::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-// A P-256 key and a self-signed CA certificate for DNS:localhost (as the transport's tests).
-std::pair<std::string, std::string> make_certificate() {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* x = X509_new();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x), -60);
-  X509_gmtime_adj(X509_getm_notAfter(x), 24 * 3600);
-  X509_set_pubkey(x, key);
-  X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
-  X509_set_issuer_name(x, name);
-  X509V3_CTX v3;
-  X509V3_set_ctx_nodb(&v3);
-  X509V3_set_ctx(&v3, x, x, nullptr, nullptr, 0);
-  for (auto [nid, value] : {std::pair{NID_subject_alt_name, "DNS:localhost"}, std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
-    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &v3, nid, value);
-    X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
-  }
-  X509_sign(x, key, EVP_sha256());
-  auto to_string = [](auto write) {
-    BIO* b = BIO_new(BIO_s_mem());
-    write(b);
-    char* data;
-    long n = BIO_get_mem_data(b, &data);
-    std::string s(data, n);
-    BIO_free(b);
-    return s;
-  };
-  std::string cert = to_string([&](BIO* b) { PEM_write_bio_X509(b, x); });
-  std::string pem_key = to_string([&](BIO* b) { PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr); });
-  X509_free(x);
-  EVP_PKEY_free(key);
-  return {cert, pem_key};
 }
 
 // The TLS server, in a child process: one connection at a time, answers each request.
@@ -136,7 +96,7 @@ class tls_server {
 
 struct fixture {
   fixture() {
-    auto [cert, key] = make_certificate();
+    auto [cert, key] = dropslot::lambda::testing::make_certificate();
     dir = fs::temp_directory_path() / ("dropslot-tls-bench-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     std::ofstream(dir / "full.pem") << read_file("/etc/ssl/certs/ca-certificates.crt") << cert;
