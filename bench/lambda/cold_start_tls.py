@@ -16,21 +16,18 @@ Needs node and dynalite (tests/node_modules: `cd tests && npm ci`), openssl and
 Debian's ca-certificates.
 """
 import argparse
-import json
 import os
-import shutil
 import socket
 import ssl
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from cold_start import Emulator, Target, cold_run, upload_url_event  # noqa: E402
-from cold_start_dynamodb import start_dynalite  # noqa: E402
+from cold_start import Target, upload_url_event  # noqa: E402
+from cold_start_common import aws_env, round_robin, setup_and_login, start_dynalite, start_emulator, stop  # noqa: E402
 
 MOZILLA = "/usr/share/ca-certificates/mozilla/"
 AWS_ROOTS = ["Amazon_Root_CA_1", "Amazon_Root_CA_2", "Amazon_Root_CA_3", "Amazon_Root_CA_4",
@@ -87,9 +84,7 @@ def main():
     args = ap.parse_args()
 
     dynalite, dynamo_endpoint = start_dynalite()
-    emu = Emulator()
-    threading.Thread(target=emu.serve_forever, daemon=True).start()
-    endpoint = "127.0.0.1:%d" % emu.server_address[1]
+    emu, endpoint = start_emulator()
     work = tempfile.mkdtemp(prefix="dropslot-lambda-tls-bench-")
     try:
         cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
@@ -107,28 +102,8 @@ def main():
                 f.write(text + own)
         tls_port = tls_proxy(cert, key, int(dynamo_endpoint.rsplit(":", 1)[1]))
 
-        aws = {"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
-               "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-               "AWS_SESSION_TOKEN": "IQoJb3JpZ2luX2VjEXAMPLETOKEN", "AWS_ENDPOINT_URL_DYNAMODB": dynamo_endpoint}
-        db = "dynamodb://tlsbench"
-        run = lambda *a: subprocess.check_output([args.dropslot, "admin"] + list(a) + ["--database", db], text=True,
-                                                 env=dict(os.environ, **aws)).strip()
-        run("migrate")
-        customer = run("customer", "add", "--name", "bench", "--email", "bench@example.com")
-        job = run("job", "add", "--customer", customer, "--title", "bench")
-        code = run("login-link", "--customer", customer).split("code=")[1]
-        env = dict(aws, AWS_LAMBDA_RUNTIME_API=endpoint, LAMBDA_TASK_ROOT=work, _HANDLER="bootstrap",
-                   DROPSLOT_BUCKET="uploads", DROPSLOT_DATABASE_URL=db, DROPSLOT_API_BASE="",
-                   DROPSLOT_UPLOAD_RATE="1000000", DROPSLOT_UPLOAD_BURST="1000000",
-                   DROPSLOT_MAX_PHOTOS="1000000", PATH="/usr/bin:/bin")
-        login = json.dumps({"httpMethod": "POST", "path": "/login", "headers": {"Content-Type": "application/json"},
-                            "body": json.dumps({"code": code})}).encode()
-        emu.new_generation()
-        rid = emu.invoke_async(login)
-        p = subprocess.Popen([args.dropslot, "lambda"], env=env, stdout=subprocess.DEVNULL)
-        token = json.loads(json.loads(emu.wait(rid)[2])["body"])["session_token"]
-        p.kill()
-        p.wait()
+        aws = aws_env(dynamo_endpoint)
+        env, token, job = setup_and_login(args.dropslot, "dynamodb://tlsbench", aws, emu, endpoint, work)
 
         targets = [Target("DynamoDB over HTTP", [args.dropslot, "lambda"], env)]
         for name, path in files.items():
@@ -138,24 +113,12 @@ def main():
         for t in targets:
             t.event = upload_url_event(token, job)
 
-        print(json.dumps({"machine": os.uname().release, "cpus": os.cpu_count(), "loadavg": os.getloadavg(),
-                          "time": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}), flush=True)
-        for _ in range(args.runs):  # round-robin: the machine's load falls on all alike
-            for t in targets:
-                cold_run(t, emu, t.event)
-        results = [t.result() for t in targets]
-        for r in results:
-            print(json.dumps(r), flush=True)
+        results = round_robin(targets, emu, args.runs)
         print("cold start to the first answer, median of %d runs: %s" % (args.runs, "; ".join(
             "%s %.2f ms (CPU %.2f ms)" % (r["name"], r["cold_median_ms"], r["cold_cpu_median_ms"] or 0)
             for r in results)))
     finally:
-        with emu.cv:
-            emu.stopping = True
-            emu.cv.notify_all()
-        emu.shutdown()
-        dynalite.kill()
-        shutil.rmtree(work, ignore_errors=True)
+        stop(emu, dynalite, work)
 
 
 if __name__ == "__main__":
