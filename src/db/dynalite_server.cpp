@@ -15,7 +15,7 @@
 #include <filesystem>
 #include <thread>
 #include <vector>
-#include "dropslot/util/codec.hpp"
+#include "dropslot/util/test_http.hpp"
 
 namespace dropslot::db::testing {
 namespace {
@@ -151,28 +151,9 @@ void throttling_proxy::serve() {
   while (!stopping_) {
     int c = ::accept(fd_, nullptr, nullptr);
     if (c < 0) return;
-    std::string buf;
-    char chunk[8192];
-    for (;;) {
-      auto end = buf.find("\r\n\r\n");
-      if (end == std::string::npos) {
-        auto n = ::read(c, chunk, sizeof chunk);
-        if (n <= 0) break;
-        buf.append(chunk, static_cast<std::size_t>(n));
-        continue;
-      }
-      std::string head = buf.substr(0, end);
-      const std::string lower = util::ascii_lower(head);
-      std::size_t length = 0;
-      if (auto p = lower.find("content-length:"); p != std::string::npos) length = std::stoul(lower.substr(p + 15));
-      while (buf.size() < end + 4 + length) {
-        auto n = ::read(c, chunk, sizeof chunk);
-        if (n <= 0) break;
-        buf.append(chunk, static_cast<std::size_t>(n));
-      }
-      if (buf.size() < end + 4 + length) break;
-      std::string request = buf.substr(0, end + 4 + length);
-      buf.erase(0, end + 4 + length);
+    std::string buf, head, body;
+    while (util::testing::read_http_request(c, buf, head, body)) {
+      std::string request = head + "\r\n\r\n" + body;
       std::string answer;
       if (seen_++ % period_ < throttle_) {
         ++throttled_answers_;

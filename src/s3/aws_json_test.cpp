@@ -21,7 +21,7 @@
 #include <boost/json.hpp>
 
 #include "dropslot/s3/aws_json.hpp"
-#include "dropslot/util/codec.hpp"
+#include "dropslot/util/test_http.hpp"
 
 namespace dropslot::s3 {
 namespace {
@@ -72,28 +72,9 @@ class scripted_endpoint {
     while (!stopping_) {
       int c = ::accept(fd_, nullptr, nullptr);
       if (c < 0) return;
-      std::string buf;
-      char chunk[4096];
-      for (;;) {
-        auto end = buf.find("\r\n\r\n");
-        if (end == std::string::npos) {
-          auto n = ::read(c, chunk, sizeof chunk);
-          if (n <= 0) break;
-          buf.append(chunk, static_cast<std::size_t>(n));
-          continue;
-        }
-        std::string head = buf.substr(0, end);
-        std::size_t length = 0;
-        const std::string lower = util::ascii_lower(head);
-        if (auto p = lower.find("content-length:"); p != std::string::npos) length = std::stoul(lower.substr(p + 15));
-        while (buf.size() < end + 4 + length) {
-          auto n = ::read(c, chunk, sizeof chunk);
-          if (n <= 0) break;
-          buf.append(chunk, static_cast<std::size_t>(n));
-        }
-        if (buf.size() < end + 4 + length) break;
-        seen_request r{head, buf.substr(end + 4, length)};
-        buf.erase(0, end + 4 + length);
+      std::string buf, head, body;
+      while (dropslot::util::testing::read_http_request(c, buf, head, body)) {
+        seen_request r{head, body};
         int index;
         {
           std::lock_guard lk(mutex_);
