@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <string>
 
+#include "build_info.hpp"
 #include "command.hpp"
 
 namespace dropslot::cli {
@@ -31,7 +33,9 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"dropslot: direct-to-bucket uploads through presigned URLs"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "dropslot 0.1.0");
+  // The version and the commit the binary was built from, e.g. "dropslot 0.1.0 (commit
+  // 1c0adb2f9e3a)": what an operator quotes in a bug report (docs/operate.md).
+  app.set_version_flag("--version", std::string("dropslot ") + build_version + " (commit " + build_commit + ")");
   int exit_code = 0;
   auto& cmds = registry();
   std::sort(cmds.begin(), cmds.end(), [](auto& a, auto& b) { return a.name < b.name; });
