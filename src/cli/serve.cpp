@@ -45,20 +45,31 @@ struct serve_options {
   std::string web;
   int session_cache = 2;
   unsigned threads = 0;
+  int drain_timeout = 10;  // seconds; docs/operate.md (stopping) and deploy/systemd's TimeoutStopSec
   bool no_access_log = false;
   /// The flags that have an environment variable, under its name ({name, value};
   /// empty: not given). api::app_config_from_env reads them over the environment.
   std::vector<std::pair<std::string, std::string>> config_flags;
 };
 
-/// The dashboard folder: --web, else `web/` beside the working directory or above
-/// the binary (build/<preset>/src/cli/dropslot sits four levels below the checkout).
+/// The dashboard folder, first found of:
+///   1. --web;
+///   2. <prefix>/share/dropslot/web, where the executable is <prefix>/bin/dropslot: an
+///      installed binary (cmake --install, the .deb) finds its own dashboard from any
+///      working folder, and two installs under different prefixes never mix;
+///   3. `web/` in the working directory, or above the binary (a checkout:
+///      build/<preset>/src/cli/dropslot sits four levels below it).
+/// The files stay on disk rather than embedded in the binary, so that an operator can
+/// read what is served and a dashboard change needs no rebuild (docs/operate.md).
 std::optional<fs::path> find_web_dir(const std::string& flag) {
   if (!flag.empty()) return fs::path(flag);
   std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return std::nullopt;
+  const fs::path installed = exe.parent_path().parent_path() / "share" / "dropslot" / "web";
+  if (fs::exists(installed / "index.html", ec)) return installed;
   if (fs::exists("web/index.html", ec)) return fs::absolute("web", ec);
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  for (fs::path p = exe.parent_path(); !ec && !p.empty() && p != p.root_path(); p = p.parent_path())
+  for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
     if (fs::exists(p / "web" / "index.html", ec)) return p / "web";
   return std::nullopt;
 }
@@ -121,6 +132,7 @@ int run_serve(const serve_options& o) {
   // benchmarks turn it off, as their peers have none.
   if (o.no_access_log) http::set_access_log_sink({});
   http::server server(o.threads);
+  server.set_drain_timeout(std::chrono::seconds(o.drain_timeout));  // the SIGTERM bound, below
 
   // --- the object store (embedded) or the given endpoint.
   std::string s3_origin;
@@ -162,7 +174,8 @@ int run_serve(const serve_options& o) {
   site->api = std::move(*api);
 
   site->page_headers = http::dashboard_page_headers(s3_origin);
-  if (auto web = find_web_dir(o.web)) {
+  const auto web = find_web_dir(o.web);
+  if (web) {
     http::static_options so;
     so.cache_control = "no-cache";
     auto files = http::static_files::open(*web, so);
@@ -170,6 +183,8 @@ int run_serve(const serve_options& o) {
     site->files.emplace(std::move(*files));
   } else if (!o.web.empty()) {
     return fail_with(fmt::format("web folder {} not found", o.web));
+  } else {
+    std::fprintf(stderr, "dropslot: warning: no dashboard files found (start with --web DIR); serving the API only\n");
   }
 
   server.start();
@@ -224,13 +239,24 @@ int run_serve(const serve_options& o) {
   if (embedded_store) std::printf("dropslot s3 listening on %s\n", s3_origin.c_str());
   std::printf("dropslot api listening on %s\n", api_origin.c_str());
   std::printf("dashboard: %s/\n", api_origin.c_str());
+  if (web) std::printf("dashboard files: %s\n", web->string().c_str());
   std::printf("login link (demo customer, one use, 15 minutes): %s/?code=%s\n", api_origin.c_str(), code->code.c_str());
   std::fflush(stdout);
 
+  // --- stop on SIGTERM (systemd, docker, kill) or SIGINT. The listeners stop accepting;
+  // a request in flight (an upload's body among them) gets --drain-timeout to finish
+  // and is answered; what is still open then is closed without an answer. An upload
+  // cut off that way was never committed: the store renames a body into place only
+  // when all of it has arrived and been checked, so no partial object is visible, and
+  // its temporary is removed at the next start. Then the database is closed. The
+  // process so exits within the drain timeout plus the time to close the database.
   int sig = 0;
   sigwait(&stop_signals, &sig);
+  std::fprintf(stderr, "dropslot: %s: stopping; requests in flight get up to %d s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+               o.drain_timeout);
   server.stop();
   server.join();
+  std::fprintf(stderr, "dropslot: stopped\n");
   return 0;
 }
 
@@ -268,6 +294,9 @@ const registrar reg{"serve", [](CLI::App& app, int& exit_code) {
                                       "Most photos per job (env DROPSLOT_MAX_PHOTOS; default 500)")
                           ->check(CLI::Range(1u, 1000000u));
                       cmd->add_option("--threads", o.threads, "Worker threads (default: one per core)");
+                      cmd->add_option("--drain-timeout", o.drain_timeout,
+                                      "Seconds requests in flight get to finish on SIGTERM/SIGINT (default 10)")
+                          ->check(CLI::Range(0, 3600));
                       cmd->add_flag("--no-access-log", o.no_access_log, "Do not write the JSON access log to stdout");
                       cmd->callback([&exit_code] {
                         o.config_flags = {{"DROPSLOT_DATA", data},
