@@ -15,6 +15,7 @@
 #include <dropslot/db/database.hpp>
 #include <dropslot/db/dynamodb_schema.hpp>
 
+#include "admin_backup.hpp"
 #include "command.hpp"
 
 namespace dropslot::cli {
@@ -238,6 +239,8 @@ const registrar reg{"admin", [](CLI::App& app, int& exit_code) {
   auto* revoke = sessions->add_subcommand("revoke", "Revoke every session of a customer; prints how many");
   revoke->add_option("--customer", s.customer, "Customer id")->required();
   revoke->callback([&exit_code] { exit_code = sessions_revoke(s); });
+
+  add_backup_commands(*admin, s.data_dir, s.database_url, exit_code);  // backup, restore (admin_backup.cpp)
 }};
 
 }  // namespace
