@@ -33,7 +33,9 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -295,15 +297,30 @@ outcome<> must_be_new(const fs::path& dir, const char* what) {
   return {};
 }
 
-outcome<counts> run_backup(const fs::path& data, const std::string& database_url, const fs::path& to, bool copy) {
+/// True when `inner` is `outer` or lies below it (both absolute and normal).
+bool is_within(const fs::path& inner, const fs::path& outer) {
+  auto [o, i] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
+  return o == outer.end() || (std::next(o) == outer.end() && o->empty());  // "dir/" ends in an empty element
+}
+
+/// What must hold before anything is written: touches nothing.
+outcome<> check_backup(const fs::path& data, const std::string& database_url, const fs::path& to) {
   std::error_code ec;
   if (!fs::is_directory(data, ec)) return failed("no data folder " + data.string());
+  // A backup inside the data folder would be walked into by the next one, and lost with it.
+  if (is_within(to, data)) return failed("--to " + to.string() + " is inside the data folder " + data.string());
   const auto db_file = sqlite_path(database_url, data);
   if (db_file && !fs::exists(*db_file, ec)) return failed("no database " + db_file->string() + " (is --data right?)");
-  if (auto r = must_be_new(to, "--to"); !r) return failed(r.error().message);
+  return must_be_new(to, "--to");
+}
+
+/// Writes the backup into `to`, absent or empty (check_backup).
+outcome<counts> write_backup(const fs::path& data, const std::string& database_url, const fs::path& to, bool copy) {
+  std::error_code ec;
+  const auto db_file = sqlite_path(database_url, data);
   fs::create_directories(to, ec);
   if (ec) return failed("create " + to.string() + ": " + ec.message());
-  ::chmod(to.c_str(), 0700);  // a backup holds the store's secret key and every customer's records
+  ::chmod(to.c_str(), 0700);  // an empty folder given as --to keeps its mode otherwise
 
   counts c;
   // The store first, the database after (the top of this file says why).
@@ -334,14 +351,20 @@ outcome<counts> run_backup(const fs::path& data, const std::string& database_url
 int backup(const std::string& data_dir, const std::string& database_url, const std::string& to_flag, bool copy) {
   const fs::path data = fs::absolute(data_dir).lexically_normal();
   const fs::path to = fs::absolute(to_flag).lexically_normal();
+  if (auto ok = check_backup(data, database_url, to); !ok) return fail_with("backup: " + ok.error().message);
+  // Everything written is the owner's only: the store's secret key, customers' records.
+  ::umask(077);
   std::error_code ec;
-  const bool existed = fs::exists(to, ec);
-  auto r = run_backup(data, database_url, to, copy);
+  const bool existed = fs::exists(to, ec);  // then empty (check_backup)
+  auto r = write_backup(data, database_url, to, copy);
   if (!r) {
-    // Nothing half-written stays behind under the name the operator gave.
-    if (!existed) fs::remove_all(to, ec);
-    else if (fs::is_directory(to, ec) && !fs::exists(to / manifest_name, ec))
+    // Nothing half-written stays behind under the name the operator gave: what is
+    // there now was all written by this run.
+    if (!existed) {
+      fs::remove_all(to, ec);
+    } else {
       for (const auto& e : fs::directory_iterator(to, ec)) fs::remove_all(e.path(), ec);
+    }
     return fail_with("backup: " + r.error().message);
   }
   if (!sqlite_path(database_url, data))
@@ -375,6 +398,7 @@ int restore(const std::string& from_flag, const std::string& data_flag, bool lin
   const fs::path from = fs::absolute(from_flag).lexically_normal();
   const fs::path data = fs::absolute(data_flag).lexically_normal();
   auto manifest = read_manifest(from);
+  ::umask(077);  // as backup: the new folder is as private as the one serve makes
   if (!manifest) return fail_with("restore: " + manifest.error().message);
   if (auto r = must_be_new(data, "--data"); !r) return fail_with("restore: " + r.error().message);
   std::error_code ec;
@@ -386,7 +410,6 @@ int restore(const std::string& from_flag, const std::string& data_flag, bool lin
   auto run = [&]() -> outcome<counts> {
     fs::create_directories(staging, ec);
     if (ec) return failed("create " + staging.string() + ": " + ec.message());
-    ::chmod(staging.c_str(), 0700);
     counts c;
     if (auto r = copy_store(from / "s3", staging / "s3", link, c); !r) return failed(r.error().message);
     if (fs::exists(from / database_name, ec)) {

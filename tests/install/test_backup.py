@@ -131,7 +131,10 @@ class BackupRestore(unittest.TestCase):
               % (r.stdout.strip(), len(before), during, len(acked)))
         self.assertTrue(os.path.exists(os.path.join(backup, "backup.json")))
 
-        # A backup folder is never overwritten.
+        # A backup folder is never overwritten, nor taken into the data folder.
+        r = admin("backup", "--data", serve.data, "--to", os.path.join(serve.data, "s3", "backup"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("inside the data folder", r.stderr)
         r = admin("backup", "--data", serve.data, "--to", backup)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("not empty", r.stderr)
