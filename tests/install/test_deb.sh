@@ -55,6 +55,28 @@ echo "ok: contents, conffiles, maintainer scripts"
 root=$tmp/root
 dpkg-deb -x "$deb" "$root"
 "$root/usr/bin/dropslot" --version
+
+# Depends and Recommends as the packaged binary behaves, each library hidden in a private
+# mount namespace (root only): without libpq5 SQLite works and postgres:// says what is
+# missing; without libcurl4 serve cannot start.
+if [[ $EUID -eq 0 ]] && unshare -m true 2>/dev/null; then
+  without() {  # without SONAME CMD...: CMD's output with SONAME replaced by an empty file
+    local so=$1 path
+    shift
+    path=$(ldconfig -p | awk -v n="$so" '$1 == n { print $NF; exit }')
+    [[ -n $path ]] || fail "$so not found by ldconfig"
+    timeout 60 unshare -m sh -c 'mount --bind /dev/null "$0" && exec "$@"' "$path" "$@" 2>&1 || true
+  }
+  out=$(without libpq.so.5 "$root/usr/bin/dropslot" admin customer list --data "$tmp/nopq")
+  [[ -z $out ]] || fail "without libpq, SQLite failed: $out"
+  out=$(without libpq.so.5 "$root/usr/bin/dropslot" admin migrate --database postgres://127.0.0.1:1/none)
+  grep -q "PostgreSQL needs libpq" <<<"$out" || fail "without libpq, postgres:// said: $out"
+  out=$(without libcurl.so.4 "$root/usr/bin/dropslot" serve --data "$tmp/nocurl" --listen 127.0.0.1:0 --s3-listen 127.0.0.1:0)
+  grep -q "did not accept the bucket setup" <<<"$out" || fail "without libcurl, serve said: $out"
+  echo "ok: libpq5 is optional (Recommends), libcurl4 is needed by serve (Depends)"
+else
+  echo "note: not root or no unshare: the libraries' roles were not checked by hiding them"
+fi
 # An unrelated working folder, with no web/ anywhere above it or above the binary.
 mkdir -p "$tmp/elsewhere"
 cd "$tmp/elsewhere"
