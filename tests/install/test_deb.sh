@@ -65,6 +65,7 @@ if [[ $EUID -eq 0 ]] && unshare -m true 2>/dev/null; then
     shift
     path=$(ldconfig -p | awk -v n="$so" '$1 == n { print $NF; exit }')
     [[ -n $path ]] || fail "$so not found by ldconfig"
+    # shellcheck disable=SC2016 # $0 and $@ are the inner shell's
     timeout 60 unshare -m sh -c 'mount --bind /dev/null "$0" && exec "$@"' "$path" "$@" 2>&1 || true
   }
   out=$(without libpq.so.5 "$root/usr/bin/dropslot" admin customer list --data "$tmp/nopq")
