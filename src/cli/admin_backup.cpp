@@ -27,28 +27,26 @@
 #include "admin_backup.hpp"
 
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
-#include <iterator>
-#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <system_error>
-#include <thread>
-#include <vector>
 
+#include "backup_parts.hpp"
 #include "build_info.hpp"
 #include "command.hpp"
 #include "dropslot/db/database.hpp"
@@ -57,201 +55,11 @@ namespace dropslot::cli {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace backup;  // failure, outcome, counts, the copy steps (backup_parts.hpp)
 
 constexpr int backup_format = 1;
 constexpr const char* manifest_name = "backup.json";
 constexpr const char* database_name = "dropslot.db";
-
-/// A failure of the backup or restore, as the one line the operator reads.
-struct failure {
-  std::string message;
-};
-
-template <class T = void>
-using outcome = result<T, failure>;
-
-unexpected<failure> failed(std::string message) { return unexpected<failure>(failure{std::move(message)}); }
-
-struct counts {
-  std::uint64_t objects = 0;
-  std::uint64_t bytes = 0;
-  std::uint64_t linked = 0;
-  std::vector<std::string> buckets;
-};
-
-/// Copies the file behind `src` to `dst` (created, 0600): read from one descriptor, so
-/// a rename over `src` meanwhile cannot mix two versions.
-outcome<> copy_bytes(const fs::path& src, const fs::path& dst) {
-  int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) return failed("open " + src.string() + ": " + std::strerror(errno));
-  int out = ::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (out < 0) {
-    ::close(in);
-    return failed("create " + dst.string() + ": " + std::strerror(errno));
-  }
-  char buf[1 << 16];
-  std::string problem;
-  for (;;) {
-    ssize_t n = ::read(in, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      problem = "read " + src.string() + ": " + std::strerror(errno);
-      break;
-    }
-    if (n == 0) break;
-    for (ssize_t off = 0; off < n;) {
-      ssize_t w = ::write(out, buf + off, static_cast<size_t>(n - off));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) {
-        problem = "write " + dst.string() + ": " + std::strerror(errno);
-        break;
-      }
-      off += w;
-    }
-    if (!problem.empty()) break;
-  }
-  ::close(in);
-  if (::close(out) != 0 && problem.empty()) problem = "close " + dst.string() + ": " + std::strerror(errno);
-  if (!problem.empty()) return failed(problem);
-  return {};
-}
-
-/// Hard-links `src` at `dst` when `link` and the filesystem allow, else copies. A file
-/// gone meanwhile (a DELETE) is not an error: returns false.
-outcome<bool> link_or_copy(const fs::path& src, const fs::path& dst, bool link, counts& c) {
-  if (link) {
-    if (::link(src.c_str(), dst.c_str()) == 0) {
-      ++c.linked;
-      return true;
-    }
-    if (errno == ENOENT) return false;
-    if (errno != EXDEV && errno != EPERM && errno != EMLINK)
-      return failed("link " + src.string() + ": " + std::strerror(errno));
-  }
-  if (auto r = copy_bytes(src, dst); !r) {
-    std::error_code ec;
-    if (!fs::exists(src, ec)) return false;
-    return failed(r.error().message);
-  }
-  return true;
-}
-
-/// The store's committed state under `from` (a data folder's s3/) into `to`.
-outcome<> copy_store(const fs::path& from, const fs::path& to, bool link, counts& c) {
-  std::error_code ec;
-  if (!fs::exists(from, ec)) return {};
-  fs::create_directories(to / "buckets", ec);
-  if (ec) return failed("create " + (to / "buckets").string() + ": " + ec.message());
-  if (fs::exists(from / "credentials", ec))
-    if (auto r = copy_bytes(from / "credentials", to / "credentials"); !r) return r;
-  for (const auto& b : fs::directory_iterator(from / "buckets", ec)) {
-    if (!b.is_directory()) continue;
-    const std::string name = b.path().filename().string();
-    const fs::path dst = to / "buckets" / name;
-    fs::create_directories(dst / "objects", ec);
-    if (ec) return failed("create " + dst.string() + ": " + ec.message());
-    c.buckets.push_back(name);
-    for (const char* small : {"bucket.json", "cors.xml"})
-      if (fs::exists(b.path() / small, ec))
-        if (auto r = link_or_copy(b.path() / small, dst / small, false, c); !r) return failed(r.error().message);
-    const fs::path objects = b.path() / "objects";
-    if (!fs::exists(objects, ec)) continue;
-    for (auto it = fs::recursive_directory_iterator(objects, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
-      const fs::path rel = fs::relative(it->path(), objects);
-      std::error_code sec;
-      if (it->is_directory(sec)) {
-        fs::create_directories(dst / "objects" / rel, sec);
-        if (sec) return failed("create " + (dst / "objects" / rel).string() + ": " + sec.message());
-        continue;
-      }
-      if (!it->is_regular_file(sec)) continue;
-      fs::create_directories((dst / "objects" / rel).parent_path(), sec);
-      auto done = link_or_copy(it->path(), dst / "objects" / rel, link, c);
-      if (!done) return failed(done.error().message);
-      if (*done) {
-        ++c.objects;
-        c.bytes += fs::file_size(dst / "objects" / rel, sec);
-      }
-    }
-    // A folder removed under the walk (an emptied fan-out folder) ends the walk with
-    // ENOENT; anything else is a failure.
-    if (ec && ec != std::errc::no_such_file_or_directory) return failed("read " + objects.string() + ": " + ec.message());
-    ec.clear();
-  }
-  if (ec) return failed("read " + (from / "buckets").string() + ": " + ec.message());
-  return {};
-}
-
-outcome<> sqlite_failure(sqlite3* db, const std::string& what) {
-  return failed(what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
-}
-
-/// `PRAGMA integrity_check` on the database at `path`: "ok" or the first problem.
-outcome<> integrity_check(const fs::path& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-    auto r = sqlite_failure(db, "open " + path.string());
-    sqlite3_close(db);
-    return r;
-  }
-  sqlite3_stmt* st = nullptr;
-  std::string verdict;
-  if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-    verdict = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  if (verdict != "ok")
-    return failed("integrity_check of " + path.string() + ": " + (verdict.empty() ? "did not run" : verdict));
-  return {};
-}
-
-/// Copies the live database `from` into the new file `to` with SQLite's online backup
-/// API: one read transaction, so one instant of the database, while its writers go on.
-outcome<> backup_sqlite(const fs::path& from, const fs::path& to) {
-  sqlite3* src = nullptr;
-  sqlite3* dst = nullptr;
-  auto close_both = [&] {
-    sqlite3_close(src);
-    sqlite3_close(dst);
-  };
-  // Read-write without CREATE: a WAL database's reader may need to create its -shm.
-  if (sqlite3_open_v2(from.c_str(), &src, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-    auto r = sqlite_failure(src, "open " + from.string());
-    close_both();
-    return r;
-  }
-  sqlite3_busy_timeout(src, 5000);
-  if (sqlite3_open_v2(to.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
-    auto r = sqlite_failure(dst, "create " + to.string());
-    close_both();
-    return r;
-  }
-  sqlite3_backup* b = sqlite3_backup_init(dst, "main", src, "main");
-  if (!b) {
-    auto r = sqlite_failure(dst, "backup of " + from.string());
-    close_both();
-    return r;
-  }
-  int rc = SQLITE_OK;
-  // All pages in one step: one read transaction. BUSY/LOCKED (a writer holding the
-  // database while it switches journal mode, say) is waited out, up to ~10 s.
-  for (int attempt = 0; attempt < 1000; ++attempt) {
-    rc = sqlite3_backup_step(b, -1);
-    if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  sqlite3_backup_finish(b);
-  if (rc != SQLITE_DONE) {
-    auto r = failed("backup of " + from.string() + ": " + sqlite3_errstr(rc));
-    close_both();
-    return r;
-  }
-  // The copy carries the source's WAL mode; make it one self-contained file.
-  sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", nullptr, nullptr, nullptr);
-  close_both();
-  return integrity_check(to);
-}
 
 /// The SQLite file a database URL names, or nothing for PostgreSQL and DynamoDB.
 std::optional<fs::path> sqlite_path(const std::string& database_url, const fs::path& data) {
@@ -348,7 +156,7 @@ outcome<counts> write_backup(const fs::path& data, const std::string& database_u
   return c;
 }
 
-int backup(const std::string& data_dir, const std::string& database_url, const std::string& to_flag, bool copy) {
+int take_backup(const std::string& data_dir, const std::string& database_url, const std::string& to_flag, bool copy) {
   const fs::path data = fs::absolute(data_dir).lexically_normal();
   const fs::path to = fs::absolute(to_flag).lexically_normal();
   if (auto ok = check_backup(data, database_url, to); !ok) return fail_with("backup: " + ok.error().message);
@@ -446,7 +254,7 @@ void add_backup_commands(CLI::App& admin, const std::string& data_dir, const std
                 "hard links (docs/operate.md)");
   b->add_option("--to", to, "New folder for the backup (absent or empty)")->required();
   b->add_flag("--copy", copy, "Copy the objects' bytes instead of hard-linking them (another disk's protection)");
-  b->callback([&] { exit_code = backup(data_dir, database_url, to, copy); });
+  b->callback([&] { exit_code = take_backup(data_dir, database_url, to, copy); });
   auto* r = admin.add_subcommand("restore", "Make a new data folder from a backup");
   r->add_option("--from", from, "The backup folder (made by admin backup)")->required();
   // Its own --data: the new folder, never the running one (it must be absent or empty).
