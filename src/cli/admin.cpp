@@ -15,8 +15,8 @@
 #include <dropslot/db/database.hpp>
 #include <dropslot/db/dynamodb_schema.hpp>
 
-#include "admin_backup.hpp"
 #include "command.hpp"
+#include "admin_backup.hpp"  // backup, restore
 
 namespace dropslot::cli {
 namespace {

@@ -277,7 +277,9 @@ const registrar reg{"serve", [](CLI::App& app, int& exit_code) {
                                       "Use this S3 endpoint instead of the embedded store (env AWS_ENDPOINT_URL_S3)");
                       cmd->add_option("--bucket", bucket, "Bucket for uploads (env DROPSLOT_BUCKET; default uploads)");
                       cmd->add_option("--region", region, "S3 region (env AWS_REGION; default us-east-1)");
-                      cmd->add_option("--web", o.web, "Dashboard folder (default: web/ of the checkout)");
+                      cmd->add_option("--web", o.web,
+                                      "Dashboard folder (default: <prefix>/share/dropslot/web beside bin/, else web/ "
+                                      "of the checkout)");
                       cmd->add_option("--url-expiry", url_expiry,
                                       "Presigned URL lifetime in seconds (env DROPSLOT_URL_EXPIRY; default 900)")
                           ->check(CLI::Range(1, 604800));
