@@ -132,7 +132,6 @@ int run_serve(const serve_options& o) {
   // benchmarks turn it off, as their peers have none.
   if (o.no_access_log) http::set_access_log_sink({});
   http::server server(o.threads);
-  server.set_drain_timeout(std::chrono::seconds(o.drain_timeout));  // the SIGTERM bound, below
 
   // --- the object store (embedded) or the given endpoint.
   std::string s3_origin;
@@ -187,6 +186,7 @@ int run_serve(const serve_options& o) {
     std::fprintf(stderr, "dropslot: warning: no dashboard files found (start with --web DIR); serving the API only\n");
   }
 
+  server.set_drain_timeout(std::chrono::seconds(o.drain_timeout));  // the SIGTERM bound, at the end
   server.start();
 
   // --- the bucket with CORS for the dashboard, through the S3 client over HTTP
@@ -277,9 +277,7 @@ const registrar reg{"serve", [](CLI::App& app, int& exit_code) {
                                       "Use this S3 endpoint instead of the embedded store (env AWS_ENDPOINT_URL_S3)");
                       cmd->add_option("--bucket", bucket, "Bucket for uploads (env DROPSLOT_BUCKET; default uploads)");
                       cmd->add_option("--region", region, "S3 region (env AWS_REGION; default us-east-1)");
-                      cmd->add_option("--web", o.web,
-                                      "Dashboard folder (default: <prefix>/share/dropslot/web beside bin/, else web/ "
-                                      "of the checkout)");
+                      cmd->add_option("--web", o.web, "Dashboard folder (default: web/ of the checkout)");
                       cmd->add_option("--url-expiry", url_expiry,
                                       "Presigned URL lifetime in seconds (env DROPSLOT_URL_EXPIRY; default 900)")
                           ->check(CLI::Range(1, 604800));
