@@ -123,13 +123,22 @@ class BackupRestore(unittest.TestCase):
         r = admin("backup", "--data", serve.data, "--to", backup)
         with lock:
             during = len(acked) - len(before)
+            before_copy = dict(acked)  # and before the second backup, which copies bytes
+        copied = os.path.join(self.tmp, "copied")
+        r_copy = admin("backup", "--copy", "--data", serve.data, "--to", copied)
         for t in threads:
             t.join()
         self.assertEqual(errors, [])
         self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r_copy.returncode, 0, r_copy.stderr)
         print("backup: %s; %d acknowledged before it, %d while it ran, %d in all"
               % (r.stdout.strip(), len(before), during, len(acked)))
-        self.assertTrue(os.path.exists(os.path.join(backup, "backup.json")))
+        print("backup --copy: %s; %d acknowledged before it" % (r_copy.stdout.strip(), len(before_copy)))
+        for folder, links in ((backup, True), (copied, False)):
+            with open(os.path.join(folder, "backup.json")) as f:
+                manifest = json.load(f)
+            self.assertEqual(manifest["database"], "sqlite")
+            self.assertEqual(manifest["hard_links"] > 0, links, manifest)
 
         # A backup folder is never overwritten, nor taken into the data folder.
         r = admin("backup", "--data", serve.data, "--to", os.path.join(serve.data, "s3", "backup"))
@@ -152,12 +161,24 @@ class BackupRestore(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("not empty", r.stderr)
 
-        restored = os.path.join(self.tmp, "restored")
-        r = admin("restore", "--from", backup, "--data", restored)
+        self.check_restore(backup, os.path.join(self.tmp, "restored"), [], jobs, before, acked)
+        # The copied backup, restored with hard links from it.
+        self.check_restore(copied, os.path.join(self.tmp, "restored-linked"), ["--link"], jobs, before_copy, acked)
+
+    def check_restore(self, backup, restored, flags, jobs, before, acked):
+        """Restores `backup` into the new folder `restored`: every upload of `before` is
+        there byte for byte with its ETag, nothing outside `acked`, the database is sound,
+        and serve on it lists them."""
+        r = admin("restore", "--from", backup, "--data", restored, *flags)
         self.assertEqual(r.returncode, 0, r.stderr)
         db = sqlite3.connect(os.path.join(restored, "dropslot.db"))
         self.assertEqual(db.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
         db.close()
+        # Copied by default: the restored files are its own; --link shares the backup's.
+        objects = [os.path.join(d, f) for d, _, files in os.walk(os.path.join(restored, "s3", "buckets"))
+                   if os.sep + "objects" in d for f in files]
+        self.assertTrue(objects)
+        self.assertEqual({os.stat(p).st_nlink > 1 for p in objects}, {"--link" in flags})
 
         again = Serve(data=restored)
         self.addCleanup(again.close)
@@ -176,7 +197,7 @@ class BackupRestore(unittest.TestCase):
             self.assertEqual(body, before[key][1], key)
             self.assertEqual(etag, before[key][0], key)
             self.assertEqual(etag, '"%s"' % hashlib.md5(body).hexdigest(), key)
-
+        again.stop()
 
 if __name__ == "__main__":
     unittest.main()
