@@ -52,6 +52,15 @@ grep -q 'ExecStart=/usr/bin/dropslot serve' <(dpkg-deb --fsys-tarfile "$deb" | t
   fail "the packaged unit does not start /usr/bin/dropslot"
 echo "ok: contents, conffiles, maintainer scripts"
 
+# Install, upgrade, remove and purge with the real dpkg, in a copy-on-write view of this
+# machine inside a private mount namespace (root, overlayfs): deb_lifecycle.sh.
+if [[ $EUID -eq 0 ]] && unshare -m true 2>/dev/null && grep -qw overlay /proc/filesystems; then
+  mkdir "$tmp/lifecycle"
+  timeout 120 unshare -m bash "$src/tests/install/deb_lifecycle.sh" "$deb" "$tmp/lifecycle"
+else
+  echo "note: not root, or no unshare/overlayfs: dpkg -i/-r/-P not exercised"
+fi
+
 root=$tmp/root
 dpkg-deb -x "$deb" "$root"
 "$root/usr/bin/dropslot" --version
