@@ -64,10 +64,11 @@ struct serve_options {
 std::optional<fs::path> find_web_dir(const std::string& flag) {
   if (!flag.empty()) return fs::path(flag);
   std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return std::nullopt;
-  const fs::path installed = exe.parent_path().parent_path() / "share" / "dropslot" / "web";
-  if (fs::exists(installed / "index.html", ec)) return installed;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);  // empty when unreadable
+  if (!exe.empty()) {
+    const fs::path installed = exe.parent_path().parent_path() / "share" / "dropslot" / "web";
+    if (fs::exists(installed / "index.html", ec)) return installed;
+  }
   if (fs::exists("web/index.html", ec)) return fs::absolute("web", ec);
   for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
     if (fs::exists(p / "web" / "index.html", ec)) return p / "web";
