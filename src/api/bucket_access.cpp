@@ -43,19 +43,18 @@ error storage_failure(const error& e) {
 }
 
 /// The stable-URL window for a URL lifetime (bucket_access::get_url_window).
-seconds window_for(seconds expiry) {
-  seconds w = std::min<seconds>(expiry / 3, hours(1));
-  return std::max<seconds>(seconds(0), std::min<seconds>(w, seconds(sigv4::max_expiry_seconds) - expiry));
-}
+seconds window_for(seconds expiry) { return std::min<seconds>(expiry / 3, hours(1)); }
 
 class s3_bucket_access final : public bucket_access {
  public:
-  s3_bucket_access(const app_config& config, s3::bucket_endpoint ep, sigv4::credentials creds)
+  s3_bucket_access(const app_config& config, s3::bucket_endpoint ep, sigv4::credentials creds,
+                   system_clock::time_point loaded_at, std::function<system_clock::time_point()> clock)
       : url_expiry_(std::min<seconds>(config.url_expiry, seconds(sigv4::max_expiry_seconds))),
         window_(window_for(url_expiry_)),
+        not_before_(std::chrono::ceil<seconds>(loaded_at)),
         ep_(std::move(ep)),
         creds_(std::move(creds)),
-        client_(s3::client_config{ep_, [c = creds_]() -> result<sigv4::credentials> { return c; }}) {}
+        client_(client_config_for(ep_, creds_, std::move(clock))) {}
 
   result<seconds> expiry_at(system_clock::time_point now) const override {
     seconds e = url_expiry_;
@@ -79,29 +78,32 @@ class s3_bucket_access final : public bucket_access {
     if (t.captured_at) h.push_back({"x-amz-meta-captured-at", *t.captured_at});
     auto e = expiry_at(now);
     if (!e) return fail(e.error());
-    return sign("PUT", key, std::move(h), {}, time_point_cast<seconds>(now), *e);
+    // Never dated before the credentials were loaded (see get_terms).
+    return sign("PUT", key, std::move(h), {}, std::max(time_point_cast<seconds>(now), not_before_), *e);
   }
 
   result<presigned_request> presign_get(const std::string& key, system_clock::time_point now) const override {
-    // Checks the credentials' margin as of now, like every other URL.
-    if (auto e = expiry_at(now); !e) return fail(e.error());
-    // Signed at the window's start with the window added to the lifetime: the same
-    // URL all window long (so the browser's cache serves repeat views), and valid
-    // for at least url_expiry_ from any moment in the window, its last second too.
-    const sys_seconds t = time_point_cast<seconds>(now);
-    sys_seconds start = t;
-    if (window_.count() > 0) start = sys_seconds(t.time_since_epoch() - t.time_since_epoch() % window_);
-    seconds total = url_expiry_ + window_;
-    if (creds_.expiry) total = std::min<seconds>(total, time_point_cast<seconds>(*creds_.expiry) - start);
+    auto terms = get_terms(now);
+    if (!terms) return fail(terms.error());
     // The response may be cached as long as the URL lives, by the browser only:
     // `private`, since the bytes are a customer's (never `public`).
-    std::vector<sigv4::query_param> q{{"response-cache-control", fmt::format("private, max-age={}", total.count())}};
-    auto out = sign("GET", key, {}, std::move(q), start, total);
-    if (out) out->expires_in = duration_cast<seconds>(out->expires_at - t);
+    std::vector<sigv4::query_param> q{{"response-cache-control", fmt::format("private, max-age={}", terms->lifetime.count())}};
+    auto out = sign("GET", key, {}, std::move(q), terms->signed_at, terms->lifetime);
+    // Whole seconds left from `now` itself, rounded down: never a second more than
+    // the URL has.
+    if (out) out->expires_in = duration_cast<seconds>(out->expires_at - now);
     return out;
   }
 
+  result<seconds> get_url_expires_in(system_clock::time_point now) const override {
+    auto terms = get_terms(now);
+    if (!terms) return fail(terms.error());
+    return duration_cast<seconds>(terms->signed_at + terms->lifetime - now);
+  }
+
   seconds get_url_window() const override { return window_; }
+
+  sys_seconds not_before() const override { return not_before_; }
 
   result<std::vector<listed_object>> list(const std::string& prefix, std::size_t max_objects) const override {
     auto all = client_.list_all(prefix, max_objects);
@@ -128,6 +130,37 @@ class s3_bucket_access final : public bucket_access {
   }
 
  private:
+  static s3::client_config client_config_for(const s3::bucket_endpoint& ep, const sigv4::credentials& creds,
+                                             std::function<system_clock::time_point()> clock) {
+    s3::client_config cc{ep, [c = creds]() -> result<sigv4::credentials> { return c; }};
+    if (clock) cc.now = std::move(clock);  // the API's clock (a test may move it)
+    return cc;
+  }
+
+  struct get_url_terms {
+    sys_seconds signed_at;
+    seconds lifetime;
+  };
+
+  /// When a GET URL handed out at `now` is signed and for how long (docs/security.md,
+  /// "One rule for URL lifetimes"): at the start of the window `now` falls in, but
+  /// never before the credentials were loaded (S3 does not document whether it
+  /// accepts a signature dated before the session token existed), for
+  /// X-Amz-Expires = url_expiry_, never past known credentials' expiry. So the
+  /// signature is never older than url_expiry_ while the URL is valid, which is
+  /// exactly what the bucket policy's s3:signatureAge condition allows.
+  result<get_url_terms> get_terms(system_clock::time_point now) const {
+    // Checks the credentials' margin as of now, like every other URL.
+    if (auto e = expiry_at(now); !e) return fail(e.error());
+    const sys_seconds t = time_point_cast<seconds>(now);
+    sys_seconds start = t;
+    if (window_.count() > 0) start = sys_seconds(t.time_since_epoch() - t.time_since_epoch() % window_);
+    start = std::max(start, not_before_);
+    seconds lifetime = url_expiry_;
+    if (creds_.expiry) lifetime = std::min<seconds>(lifetime, time_point_cast<seconds>(*creds_.expiry) - start);
+    return get_url_terms{start, lifetime};
+  }
+
   /// A per-thread signing request that keeps this instance's credentials and its
   /// vectors' capacity between calls: the hot path then copies no secret and
   /// allocates little. Keyed by a never-reused instance id, not the address.
@@ -188,6 +221,7 @@ class s3_bucket_access final : public bucket_access {
   std::uint64_t id_ = next_id_.fetch_add(1);
   seconds url_expiry_;
   seconds window_;
+  sys_seconds not_before_;  // when the credentials were loaded: no signature is dated earlier
   s3::bucket_endpoint ep_;
   sigv4::credentials creds_;
   mutable sigv4::key_cache keys_;
@@ -205,12 +239,14 @@ result<sigv4::credentials> resolve_credentials(const app_config& config) {
 
 }  // namespace
 
-result<std::unique_ptr<bucket_access>> make_bucket_access(const app_config& config, system_clock::time_point now) {
+result<std::unique_ptr<bucket_access>> make_bucket_access(const app_config& config, system_clock::time_point now,
+                                                          std::function<system_clock::time_point()> clock) {
   auto ep = s3::make_bucket_endpoint(config.s3_endpoint, config.bucket, config.region, config.path_style);
   if (!ep) return fail(api_errc::bad_config, ep.error().message());
   auto creds = resolve_credentials(config);
   if (!creds) return fail(creds.error());
-  return std::unique_ptr<bucket_access>(std::make_unique<s3_bucket_access>(config, std::move(*ep), std::move(*creds)));
+  return std::unique_ptr<bucket_access>(std::make_unique<s3_bucket_access>(config, std::move(*ep), std::move(*creds), now,
+                                                                                      std::move(clock)));
 }
 
 }  // namespace dropslot::api

@@ -4,6 +4,7 @@
 // S3 client over HTTP, the same code for AWS and the embedded store.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,18 +56,25 @@ class bucket_access {
   virtual result<presigned_request> presign_put(const std::string& key, const put_terms& terms,
                                                 std::chrono::system_clock::time_point now) const = 0;
   /// A GET URL for `key` that the browser can cache: every call within one window
-  /// (get_url_window) returns the same URL, signed at the window's start, with
-  /// X-Amz-Expires = the configured expiry + the window (capped at 604800 s and at
-  /// known credentials' expiry). So a URL handed out anywhere in the window stays
-  /// valid for at least the configured expiry. It signs
+  /// (get_url_window) returns the same URL, signed at the window's start (or when
+  /// the credentials were loaded, if later: not_before) with X-Amz-Expires = the
+  /// configured expiry (capped at 604800 s and at known credentials' expiry). The
+  /// one rule (docs/security.md): no URL's signature is older than the configured
+  /// expiry while the URL is valid, which is what the uploads bucket's policy
+  /// (s3:signatureAge) allows, so the URL works for exactly `expires_in` seconds
+  /// from `now` (between expiry - window and expiry). It signs
   /// response-cache-control=private, max-age=<X-Amz-Expires>: the store answers
-  /// with that Cache-Control, never `public`. `expires_at` is when the URL expires,
-  /// `expires_in` the seconds from `now` until then.
+  /// with that Cache-Control, never `public`. `expires_at` is when the URL expires.
   virtual result<presigned_request> presign_get(const std::string& key,
                                                 std::chrono::system_clock::time_point now) const = 0;
+  /// The `expires_in` presign_get gives any URL at `now` (a listing's `expires_in`).
+  virtual result<std::chrono::seconds> get_url_expires_in(std::chrono::system_clock::time_point now) const = 0;
   /// The window within which presign_get hands out one URL per key:
-  /// min(expiry / 3, 3600 s, 604800 s - expiry) (0: a URL per second).
+  /// min(expiry / 3, 3600 s) (0: a URL per second).
   virtual std::chrono::seconds get_url_window() const = 0;
+  /// No signature is dated before this: when the credentials were loaded (the `now`
+  /// given to make_bucket_access), rounded up to the second.
+  virtual std::chrono::sys_seconds not_before() const = 0;
 
   /// Whether `key` exists: a ListObjectsV2 with the key as prefix (the permission
   /// the listing needs anyway; a HEAD of a missing key answers 403 without
@@ -81,8 +89,10 @@ class bucket_access {
 };
 
 /// The real one: sigv4 + the S3 client, from the config's endpoint, region,
-/// bucket and credentials (explicit, else the standard chain).
-result<std::unique_ptr<bucket_access>> make_bucket_access(const app_config& config,
-                                                          std::chrono::system_clock::time_point now);
+/// bucket and credentials (explicit, else the standard chain), loaded at `now`.
+/// `clock` (default: the wall clock) dates the client's own requests (listings).
+result<std::unique_ptr<bucket_access>> make_bucket_access(
+    const app_config& config, std::chrono::system_clock::time_point now,
+    std::function<std::chrono::system_clock::time_point()> clock = {});
 
 }  // namespace dropslot::api

@@ -135,9 +135,12 @@ sys_seconds url_expiry_time(const std::string& url) {
   return sys_seconds(seconds(timegm(&tm))) + seconds(expires);
 }
 
-// Stable, cacheable GET URLs (issue 15): the same URL all window long, valid for at
-// least the configured expiry from any moment of the window, its last second too.
-TEST(BucketAccess, GetUrlIsStableWithinAWindowAndLivesAtLeastTheExpiry) {
+// Stable, cacheable GET URLs (issue 15) under one rule with the bucket's policy
+// (issue 20): the same URL all window long, signed at the window's start for the
+// configured expiry and no longer (s3:signatureAge), so its `expires_in` shrinks
+// over the window. tests/lambda/url_lifetime_test.cpp runs these URLs against the
+// template's own policy.
+TEST(BucketAccess, GetUrlIsStableWithinAWindowAndNeverOlderThanTheExpiry) {
   auto b = make_bucket_access(local_config(), t0);
   ASSERT_TRUE(b);
   const seconds w = (*b)->get_url_window();
@@ -150,16 +153,44 @@ TEST(BucketAccess, GetUrlIsStableWithinAWindowAndLivesAtLeastTheExpiry) {
     auto p = (*b)->presign_get("jobs/J1/photo-001.jpg", now);
     ASSERT_TRUE(p);
     EXPECT_EQ(p->url, first->url) << at.count();
-    EXPECT_GE(url_expiry_time(p->url), time_point_cast<seconds>(now) + seconds(900) + seconds(1)) << at.count();
-    EXPECT_GE(p->expires_in, seconds(900));
+    EXPECT_NE(p->url.find("X-Amz-Expires=900&"), std::string::npos) << p->url;
+    EXPECT_EQ(url_expiry_time(p->url), t0 + seconds(900)) << at.count();
+    EXPECT_EQ(p->expires_in, seconds(899) - at) << at.count() << ": whole seconds left, rounded down";
+    EXPECT_EQ(*(*b)->get_url_expires_in(now), p->expires_in) << "the listing's expires_in is the URLs'";
     EXPECT_EQ(p->expires_at, url_expiry_time(p->url));
   }
   auto next = (*b)->presign_get("jobs/J1/photo-001.jpg", t0 + w);
   ASSERT_TRUE(next);
   EXPECT_NE(next->url, first->url);
   EXPECT_NE(next->url.find("X-Amz-Date=20261129T050500Z"), std::string::npos) << next->url;
+  EXPECT_EQ(next->expires_in, seconds(900));
   // Another key, another URL.
   EXPECT_NE((*b)->presign_get("jobs/J1/photo-002.jpg", t0)->url, first->url);
+}
+
+// Issue 20, item 2: S3 does not document whether it takes a signature dated before
+// the session token existed, so none is: the first window's URLs are dated when
+// the credentials were loaded (rounded up), and they are still one URL per window.
+TEST(BucketAccess, NoSignatureIsDatedBeforeTheCredentialsWereLoaded) {
+  const auto loaded = t0 + seconds(200) + milliseconds(1);  // 200 s into a window
+  auto b = make_bucket_access(local_config(), loaded);
+  ASSERT_TRUE(b);
+  EXPECT_EQ((*b)->not_before(), t0 + seconds(201));
+  auto p = (*b)->presign_get("k.jpg", loaded);
+  ASSERT_TRUE(p);
+  EXPECT_NE(p->url.find("X-Amz-Date=20261129T050321Z"), std::string::npos) << p->url;
+  EXPECT_EQ(p->expires_at, t0 + seconds(201) + seconds(900));
+  EXPECT_EQ(p->expires_in, seconds(900)) << "900.999 s left, rounded down";
+  auto later = (*b)->presign_get("k.jpg", t0 + seconds(299));
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->url, p->url) << "still one URL for the rest of the window";
+  auto put = (*b)->presign_put("k.jpg", {"image/jpeg", 1, std::nullopt, std::nullopt}, loaded);
+  ASSERT_TRUE(put);
+  EXPECT_NE(put->url.find("X-Amz-Date=20261129T050321Z"), std::string::npos) << put->url;
+  // Past the first window, the window's start again.
+  auto next = (*b)->presign_get("k.jpg", t0 + seconds(310));
+  ASSERT_TRUE(next);
+  EXPECT_NE(next->url.find("X-Amz-Date=20261129T050500Z"), std::string::npos) << next->url;
 }
 
 TEST(BucketAccess, GetUrlSignsAPrivateCacheControlForItsWholeLife) {
@@ -167,41 +198,43 @@ TEST(BucketAccess, GetUrlSignsAPrivateCacheControlForItsWholeLife) {
   ASSERT_TRUE(b);
   auto p = (*b)->presign_get("jobs/J1/photo-001.jpg", t0 + seconds(42));
   ASSERT_TRUE(p);
-  EXPECT_NE(p->url.find("?response-cache-control=private%2C%20max-age%3D1200&X-Amz-Algorithm="), std::string::npos)
+  EXPECT_NE(p->url.find("?response-cache-control=private%2C%20max-age%3D900&X-Amz-Algorithm="), std::string::npos)
       << p->url;
-  EXPECT_NE(p->url.find("X-Amz-Expires=1200&"), std::string::npos) << p->url;
+  EXPECT_NE(p->url.find("X-Amz-Expires=900&"), std::string::npos) << p->url;
   EXPECT_EQ(p->url.find("public"), std::string::npos);
 }
 
 TEST(BucketAccess, GetUrlNeverOutlivesTemporaryCredentials) {
   auto c = local_config();
   c.credentials->session_token = "FQoGZXIvYXdzEXAMPLETOKEN";
-  c.credentials->expires_at = t0 + seconds(1000);
+  c.credentials->expires_at = t0 + seconds(800);
   auto b = make_bucket_access(c, t0);
   ASSERT_TRUE(b);
   for (seconds at : {seconds(0), seconds(299)}) {
     auto p = (*b)->presign_get("k.jpg", t0 + at);
     ASSERT_TRUE(p);
-    EXPECT_EQ(url_expiry_time(p->url), t0 + seconds(1000)) << p->url;
-    EXPECT_NE(p->url.find("max-age%3D1000&"), std::string::npos) << p->url;
+    EXPECT_EQ(url_expiry_time(p->url), t0 + seconds(800)) << p->url;
+    EXPECT_NE(p->url.find("max-age%3D800&"), std::string::npos) << p->url;
+    EXPECT_EQ(p->expires_in, seconds(800) - at);
   }
 }
 
-TEST(BucketAccess, GetUrlAtTheSevenDayCapHasNoWindow) {
+TEST(BucketAccess, GetUrlAtTheSevenDayCapKeepsAnHourWindow) {
   auto c = local_config();
   c.url_expiry = seconds(604800);
   auto b = make_bucket_access(c, t0);
   ASSERT_TRUE(b);
-  EXPECT_EQ((*b)->get_url_window(), seconds(0));
+  EXPECT_EQ((*b)->get_url_window(), seconds(3600));
   auto p = (*b)->presign_get("k.jpg", t0 + seconds(7));
   ASSERT_TRUE(p);
   EXPECT_NE(p->url.find("X-Amz-Expires=604800&"), std::string::npos);
-  EXPECT_EQ(url_expiry_time(p->url), t0 + seconds(7) + seconds(604800));
-  // Just below the cap the window shrinks so the sum stays within it.
-  c.url_expiry = seconds(604800 - 100);
-  auto near = make_bucket_access(c, t0);
-  ASSERT_TRUE(near);
-  EXPECT_EQ((*near)->get_url_window(), seconds(100));
+  EXPECT_EQ(url_expiry_time(p->url), t0 + seconds(604800));
+  EXPECT_EQ(p->expires_in, seconds(604800 - 7));
+  // A one-second lifetime: no window, a URL per second.
+  c.url_expiry = seconds(1);
+  auto tiny = make_bucket_access(c, t0);
+  ASSERT_TRUE(tiny);
+  EXPECT_EQ((*tiny)->get_url_window(), seconds(0));
 }
 
 TEST(BucketAccess, BadEndpointOrBucketIsAConfigError) {

@@ -89,7 +89,9 @@ http::response api_service::list_photos(call& c) {
   if (!j) return db_error_response(j.error(), c.req.request_id);
   if (!*j) return error_response(api_errc::not_found, "no such job");
 
-  auto expiry = bucket_->expiry_at(c.now);
+  // Every GET URL of this listing is signed at the same moment for the same
+  // lifetime: this is how long each of them works (bucket_access::presign_get).
+  auto expiry = bucket_->get_url_expires_in(c.now);
   if (!expiry) return api_error_response(expiry.error(), c.req.request_id);
   const std::string prefix = job_prefix(id);
   auto objects = bucket_->list(prefix, max_listed_objects);

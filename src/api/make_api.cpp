@@ -20,7 +20,7 @@ result<std::shared_ptr<http::service>> make_api(const app_config& config, app_se
     if (!opened) return fail(opened.error());
     database = std::move(*opened);
   }
-  auto bucket = make_bucket_access(config, clock());
+  auto bucket = make_bucket_access(config, clock(), clock);
   if (!bucket) return fail(bucket.error());
   return std::shared_ptr<http::service>(
       std::make_shared<api_service>(config, std::move(database), std::move(*bucket), std::move(clock)));

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,7 @@ struct serve_options {
   unsigned threads = 0;
   int drain_timeout = 10;  // seconds; docs/operate.md (stopping) and deploy/systemd's TimeoutStopSec
   bool no_access_log = false;
+  std::string test_clock_file;  // hidden, tests only: see test_clock()
   /// The flags that have an environment variable, under its name ({name, value};
   /// empty: not given). api::app_config_from_env reads them over the environment.
   std::vector<std::pair<std::string, std::string>> config_flags;
@@ -89,6 +91,28 @@ std::vector<std::string> dashboard_origins(const std::string& bound) {
   return out;
 }
 
+/// Whether "host:port" is a loopback address.
+bool loopback(std::string_view host_port) {
+  return host_port.starts_with("127.") || host_port.starts_with("[::1]:") || host_port.starts_with("localhost:");
+}
+
+/// --test-clock-file FILE (hidden; for the browser tests that must see what happens
+/// 10 or 15 minutes after a listing): the clock the API, its S3 client and the
+/// embedded store read is the wall clock plus the whole seconds written in FILE,
+/// re-read on every call (absent or unreadable: 0). run_serve refuses it unless
+/// every listener is on loopback and says so on stderr; `dropslot lambda` has no
+/// such flag, so a deployed API never runs on a moved clock.
+std::function<std::chrono::system_clock::time_point()> test_clock(const std::string& file) {
+  return [file] {
+    long long offset = 0;
+    if (std::FILE* f = std::fopen(file.c_str(), "r")) {
+      if (std::fscanf(f, "%lld", &offset) != 1) offset = 0;
+      std::fclose(f);
+    }
+    return std::chrono::system_clock::now() + std::chrono::seconds(offset);
+  };
+}
+
 int run_serve(const serve_options& o) {
   using clock = std::chrono::system_clock;
   // SIGINT/SIGTERM are taken by this thread (sigwait at the end). Blocked before any
@@ -125,6 +149,13 @@ int run_serve(const serve_options& o) {
   auto opened = db::open_database(database_url, dbo);
   if (!opened) return fail_with(fmt::format("database: {}", opened.error().message()));
   std::shared_ptr<db::database> database = std::move(*opened);
+  std::function<clock::time_point()> now_fn;
+  if (!o.test_clock_file.empty()) {
+    if (!loopback(o.listen) || !loopback(o.s3_listen))
+      return fail_with("--test-clock-file is for tests on loopback only (--listen and --s3-listen 127.x)", 2);
+    std::fprintf(stderr, "dropslot: TEST CLOCK: the wall clock plus the seconds in %s\n", o.test_clock_file.c_str());
+    now_fn = test_clock(o.test_clock_file);
+  }
   auto now_s = std::chrono::time_point_cast<std::chrono::seconds>(clock::now());
   auto demo = db::seed_demo(*database, now_s);
   if (!demo) return fail_with(fmt::format("seeding the demo data: {}", demo.error().message()));
@@ -144,6 +175,13 @@ int run_serve(const serve_options& o) {
     sc.data_dir = data / "s3";
     sc.region = region;
     sc.key = *key;
+    if (now_fn) sc.now = now_fn;
+    // The uploads bucket's policy as the stack sets it on AWS (deploy/template.yaml):
+    // query signatures older than the URL lifetime are refused here too.
+    auto policy = store::bucket_policy::parse(
+        store::uploads_bucket_policy(fmt::format("arn:aws:s3:::{}", bucket), cfg.url_expiry));
+    if (!policy) return fail_with(fmt::format("uploads bucket policy: {}", policy.error().message()));
+    sc.bucket_policies[bucket] = std::make_shared<const store::bucket_policy>(std::move(*policy));
     auto st = store::object_store::open(sc);
     if (!st) return fail_with(fmt::format("object store: {}", st.error().message()));
     auto bound = store::serve_store(server, *st, o.s3_listen);
@@ -169,6 +207,7 @@ int run_serve(const serve_options& o) {
 
   api::app_services services;
   services.database = database;
+  services.clock = now_fn;
   auto api = api::make_api(cfg, services);
   if (!api) return fail_with(fmt::format("api: {}", api.error().message()));
   site->api = std::move(*api);
@@ -299,6 +338,9 @@ const registrar reg{"serve", [](CLI::App& app, int& exit_code) {
                                       "Seconds requests in flight get to finish on SIGTERM/SIGINT (default 10)")
                           ->check(CLI::Range(0, 3600));
                       cmd->add_flag("--no-access-log", o.no_access_log, "Do not write the JSON access log to stdout");
+                      cmd->add_option("--test-clock-file", o.test_clock_file,
+                                      "Tests only: move the clock by the seconds in this file")
+                          ->group("");  // hidden from --help
                       cmd->callback([&exit_code] {
                         o.config_flags = {{"DROPSLOT_DATA", data},
                                           {"DROPSLOT_DATABASE_URL", database},

@@ -5,6 +5,7 @@
 #include <span>
 
 #include "body_reader.hpp"
+#include "bucket_policy_check.hpp"
 #include "checksums.hpp"
 #include "form_data.hpp"
 #include "s3_routes.hpp"
@@ -267,6 +268,7 @@ dispatch store_engine::begin(http::request head) {
     return respond(finish_response(*ctx, std::move(r)));
   }
   ctx->auth = std::move(*verified);
+  if (auto denied = check_bucket_policy(*this, *ctx)) return respond(std::move(*denied));
   return route(std::move(ctx));
 }
 

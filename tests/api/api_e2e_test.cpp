@@ -58,7 +58,10 @@ TEST_P(api_test, EndToEndUploadListAndDownload) {
   ASSERT_EQ(photos.size(), 1u);
   EXPECT_EQ(photos[0].at("key").as_string(), "jobs/" + job + "/photo-001.jpg");
   EXPECT_EQ(photos[0].at("size").to_number<std::size_t>(), jpeg.size());
-  EXPECT_EQ(list.json().at("expires_in").as_int64(), 900);
+  // GET URLs are signed at the start of a 300 s window for 900 s, and the bucket
+  // refuses older signatures: what is left of the 900 s (issue 20).
+  EXPECT_GT(list.json().at("expires_in").as_int64(), 600);
+  EXPECT_LE(list.json().at("expires_in").as_int64(), 900);
 
   auto get = http_request("GET", std::string(photos[0].at("url").as_string()));
   ASSERT_EQ(get.status, 200);

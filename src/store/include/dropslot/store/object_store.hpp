@@ -11,11 +11,13 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "dropslot/store/bucket_policy.hpp"
 #include "dropslot/store/cors.hpp"
 #include "dropslot/util/result.hpp"
 
@@ -36,6 +38,9 @@ struct store_config {
   std::vector<std::string> endpoint_hosts;
   /// The wall clock, injected so tests can pin time (sigv4 itself never reads it).
   std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
+  /// Bucket policies the store enforces, by bucket name (bucket_policy.hpp): the
+  /// uploads bucket's, as deploy/template.yaml sets it on AWS.
+  std::map<std::string, std::shared_ptr<const bucket_policy>, std::less<>> bucket_policies;
 };
 
 class store_engine;  // the request handling behind the listener (internal)
