@@ -31,7 +31,7 @@ def _constructor(tag):
 
 
 for _tag in ("Ref", "Sub", "GetAtt", "Join", "If", "Select", "Split", "Equals", "Not", "And", "Or",
-             "FindInMap", "Base64", "GetAZs", "ImportValue", "Cidr", "Condition", "Transform"):
+             "FindInMap", "Base64", "GetAZs", "ImportValue", "Cidr", "Condition", "Transform", "Contains"):
     CfnLoader.add_constructor("!" + _tag, _constructor(_tag))
 
 

@@ -419,9 +419,12 @@ TEST_F(Template, EveryBucketBlocksAllPublicAccessAndEncrypts) {
   }
 }
 
-TEST_F(Template, UploadsBucketAndTableOutliveTheStack) {
+// Kept when the stack is deleted or the resource replaced, but not left behind by a
+// failed first create, which would make --replace-failed fail with "already exists"
+// (issue 20; deploy_standin_test.cpp: AFailedFirstCreateCanBeRetried).
+TEST_F(Template, UploadsBucketAndTableOutliveTheStackButNotAFailedCreate) {
   for (const char* r : {"UploadsBucket", "Table"}) {
-    EXPECT_EQ(resource(r).at("DeletionPolicy"), "Retain") << r;
+    EXPECT_EQ(resource(r).at("DeletionPolicy"), "RetainExceptOnCreate") << r;
     EXPECT_EQ(resource(r).at("UpdateReplacePolicy"), "Retain") << r;
   }
 }
@@ -488,7 +491,9 @@ TEST_F(Template, UploadsPolicyDeniesPlainHttpAndStaleQuerySignatures) {
   EXPECT_EQ(props("Function").at("Environment").at("Variables").at("DROPSLOT_URL_EXPIRY"),
             (json::value{{"Ref", "UrlExpirySeconds"}}));
   EXPECT_EQ(doc_->at("Parameters").at("UrlExpirySeconds").at("Default"), 900);
-  EXPECT_EQ(doc_->at("Parameters").at("UrlExpirySeconds").at("MaxValue"), 604800);
+  // At most an hour: the Lambda role's credentials sign the URLs, and their expiry
+  // is not published (issue 20, item 5; docs/deploy.md).
+  EXPECT_EQ(doc_->at("Parameters").at("UrlExpirySeconds").at("MaxValue"), 3600);
 }
 
 TEST_F(Template, DashboardBucketIsReadOnlyByItsDistributionThroughOac) {
@@ -706,15 +711,37 @@ TEST_F(Template, StagesAreThrottledLoggedWithoutHeadersAndNameTheirAlias) {
     EXPECT_EQ(settings[0].at("ResourcePath"), "/*");
     EXPECT_EQ(settings[0].at("HttpMethod"), "*");
     EXPECT_TRUE(settings[0].as_object().contains("ThrottlingRateLimit"));
+    // No access log unless asked: it needs the account's CloudWatch role, which
+    // this stack never sets (deploy/apigateway-account.yaml does, once per region).
+    EXPECT_FALSE(p.contains("AccessLogSetting"));
+    EXPECT_FALSE(has("ApiAccessLogGroup"));
+    EXPECT_TRUE(of_type("AWS::ApiGateway::Account").empty());
+    use({{"ApiAccessLogs", "true"}});
+    const auto& logged = props(stage);
     // The access log: no header, no query string, no body (the origin header,
     // cookies, bearer tokens and presigned signatures stay out).
-    const auto& log = p.at("AccessLogSetting").as_object();
+    const auto& log = logged.at("AccessLogSetting").as_object();
     EXPECT_EQ(log.at("DestinationArn"), (json::value{{"Fn::GetAtt", {"ApiAccessLogGroup", "Arn"}}}));
     std::string format(log.at("Format").as_string());
     EXPECT_NO_THROW(json::parse(format)) << format;
     for (const char* leak : {"header", "Header", "querystring", "path", "authorizer", "body"})
       EXPECT_EQ(format.find(leak), std::string::npos) << leak << " in " << format;
+    EXPECT_TRUE(of_type("AWS::ApiGateway::Account").empty());
+    use({});
   }
+}
+
+// The account-wide CloudWatch role lives in its own stack, retained (issue 20, item 6).
+TEST(AccountTemplate, SetsTheApiGatewayRoleOnceAndRetainsIt) {
+  auto [rc, out] = template_as_json(DROPSLOT_SOURCE_DIR "/deploy/apigateway-account.yaml");
+  ASSERT_EQ(rc, 0) << out;
+  const json::value doc = json::parse(out);
+  const auto& res = doc.at("Resources").as_object();
+  ASSERT_EQ(res.size(), 2u);
+  EXPECT_EQ(res.at("ApiGatewayAccount").at("Type"), "AWS::ApiGateway::Account");
+  EXPECT_EQ(res.at("ApiGatewayAccount").at("Properties").at("CloudWatchRoleArn"),
+            (json::value{{"Fn::GetAtt", {"ApiGatewayLogsRole", "Arn"}}}));
+  for (const char* r : {"ApiGatewayAccount", "ApiGatewayLogsRole"}) EXPECT_EQ(res.at(r).at("DeletionPolicy"), "Retain");
 }
 
 TEST_F(Template, LoginIsRateLimitedPerIpAtCloudFrontWhenAsked) {
@@ -784,12 +811,15 @@ TEST_F(Template, FunctionRoleIsLeastPrivilegeOnPostgresInAVpc) {
   EXPECT_EQ(grants.at("secretsmanager:GetSecretValue"),
             (std::set<std::string>{R"({"Ref":"OriginVerifySecret"})", R"({"Ref":"DatabaseSecretArn"})"}));
   // The network interfaces Lambda needs in a VPC (these EC2 actions take no resource ARN).
-  for (const char* a : {"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
-                        "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"})
+  // Those of AWS's managed AWSLambdaVPCAccessExecutionRole, DescribeSubnets included.
+  for (const char* a : {"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
+                        "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"})
     EXPECT_EQ(grants.at(a), std::set<std::string>{"\"*\""}) << a;
   std::set<std::string> actions;
   for (const auto& [a, _] : grants) actions.insert(a);
-  EXPECT_EQ(actions.size(), 7u + 5u) << "s3 x4, logs x2, secretsmanager x1, ec2 x5";
+  EXPECT_EQ(actions.size(), 7u + 6u) << "s3 x4, logs x2, secretsmanager x1, ec2 x6";
+  EXPECT_FALSE(grants.contains("kms:Decrypt")) << "the AWS managed key needs no grant";
+  EXPECT_FALSE(has("DynamoDbGatewayEndpoint")) << "no table on the PostgreSQL path";
   const auto& vpc = props("Function").at("VpcConfig").as_object();
   EXPECT_EQ(vpc.at("SubnetIds"), (json::value{{"Ref", "SubnetIds"}}));
   EXPECT_EQ(vpc.at("SecurityGroupIds"), (json::value{{"Ref", "SecurityGroupIds"}}));
@@ -863,7 +893,7 @@ TEST_F(Template, FunctionIsTheCustomRuntimeWithItsConfiguration) {
   EXPECT_FALSE(vars.contains("AWS_ACCESS_KEY_ID")) << "credentials come from the role";
   EXPECT_FALSE(vars.contains("AWS_SECRET_ACCESS_KEY"));
   EXPECT_FALSE(vars.contains("DROPSLOT_PHOTO_MAX_EDGE")) << "optional: the built-in default unless given";
-  use({{"PhotoMaxEdge", "2048"}, {"PhotoQuality", "80"}});
+  use({{"PhotoMaxEdge", "2048"}, {"PhotoQuality", "0.8"}});
   const auto& tuned = props("Function").at("Environment").at("Variables").as_object();
   EXPECT_EQ(tuned.at("DROPSLOT_PHOTO_MAX_EDGE"), (json::value{{"Ref", "PhotoMaxEdge"}}));
   EXPECT_EQ(tuned.at("DROPSLOT_PHOTO_QUALITY"), (json::value{{"Ref", "PhotoQuality"}}));
@@ -889,6 +919,54 @@ TEST_F(Template, OutputsNameTheUrlsAndBuckets) {
   EXPECT_EQ(out.at("UploadsBucketName").at("Value"), (json::value{{"Ref", "UploadsBucket"}}));
   EXPECT_EQ(out.at("DashboardBucketName").at("Value"), (json::value{{"Ref", "DashboardBucket"}}));
   EXPECT_EQ(out.at("DatabaseUrl").at("Value"), (json::value{{"Fn::Sub", "dynamodb://${AWS::StackName}"}}));
+}
+
+// Issue 20, item 8: what a first real deploy would have found.
+TEST_F(Template, VpcWithDynamoDbHasItsGatewayEndpoint) {
+  auto vpc = postgres_in_vpc();
+  vpc.erase("DatabaseSecretArn");
+  use(vpc);
+  ASSERT_TRUE(has("DynamoDbGatewayEndpoint")) << "without it the first DynamoDB call times out in a VPC";
+  const auto& e = props("DynamoDbGatewayEndpoint");
+  EXPECT_EQ(e.at("VpcEndpointType"), "Gateway");
+  EXPECT_EQ(e.at("ServiceName"), (json::value{{"Fn::Sub", "com.amazonaws.${AWS::Region}.dynamodb"}}));
+  EXPECT_EQ(e.at("RouteTableIds"), (json::value{{"Ref", "RouteTableIds"}}));
+  use({});
+  EXPECT_FALSE(has("DynamoDbGatewayEndpoint")) << "outside a VPC";
+}
+
+TEST_F(Template, ADatabaseSecretUnderACustomerKeyCanBeDecryptedThroughSecretsManagerOnly) {
+  auto p = postgres_in_vpc();
+  p["DatabaseSecretKmsKeyArn"] = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  use(p);
+  auto grants = role_grants();
+  EXPECT_EQ(grants.at("kms:Decrypt"), std::set<std::string>{R"({"Ref":"DatabaseSecretKmsKeyArn"})"});
+  for (const auto& s : props("FunctionRole").at("Policies").at(0).at("PolicyDocument").at("Statement").as_array())
+    if (s.at("Action") == "kms:Decrypt")
+      EXPECT_EQ(s.at("Condition").at("StringEquals").at("kms:ViaService"),
+                (json::value{{"Fn::Sub", "secretsmanager.${AWS::Region}.amazonaws.com"}}));
+  // The key alone (DynamoDB path) grants nothing.
+  use({{"DatabaseSecretKmsKeyArn", "arn:aws:kms:eu-west-1:123456789012:key/x"}});
+  EXPECT_FALSE(role_grants().contains("kms:Decrypt"));
+}
+
+// CloudFormation checks AllowedPattern with Java's regex; this pattern means the same
+// in ECMAScript. It must take what parse_quality takes (a decimal in (0, 1]).
+TEST_F(Template, PhotoQualityTakesWhatTheFunctionAccepts) {
+  std::regex pattern(std::string(doc_->at("Parameters").at("PhotoQuality").at("AllowedPattern").as_string()));
+  for (const char* ok : {"", "0.85", "1", "1.0", ".5", "0.05"}) EXPECT_TRUE(std::regex_match(ok, pattern)) << ok;
+  for (const char* bad : {"85", "0", "0.0", "1.5", "2", "-0.5", "0,85", "abc"})
+    EXPECT_FALSE(std::regex_match(bad, pattern)) << bad;
+}
+
+TEST_F(Template, LoginRateLimitBelowWafsMinimumIsRefused) {
+  const auto& rule = raw_->at("Rules").at("LoginRateLimitAtLeastWafMinimum");
+  const auto& contains = rule.at("Assertions").at(0).at("Assert").at("Fn::Not").at(0).at("Fn::Contains").as_array();
+  std::set<std::string> refused;
+  for (const auto& v : contains[0].as_array()) refused.insert(std::string(v.as_string()));
+  EXPECT_EQ(refused, (std::set<std::string>{"1", "2", "3", "4", "5", "6", "7", "8", "9"}));
+  EXPECT_EQ(contains[1], (json::value{{"Ref", "LoginRateLimit"}}));
+  EXPECT_EQ(raw_->at("Parameters").at("LoginRateLimit").at("MinValue"), 0);
 }
 
 }  // namespace
