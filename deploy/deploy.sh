@@ -8,7 +8,10 @@
 #                 reported (with --replace-failed: deleted and created again). The
 #                 API deployment is renamed after a hash of the routes, so a route or
 #                 integration change is a new API deployment; the live alias is kept
-#                 where it is (LiveVersion)
+#                 where it is (LiveVersion). On an existing stack, a failed lookup of
+#                 the live alias stops here (an empty LiveVersion would move live to
+#                 the stack's first version). ApiAccessLogs is "true" when API
+#                 Gateway's account CloudWatch role is set (deploy/apigateway-account.yaml)
 #   4 publish     aws lambda publish-version; the "smoke" alias moves to it
 #   5 stage       upload web/ to s3://<dashboard bucket>/staging/
 #   6 smoke       deploy/smoke.sh against the smoke stage (the new version), with the
@@ -16,8 +19,13 @@
 #                 stays where it was and the script exits 1
 #   7 release     the "live" alias moves to the new version (the old one is recorded
 #                 in the alias description, for --rollback)
-#   8 promote     copy staging/ to the bucket root (server-side), remove stale files
-#   9 invalidate  CloudFront invalidation of /*, then a bounded wait for it
+#   8 verify      deploy/smoke.sh again, now as the dashboard's browser: through
+#                 CloudFront (<dashboard>/api/, CloudFront adds the origin header),
+#                 with the dashboard's Origin, fetching a listed GET URL. On failure
+#                 the live alias moves back to the version it had and the script
+#                 exits 1 (nothing promoted)
+#   9 promote     copy staging/ to the bucket root (server-side), remove stale files
+#  10 invalidate  CloudFront invalidation of /*, then a bounded wait for it
 #
 #   deploy/deploy.sh --stack NAME --artifact-bucket BUCKET [--region R]
 #       [--database-secret-arn ARN] [--parameter Key=Value]... [--replace-failed]
@@ -46,7 +54,7 @@ artifact_bucket=""
 database_secret_arn=""
 extra_params=()
 dry_run=0 replace_failed=0 rollback=0
-all_steps="validate,package,deploy,publish,stage,smoke,release,promote,invalidate"
+all_steps="validate,package,deploy,publish,stage,smoke,release,verify,promote,invalidate"
 steps=$all_steps
 web_dir="$root/web"
 binary="$root/build/release/src/cli/dropslot"
@@ -96,6 +104,7 @@ for p in "${extra_params[@]}"; do
     CodeS3Bucket|CodeS3Key|LiveVersion|DatabaseSecretArn) echo "deploy: $p is set by deploy.sh itself" >&2; exit 2 ;;
   esac
 done
+param_given() { local p; for p in "${extra_params[@]}"; do [[ "${p%%=*}" == "$1" ]] && return 0; done; return 1; }
 
 aws_flags=()
 [[ -n "$region" ]] && aws_flags+=(--region "$region")
@@ -187,7 +196,7 @@ fi
 
 current=validate
 if want validate; then
-  step "1/9 validate the template"
+  step "1/10 validate the template"
   command -v "$cfn_lint" >/dev/null || [[ $dry_run == 1 ]] || die "cfn-lint is not installed (docs/deploy.md, \"What you need\")"
   run "$cfn_lint" "$template"
   # validate-template needs credentials; without them the offline check is all there is.
@@ -200,7 +209,7 @@ fi
 
 current=package
 if want package; then
-  step "2/9 build and package"
+  step "2/10 build and package"
   need "$artifact_bucket" "an artifact bucket" --artifact-bucket
   if [[ -z "$zip" ]]; then
     run cmake -S "$root" --preset release
@@ -219,7 +228,7 @@ fi
 
 current=deploy
 if want deploy; then
-  step "3/9 deploy the stack"
+  step "3/10 deploy the stack"
   need "$artifact_bucket" "an artifact bucket" --artifact-bucket
   need "$code_key" "a package (step package)" "--steps package,deploy or --code-key"
   live_version=""
@@ -238,13 +247,18 @@ if want deploy; then
       ;;
     *_IN_PROGRESS) die "stack $stack is $status: wait for it to finish, then re-run" ;;
     *)
-      # Keep the live alias where it is: only step 7 moves it.
+      # Keep the live alias where it is: only step 7 moves it. The stack exists, so
+      # so does its live alias: a lookup that fails (throttling, a missing right, a
+      # network error) stops the deploy. Going on with an empty LiveVersion would
+      # point live at the stack's first version before any smoke test.
       read_outputs
-      if [[ -n "$function_name" ]]; then
-        live_version=$("$aws" "${aws_flags[@]}" lambda get-alias --function-name "$function_name" --name live \
-          --query FunctionVersion --output text 2>/dev/null || true)
-        [[ "$live_version" =~ ^[0-9]+$ ]] || live_version=""
+      [[ -n "$function_name" ]] || die "stack $stack ($status) has no FunctionName output: cannot find the live version; nothing was changed"
+      if ! live_version=$("$aws" "${aws_flags[@]}" lambda get-alias --function-name "$function_name" --name live \
+          --query FunctionVersion --output text 2>"$tmp/alias.err"); then
+        cat "$tmp/alias.err" >&2
+        die "cannot read the live alias of $function_name; nothing was changed (re-run when the lookup works)"
       fi
+      [[ "$live_version" =~ ^[0-9]+$ ]] || die "the live alias of $function_name names no version (\"$live_version\"); nothing was changed"
       ;;
   esac
   [[ $dry_run == 1 ]] && live_version="<live version>"
@@ -256,6 +270,18 @@ if want deploy; then
   sed "s/ApiDeployment00000000/ApiDeployment$routes_hash/g" "$template" >"$rendered"
   echo "deploy: API deployment ApiDeployment$routes_hash (routes hash)" >&2
   params=("CodeS3Bucket=$artifact_bucket" "CodeS3Key=$code_key" "LiveVersion=$live_version")
+  # Stage access logs need API Gateway's account-wide CloudWatch role, which this
+  # stack never sets (deploy/apigateway-account.yaml does, once per region).
+  if ! param_given ApiAccessLogs; then
+    role=$(capture '<role arn>' "$aws" "${aws_flags[@]}" apigateway get-account --query cloudwatchRoleArn --output text \
+      2>/dev/null || true)
+    if [[ "$role" == arn:* || $dry_run == 1 ]]; then
+      params+=("ApiAccessLogs=true")
+    else
+      params+=("ApiAccessLogs=false")
+      echo "deploy: API Gateway has no CloudWatch role in this region: the stages keep no access log (set it once with deploy/apigateway-account.yaml, docs/deploy.md)" >&2
+    fi
+  fi
   [[ -n "$database_secret_arn" ]] && params+=("DatabaseSecretArn=$database_secret_arn")
   params+=("${extra_params[@]}")
   run "$aws" "${aws_flags[@]}" cloudformation deploy --stack-name "$stack" --template-file "$rendered" \
@@ -266,7 +292,7 @@ fi
 
 current=publish
 if want publish; then
-  step "4/9 publish a Lambda version; the smoke alias points at it"
+  step "4/10 publish a Lambda version; the smoke alias points at it"
   need "$function_name" "the function name (step deploy)" "--steps deploy,publish"
   new_version=$(capture '<new version>' "$aws" "${aws_flags[@]}" lambda publish-version --function-name "$function_name" \
     --description "dropslot $code_key" --query Version --output text)
@@ -279,7 +305,7 @@ fi
 
 current=stage
 if want stage; then
-  step "5/9 upload the dashboard to staging/"
+  step "5/10 upload the dashboard to staging/"
   need "$dashboard_bucket" "the dashboard bucket" --dashboard-bucket
   run "$aws" "${s3_flags[@]}" s3 sync "$web_dir/" "s3://$dashboard_bucket/staging/" --delete --no-progress \
     --cache-control "no-cache"
@@ -287,7 +313,7 @@ fi
 
 current=smoke
 if want smoke; then
-  step "6/9 smoke-test the new version (stage smoke)"
+  step "6/10 smoke-test the new version (stage smoke)"
   need "$smoke_api_url" "the smoke stage URL" --api-url
   need "$uploads_bucket" "the uploads bucket" --uploads-bucket
   # The table's URL (dynamodb://...) is no secret and comes from the outputs; a
@@ -309,7 +335,7 @@ fi
 
 current=release
 if want release; then
-  step "7/9 the live alias moves to the new version"
+  step "7/10 the live alias moves to the new version"
   need "$function_name" "the function name (step deploy)" "--steps deploy,release"
   need "${new_version:-}" "a new version (step publish)" "--steps publish,release"
   if [[ "$new_version" == "$live_version" ]]; then
@@ -321,9 +347,30 @@ if want release; then
   fi
 fi
 
+current=verify
+if want verify; then
+  step "8/10 verify through CloudFront, as the dashboard's browser"
+  need "$dashboard_url" "the dashboard URL (stack output)" "--steps deploy,verify"
+  need "$uploads_bucket" "the uploads bucket" --uploads-bucket
+  smoke_db=${DROPSLOT_DATABASE_URL:-$database_url}
+  # No origin secret: CloudFront adds the header itself, which is what is checked.
+  verify=("$here/smoke.sh" --api "${dashboard_url%/}/api/" --bucket "$uploads_bucket" --dropslot "$binary"
+          --origin "${dashboard_url%/}")
+  if ! DROPSLOT_DATABASE_URL=$smoke_db DROPSLOT_ORIGIN_SECRET="" AWS_CLI=$aws run "${verify[@]}"; then
+    if [[ -n "${new_version:-}" && -n "${live_version:-}" && "$new_version" != "$live_version" ]]; then
+      run "$aws" "${aws_flags[@]}" lambda update-alias --function-name "$function_name" --name live \
+        --function-version "$live_version" --description "dropslot: previous=$new_version (failed verify)" >/dev/null
+      echo "deploy: FAILED: version $new_version failed the check through CloudFront; live moved back to version $live_version and the dashboard was not promoted" >&2
+    else
+      echo "deploy: FAILED: the check through CloudFront failed (version ${new_version:-?}; there is no earlier version to move back to); the dashboard was not promoted" >&2
+    fi
+    exit 1
+  fi
+fi
+
 current=promote
 if want promote; then
-  step "8/9 promote staging/ to the root"
+  step "9/10 promote staging/ to the root"
   need "$dashboard_bucket" "the dashboard bucket" --dashboard-bucket
   # Server-side copies (CopyObject) of every staged file to the root, then the
   # root files the new build no longer has are removed (never staging/ itself).
@@ -342,7 +389,7 @@ fi
 
 current=invalidate
 if want invalidate; then
-  step "9/9 invalidate CloudFront /* and wait for it"
+  step "10/10 invalidate CloudFront /* and wait for it"
   need "$distribution_id" "the distribution id" --distribution-id
   invalidation=$(capture '<invalidation id>' "$aws" "${aws_flags[@]}" cloudfront create-invalidation \
     --distribution-id "$distribution_id" --paths "/*" --query Invalidation.Id --output text)

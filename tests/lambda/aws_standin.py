@@ -15,7 +15,19 @@ keeps a small model of the account in $AWS_STANDIN_DIR/state.json:
     returns the last version when the code has not changed, as Lambda does) and
     the aliases live and smoke;
   - Secrets Manager secrets, CloudFront invalidations (InProgress on the first
-    poll, then Completed), and the S3 keys deleted.
+    poll, then Completed), and the S3 keys deleted;
+  - what CloudFormation leaves behind when a first create fails (issue 20): the
+    rollback deletes every resource except those whose DeletionPolicy is Retain,
+    so a named one (TableName, FunctionName, ... spelled with ${AWS::StackName})
+    outlives the failed stack, and the next create of a resource with that name
+    fails with "already exists". RetainExceptOnCreate resources go with the
+    rollback. Only resources without a Condition, or with UseDynamoDb on the
+    DynamoDB path, are counted;
+  - a `lambda get-alias` that fails (state "fail_get_alias": how many of the next
+    calls answer TooManyRequestsException), an update with an empty LiveVersion
+    pointing both aliases at the stack's first version (as the template's
+    FunctionFirstVersion does), and API Gateway's account setting (state
+    "apigateway_role").
 Every call's argv is appended to $AWS_STANDIN_DIR/calls.jsonl. The test seeds
 state.json (outputs, a secret, a stack left in ROLLBACK_COMPLETE) and reads both."""
 import hashlib
@@ -23,6 +35,10 @@ import json
 import os
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+import yaml  # noqa: E402
+from cfn_to_json import CfnLoader  # noqa: E402  (the template test's reader of !Ref, !Sub, ...)
 
 DIR = os.environ["AWS_STANDIN_DIR"]
 STATE = os.path.join(DIR, "state.json")
@@ -111,6 +127,24 @@ def stack_outputs(state):
     return [{"OutputKey": k, "OutputValue": v} for k, v in sorted(stack.get("outputs", {}).items())]
 
 
+def named_resources(template, stack_name, params):
+    """{physical name: (logical id, DeletionPolicy)} of the resources whose name the
+    template spells from the stack's name alone (the ones a retry collides with)."""
+    doc = yaml.load(template, Loader=CfnLoader)  # noqa: S506 - SafeLoader subclass
+    out = {}
+    for logical, r in (doc.get("Resources") or {}).items():
+        cond = r.get("Condition")
+        if cond and not (cond == "UseDynamoDb" and not params.get("DatabaseSecretArn")):
+            continue
+        for prop in ("TableName", "FunctionName", "LogGroupName", "BucketName"):
+            name = (r.get("Properties") or {}).get(prop)
+            if isinstance(name, dict) and isinstance(name.get("Fn::Sub"), str):
+                text = name["Fn::Sub"]
+                if re.fullmatch(r"[^$]*(\$\{AWS::StackName\}[^$]*)+", text):
+                    out[text.replace("${AWS::StackName}", stack_name)] = (logical, r.get("DeletionPolicy", "Delete"))
+    return out
+
+
 def cloudformation(state, cmd, opts):
     name = opts.get("--stack-name")
     stack = state.get("stack")
@@ -144,8 +178,24 @@ def cloudformation(state, cmd, opts):
         if stack and stack["digest"] == digest:
             print(f"\nWaiting for changeset to be created..\n\nNo changes to deploy. Stack {name} is up to date")
             return
+        names = named_resources(template, name, params)
+        if not stack:
+            taken = sorted(n for n in names if n in state.get("leftovers", {}))
+            if taken:
+                logical = names[taken[0]][0]
+                state["stack"] = {"name": name, "status": "ROLLBACK_COMPLETE", "digest": "", "outputs": {},
+                                  "api_deployments": [], "params": params}
+                save(state)
+                sys.stderr.write(f"\nFailed to create/update the stack. Resource handler returned message: "
+                                 f"\"{taken[0]} already exists\" (resource {logical})\n")
+                sys.exit(255)
         if state.get("fail_next_deploy"):
             state["fail_next_deploy"] = False
+            if not stack:
+                # The rollback of a failed create keeps what says Retain.
+                for n, (logical, policy) in names.items():
+                    if policy == "Retain":
+                        state.setdefault("leftovers", {})[n] = logical
             state["stack"] = {"name": name, "status": "ROLLBACK_COMPLETE", "digest": "", "outputs": {},
                               "api_deployments": [], "params": params}
             save(state)
@@ -162,9 +212,10 @@ def cloudformation(state, cmd, opts):
                                              "smoke": {"version": "1", "description": ""}}}
         else:
             state["function"]["code"] = params["CodeS3Key"]
-            if params.get("LiveVersion"):
-                for alias in ("live", "smoke"):
-                    state["function"]["aliases"][alias]["version"] = params["LiveVersion"]
+            # The template points both aliases at LiveVersion, or, when it is empty,
+            # at FunctionFirstVersion: version 1.
+            for alias in ("live", "smoke"):
+                state["function"]["aliases"][alias]["version"] = params.get("LiveVersion") or "1"
         if deployment not in stack["api_deployments"]:
             stack["api_deployments"].append(deployment)
         stack.update(status="CREATE_COMPLETE" if created else "UPDATE_COMPLETE", digest=digest, params=params)
@@ -180,6 +231,10 @@ def lambda_(state, cmd, opts):
     if not fn:
         fail(cmd, "ResourceNotFoundException", "Function not found", 254)
     if cmd == "get-alias":
+        if state.get("fail_get_alias", 0) > 0:
+            state["fail_get_alias"] -= 1
+            save(state)
+            fail("GetAlias", "TooManyRequestsException", "Rate exceeded")
         alias = fn["aliases"].get(opts["--name"])
         if not alias:
             fail("GetAlias", "ResourceNotFoundException", "Alias not found", 254)
@@ -219,6 +274,11 @@ def main():
         cloudformation(state, cmd, opts)
     elif service == "lambda":
         lambda_(state, cmd, opts)
+    elif service == "apigateway" and cmd == "get-account":
+        account = {"throttleSettings": {"burstLimit": 5000, "rateLimit": 10000.0}}
+        if state.get("apigateway_role"):
+            account["cloudwatchRoleArn"] = state["apigateway_role"]
+        emit(account, opts)
     elif service == "secretsmanager" and cmd == "get-secret-value":
         secret = state.get("secrets", {}).get(opts["--secret-id"])
         if secret is None:

@@ -42,7 +42,8 @@ TEST(DeployDryRun, PrintsTheSequenceInOrder) {
       "cmake --build --preset release",            //
       "deploy/package --binary",                   //   package
       "s3 cp",                                     //   upload the zip
-      "cloudformation deploy --stack-name prod",   // 3 deploy
+      "apigateway get-account",                    // 3 is the account's CloudWatch role set?
+      "cloudformation deploy --stack-name prod",   //   deploy
       "cloudformation describe-stacks",            //   outputs
       "lambda publish-version",                    // 4 publish
       "lambda get-alias",                          //   what is live now
@@ -51,9 +52,10 @@ TEST(DeployDryRun, PrintsTheSequenceInOrder) {
       "secretsmanager get-secret-value",           // 6 smoke: the origin header's value
       "deploy/smoke.sh --api \\<SmokeApiUrl\\>",   //   against the smoke stage
       "lambda update-alias --function-name \\<FunctionName\\> --name live",  // 7 release
-      "s3 cp s3://",                               // 8 promote
+      "deploy/smoke.sh --api \\<DashboardUrl\\>/api/",  // 8 verify through CloudFront
+      "s3 cp s3://",                               // 9 promote
       "s3api list-objects-v2",                     //   then remove stale files
-      "cloudfront create-invalidation",            // 9 invalidate
+      "cloudfront create-invalidation",            // 10 invalidate
       "cloudfront get-invalidation",               //   and wait for it
   };
   ASSERT_EQ(cmds.size(), expected.size()) << out;
@@ -64,17 +66,19 @@ TEST(DeployDryRun, PrintsTheSequenceInOrder) {
     }
   EXPECT_NE(cmds[2].find("--preset release"), std::string::npos);
   EXPECT_NE(cmds[5].find("s3://my-artifacts/dropslot-lambda-"), std::string::npos);
-  EXPECT_NE(cmds[6].find("--capabilities CAPABILITY_IAM"), std::string::npos);
-  EXPECT_NE(cmds[6].find("CodeS3Bucket=my-artifacts"), std::string::npos);
-  EXPECT_NE(cmds[6].find("DatabaseSecretArn=arn:aws:secretsmanager:eu-west-1:1:secret:db"), std::string::npos) << cmds[6];
+  EXPECT_NE(cmds[7].find("--capabilities CAPABILITY_IAM"), std::string::npos);
+  EXPECT_NE(cmds[7].find("CodeS3Bucket=my-artifacts"), std::string::npos);
+  EXPECT_NE(cmds[7].find("DatabaseSecretArn=arn:aws:secretsmanager:eu-west-1:1:secret:db"), std::string::npos) << cmds[7];
   // The template CloudFormation gets is the rendered one (deployment renamed after the routes).
-  EXPECT_EQ(cmds[6].find("deploy/template.yaml"), std::string::npos) << cmds[6];
-  EXPECT_NE(cmds[11].find("s3://\\<DashboardBucketName\\>/staging/"), std::string::npos) << cmds[11];
-  EXPECT_NE(cmds[12].find("(value kept out of the output)"), std::string::npos) << cmds[12];
-  EXPECT_NE(cmds[13].find("--bucket \\<UploadsBucketName\\>"), std::string::npos) << cmds[13];
-  EXPECT_NE(cmds[15].find("s3 cp s3://\\<DashboardBucketName\\>/staging/ s3://\\<DashboardBucketName\\>/ --recursive"),
-            std::string::npos) << cmds[15];
-  EXPECT_NE(cmds[17].find("--distribution-id \\<DistributionId\\> --paths /\\*"), std::string::npos) << cmds[17];
+  EXPECT_EQ(cmds[7].find("deploy/template.yaml"), std::string::npos) << cmds[7];
+  EXPECT_NE(cmds[12].find("s3://\\<DashboardBucketName\\>/staging/"), std::string::npos) << cmds[12];
+  EXPECT_NE(cmds[13].find("(value kept out of the output)"), std::string::npos) << cmds[13];
+  EXPECT_NE(cmds[14].find("--bucket \\<UploadsBucketName\\>"), std::string::npos) << cmds[14];
+  EXPECT_NE(cmds[17].find("s3 cp s3://\\<DashboardBucketName\\>/staging/ s3://\\<DashboardBucketName\\>/ --recursive"),
+            std::string::npos) << cmds[17];
+  EXPECT_NE(cmds[16].find("--origin \\<DashboardUrl\\>"), std::string::npos) << cmds[16];
+  EXPECT_NE(cmds[7].find("ApiAccessLogs=true"), std::string::npos) << cmds[7];
+  EXPECT_NE(cmds[19].find("--distribution-id \\<DistributionId\\> --paths /\\*"), std::string::npos) << cmds[19];
 }
 
 // --help is the header comment, and only that (issue 17: it used to end with the

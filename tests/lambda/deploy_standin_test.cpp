@@ -147,10 +147,15 @@ TEST_F(DeployStandIn, FirstDeployCreatesTheStackSmokeTestsAndReleasesVersionOne)
   }
   EXPECT_NE(out.find("smoke: OK"), std::string::npos) << out;
   // Smoke cleanup: its object is deleted, its customer (with job and sessions) removed.
+  // (the smoke stage's and the check through CloudFront's).
   const auto& deleted = s.at("deleted_objects").as_array();
-  ASSERT_EQ(deleted.size(), 1u);
-  EXPECT_TRUE(std::regex_match(std::string(deleted[0].as_string()), std::regex("uploads/jobs/[A-Za-z0-9_-]+/photo-[0-9]{3,}\\.jpg")))
-      << deleted[0];
+  ASSERT_EQ(deleted.size(), 2u);
+  for (const auto& d : deleted)
+    EXPECT_TRUE(std::regex_match(std::string(d.as_string()), std::regex("uploads/jobs/[A-Za-z0-9_-]+/photo-[0-9]{3,}\\.jpg")))
+        << d;
+  // Both fetched a listed GET URL; the second through the dashboard's /api/ with its Origin.
+  EXPECT_NE(out.find("smoke: GET of the listed URL -> 200\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("smoke: GET of the listed URL -> 200, allowed for " + api_), std::string::npos) << out;
   EXPECT_NE(out.find("smoke: cleanup: removed customer "), std::string::npos) << out;
   EXPECT_EQ(smoke_leftovers(), "") << "the smoke test left its customer or job";
   // Promote removed the stale root file; the invalidation was waited for.
@@ -288,6 +293,101 @@ TEST_F(DeployStandIn, TheSecretNeverShowsInAnyMode) {
   ASSERT_EQ(prc, 0) << pout;
   EXPECT_NE(pout.find("DatabaseSecretArn=arn:aws:secretsmanager:eu-west-1:1:secret:db"), std::string::npos) << pout;
   EXPECT_EQ(deploy("--database-url postgres://u:hunter2@db/x").first, 2);
+}
+
+// Issue 20, item 3: a first create that fails after the table exists. With
+// DeletionPolicy Retain the rollback kept "prod-main", and the retry failed with
+// "already exists"; RetainExceptOnCreate lets the rollback remove it.
+TEST_F(DeployStandIn, AFailedFirstCreateCanBeRetried) {
+  auto s = state();
+  s["fail_next_deploy"] = true;
+  write_state(s);
+  auto [rc, out] = deploy("");
+  ASSERT_NE(rc, 0) << out;
+  EXPECT_FALSE(state().contains("leftovers")) << "the failed create left " << json::serialize(state().at("leftovers"));
+  auto [rrc, rout] = deploy("--replace-failed");
+  ASSERT_EQ(rrc, 0) << rout;
+  EXPECT_EQ(state().at("stack").at("status"), "CREATE_COMPLETE");
+  EXPECT_EQ(live(), "1");
+}
+
+// The stand-in's model itself: a Retain resource does outlive a failed create and
+// blocks the retry (so the case above can fail).
+TEST_F(DeployStandIn, TheStandInKeepsWhatRetainKeeps) {
+  std::string text = slurp(DROPSLOT_SOURCE_DIR "/deploy/template.yaml");
+  auto at = text.find("    DeletionPolicy: RetainExceptOnCreate\n    UpdateReplacePolicy: Retain\n    Properties:\n      TableName");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, std::string("    DeletionPolicy: RetainExceptOnCreate").size(), "    DeletionPolicy: Retain");
+  std::ofstream(dir_.path() + "/template.yaml") << text;
+  auto s = state();
+  s["fail_next_deploy"] = true;
+  write_state(s);
+  ASSERT_NE(deploy("--template " + dir_.path() + "/template.yaml").first, 0);
+  EXPECT_EQ(state().at("leftovers"), (json::object{{"prod-main", "Table"}}));
+  auto [rc, out] = deploy("--replace-failed --template " + dir_.path() + "/template.yaml");
+  EXPECT_NE(rc, 0) << out;
+  EXPECT_NE(out.find("prod-main already exists"), std::string::npos) << out;
+}
+
+// Issue 20, item 4: the live alias cannot be read on an existing stack. Going on
+// would have passed an empty LiveVersion, and the stack update would have pointed
+// live at version 1 before any smoke test.
+TEST_F(DeployStandIn, AFailedAliasLookupStopsBeforeTheStackChanges) {
+  ASSERT_EQ(deploy("").first, 0);
+  zip("v2");
+  ASSERT_EQ(deploy("").first, 0);
+  ASSERT_EQ(live(), "2");
+  zip("v3");
+  auto s = state();
+  s["fail_get_alias"] = 1;  // the next lookup only
+  write_state(s);
+  auto [rc, out] = deploy("");
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("cannot read the live alias of prod-api"), std::string::npos) << out;
+  EXPECT_NE(out.find("TooManyRequestsException"), std::string::npos) << out;
+  EXPECT_EQ(count_calls({"cloudformation", "deploy"}), 0u) << "the stack was not touched";
+  EXPECT_EQ(live(), "2");
+  EXPECT_EQ(count_calls({"publish-version"}), 0u);
+}
+
+// Issue 20, item 7: after live moves, the release is checked as the dashboard's
+// browser sees it: through CloudFront (here the dashboard URL's /api/) with its
+// Origin, fetching a listed GET URL. When that fails, live moves back by itself.
+TEST_F(DeployStandIn, AFailedCheckThroughCloudFrontMovesLiveBack) {
+  ASSERT_EQ(deploy("").first, 0);
+  auto s = state();
+  // The distribution serves the staged dashboard but does not route /api/* to the
+  // API (here: the dashboard URL is a folder of serve's static files, where
+  // /cdn/api/... is no route). The smoke stage, called directly, still works.
+  fs::create_directories(dir_.path() + "/web/cdn/staging");
+  std::ofstream(dir_.path() + "/web/cdn/staging/index.html") << "<!doctype html><title>staged</title>";
+  s["stack"].as_object()["outputs"].as_object()["DashboardUrl"] = api_ + "/cdn/";
+  write_state(s);
+  zip("v2");
+  auto [rc, out] = deploy("");
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("smoke: OK"), std::string::npos) << "the smoke stage passed:\n" << out;
+  EXPECT_NE(out.find("live moved back to version 1"), std::string::npos) << out;
+  EXPECT_EQ(live(), "1");
+  EXPECT_EQ(state().at("function").at("aliases").at("live").at("description"), "dropslot: previous=2 (failed verify)");
+  EXPECT_EQ(count_calls({"update-alias", "live"}), 2u) << "moved to 2, then back to 1";
+  EXPECT_EQ(count_calls({"create-invalidation"}), 0u) << "nothing promoted";
+  EXPECT_EQ(count_calls({"s3", "cp", "s3://dash/staging/"}), 0u) << "the dashboard was not promoted";
+  EXPECT_EQ(smoke_leftovers(), "") << "the failed check left its customer or job";
+}
+
+TEST_F(DeployStandIn, AccessLogsFollowTheAccountsCloudWatchRole) {
+  auto [rc, out] = deploy("");
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_EQ(state().at("stack").at("params").at("ApiAccessLogs"), "false");
+  EXPECT_NE(out.find("deploy/apigateway-account.yaml"), std::string::npos) << out;
+  auto s = state();
+  s["apigateway_role"] = "arn:aws:iam::123456789012:role/apigw-logs";
+  write_state(s);
+  ASSERT_EQ(deploy("").first, 0);
+  EXPECT_EQ(state().at("stack").at("params").at("ApiAccessLogs"), "true");
+  ASSERT_EQ(deploy("--parameter ApiAccessLogs=false").first, 0);
+  EXPECT_EQ(state().at("stack").at("params").at("ApiAccessLogs"), "false") << "the operator's choice wins";
 }
 
 }  // namespace
