@@ -236,6 +236,7 @@ int run_serve(const serve_options& o) {
     if (!ep) return fail_with(fmt::format("S3 endpoint: {}", ep.error().message()));
     s3::client_config cc;
     cc.endpoint = *ep;
+    if (now_fn) cc.now = now_fn;  // the store's clock, so its skew check agrees
     if (cfg.credentials) {
       sigv4::credentials c;
       c.access_key = sigv4::access_key_id(cfg.credentials->access_key_id);
