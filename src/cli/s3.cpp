@@ -1,4 +1,7 @@
-// `dropslot s3 [--data DIR] [--listen HOST:PORT] [--region R]`: only the object store.
+// `dropslot s3 [--data DIR] [--listen HOST:PORT] [--region R] [--uploads-bucket NAME
+// [--url-expiry SECONDS]]`: only the object store. With --uploads-bucket, NAME gets the
+// uploads bucket's policy as deploy/template.yaml sets it on AWS (store/bucket_policy.hpp).
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -21,6 +24,8 @@ struct s3_options {
   std::string region;
   std::vector<std::string> hosts;
   unsigned threads = 0;
+  std::string uploads_bucket;
+  long url_expiry = 900;
 };
 
 bool is_ip(const std::string& host) {
@@ -47,6 +52,12 @@ int run_s3(const s3_options& o) {
   auto host = o.listen.substr(0, o.listen.rfind(':'));
   if (!host.empty() && !is_ip(host)) sc.endpoint_hosts.push_back(host);
 
+  if (!o.uploads_bucket.empty()) {
+    auto policy = store::bucket_policy::parse(store::uploads_bucket_policy(
+        "arn:aws:s3:::" + o.uploads_bucket, std::chrono::seconds(o.url_expiry)));
+    if (!policy) return fail_with(fmt::format("uploads bucket policy: {}", policy.error().message()));
+    sc.bucket_policies[o.uploads_bucket] = std::make_shared<const store::bucket_policy>(std::move(*policy));
+  }
   auto st = store::object_store::open(sc);
   if (!st) return fail_with(fmt::format("object store: {}", st.error().message()));
   http::server server(o.threads);
@@ -59,6 +70,9 @@ int run_s3(const s3_options& o) {
   bool from_env = env_id && *env_id && env_secret && *env_secret;
   // The secret itself is never printed: it stays in the 0600 file (or the environment).
   fmt::print("  region {}, access key id {}\n", sc.region, key->id);
+  if (!o.uploads_bucket.empty())
+    fmt::print("  bucket {}: the uploads bucket's policy (query signatures older than {} s refused)\n",
+               o.uploads_bucket, o.url_expiry);
   if (from_env) {
     fmt::print("  secret: from DROPSLOT_S3_SECRET_ACCESS_KEY\n");
     fmt::print("  use it:  AWS_ACCESS_KEY_ID=$DROPSLOT_S3_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$DROPSLOT_S3_SECRET_ACCESS_KEY \\\n");
@@ -82,6 +96,11 @@ const registrar reg{"s3", [](CLI::App& app, int& rc) {
   cmd->add_option("--region", o->region, "Region the store signs in (default AWS_REGION or us-east-1)");
   cmd->add_option("--virtual-host", o->hosts, "Host name for virtual-hosted-style requests (bucket.HOST)");
   cmd->add_option("--threads", o->threads, "Worker threads (0: one per core)");
+  cmd->add_option("--uploads-bucket", o->uploads_bucket,
+                  "Enforce the uploads bucket's policy (deploy/template.yaml) on this bucket");
+  cmd->add_option("--url-expiry", o->url_expiry,
+                  "With --uploads-bucket: the URL lifetime the policy allows (default 900)")
+      ->check(CLI::Range(1, 604800));
   cmd->callback([o, &rc] { rc = run_s3(*o); });
 }};
 

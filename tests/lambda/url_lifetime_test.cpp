@@ -13,11 +13,14 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <thread>
 
 #include "bucket_access.hpp"
 #include "child_process.hpp"
 #include "engine.hpp"
 #include "memory_store.hpp"
+#include "dropslot/s3/client.hpp"
+#include "dropslot/s3/endpoint.hpp"
 #include "dropslot/sigv4/signer.hpp"
 #include "dropslot/store/bucket_policy.hpp"
 
@@ -197,6 +200,47 @@ TEST_P(UrlLifetime, APutUrlWorksForItsWholeExpiresIn) {
 
 // The default, a lifetime with a one-second window, and the seven-day cap.
 INSTANTIATE_TEST_SUITE_P(Expiries, UrlLifetime, ::testing::Values(900, 3, 604800));
+
+// `dropslot s3 --uploads-bucket` enforces the same policy: a URL signed 120 s ago for
+// 900 s is refused at a 60 s lifetime, one signed now is not (URLs by `dropslot presign`).
+TEST(UrlLifetimeCli, TheS3CommandEnforcesTheUploadsPolicy) {
+  const std::string bin = DROPSLOT_BINARY_DIR "/src/cli/dropslot";
+  temp_dir dir;
+  const std::vector<std::string> keys{"DROPSLOT_S3_ACCESS_KEY_ID=AKIDLIFETIME", "DROPSLOT_S3_SECRET_ACCESS_KEY=lifetime-secret-0123"};
+  child_process s3({bin, "s3", "--data", dir.path() + "/s3", "--listen", "127.0.0.1:0", "--uploads-bucket", "uploads",
+                    "--url-expiry", "60"},
+                   keys, dir.path() + "/s3.log");
+  std::string endpoint;
+  for (int i = 0; i < 400 && endpoint.empty(); ++i) {
+    auto out = s3.output();
+    if (auto at = out.find("dropslot s3 listening on "); at != std::string::npos && out.find('\n', at) != std::string::npos)
+      endpoint = out.substr(at + 25, out.find('\n', at) - at - 25);
+    else
+      std::this_thread::sleep_for(milliseconds(25));
+  }
+  ASSERT_FALSE(endpoint.empty()) << s3.output();
+  const std::string env = "env -i PATH=/usr/bin:/bin AWS_ACCESS_KEY_ID=AKIDLIFETIME AWS_SECRET_ACCESS_KEY=lifetime-secret-0123 "
+                          "AWS_REGION=us-east-1 ";
+  // The bucket and the object, with header auth (the owner's own calls).
+  auto ep = s3::make_bucket_endpoint(endpoint, "uploads", "us-east-1", true);
+  ASSERT_TRUE(ep);
+  sigv4::credentials creds;
+  creds.access_key = sigv4::access_key_id("AKIDLIFETIME");
+  creds.secret = sigv4::secret_access_key("lifetime-secret-0123");
+  s3::client client(s3::client_config{*ep, [creds]() -> result<sigv4::credentials> { return creds; }});
+  ASSERT_TRUE(client.create_bucket());
+  ASSERT_TRUE(client.put_object("k", "x"));
+  // The status of a GET of a URL presigned by `dropslot presign` with `args`.
+  auto get = [&](const std::string& args) {
+    auto [rc, out] = run_shell(env + "sh -c 'curl -s -o /dev/null -w %{http_code} \"$(" + bin +
+                               " presign s3://uploads/k --endpoint " + endpoint + " " + args + ")\"'");
+    EXPECT_EQ(rc, 0) << out;
+    return out;
+  };
+  EXPECT_EQ(get(""), "200");
+  auto old = sigv4::amz_date(time_point_cast<seconds>(system_clock::now() - seconds(120)));
+  EXPECT_EQ(get("--date " + old), "403") << "a signature older than the 60 s lifetime";
+}
 
 }  // namespace
 }  // namespace dropslot::test
