@@ -62,7 +62,7 @@ zip=""
 template="$here/template.yaml"
 invalidation_timeout=900
 poll_seconds=${DROPSLOT_DEPLOY_POLL_SECONDS:-10}
-dashboard_bucket="" uploads_bucket="" api_url="" smoke_api_url="" distribution_id="" dashboard_url=""
+dashboard_bucket="" uploads_bucket="" api_url="" smoke_api_url="" distribution_id="" dashboard_url="" live_deployment=""
 code_key="" function_name="" database_url="" origin_secret_arn=""
 aws=${AWS_CLI:-aws}
 cfn_lint=${CFN_LINT:-cfn-lint}
@@ -160,6 +160,41 @@ read_outputs() {
   function_name=$(out FunctionName)
   database_url=$(out DatabaseUrl)
   origin_secret_arn=$(out OriginSecretArn)
+  live_deployment=$(out LiveApiDeployment)
+}
+
+# Writes the template CloudFormation gets to $rendered: the API deployment renamed
+# ApiDeployment<routes_hash> (the smoke stage's, and the live stage's unless told
+# otherwise), the "api" stage (lines marked live-stage) on ApiDeployment<$1>, and,
+# when $1 is another hash, a copy of the deployment resource under that name, so the
+# live routes' deployment stays while new routes are smoke-tested.
+render_template() {
+  local live=$1
+  sed -e "/# live-stage/ s/ApiDeployment00000000/ApiDeployment$live/" \
+      -e "s/ApiDeployment00000000/ApiDeployment$routes_hash/g" "$template" >"$rendered"
+  if [[ "$live" != "$routes_hash" ]]; then
+    awk -v keep="ApiDeployment$live" -v new="ApiDeployment$routes_hash" '
+      { print }
+      $0 == "  " new ":" { copying = 1; block = "  " keep ":\n"; next }
+      copying && $0 == "" { printf "%s\n", block; copying = 0; next }
+      copying { block = block $0 "\n" }' "$rendered" >"$rendered.tmp"
+    mv "$rendered.tmp" "$rendered"
+  fi
+}
+
+# aws cloudformation deploy of $rendered with params[].
+deploy_stack() {
+  run "$aws" "${aws_flags[@]}" cloudformation deploy --stack-name "$stack" --template-file "$rendered" \
+    --s3-bucket "$artifact_bucket" --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
+    --parameter-overrides "${params[@]}"
+}
+
+# params[] with LiveVersion=$1.
+set_live_version_param() {
+  local i
+  for i in "${!params[@]}"; do
+    if [[ "${params[$i]}" == LiveVersion=* ]]; then params[$i]="LiveVersion=$1"; fi
+  done
 }
 
 # Sets `status` to the stack's status, or NONE when it does not exist.
@@ -267,8 +302,17 @@ if want deploy; then
   # deployment exactly when they change.
   routes_hash=$(sed -n '/# routes:begin/,/# routes:end/p' "$template" | sha256sum | cut -c1-8)
   rendered="$tmp/template.yaml"
-  sed "s/ApiDeployment00000000/ApiDeployment$routes_hash/g" "$template" >"$rendered"
-  echo "deploy: API deployment ApiDeployment$routes_hash (routes hash)" >&2
+  # The routes live now (the stack's output; none on a first deploy, or a stack
+  # from before this output): when the routes change, the "api" stage keeps them
+  # until the release, and only the smoke stage gets the new deployment.
+  live_routes=${live_deployment#ApiDeployment}
+  [[ "$live_routes" =~ ^[0-9a-f]{8}$ && "$status" != NONE && "$status" != ROLLBACK_COMPLETE ]] || live_routes=$routes_hash
+  render_template "$live_routes"
+  if [[ "$live_routes" != "$routes_hash" ]]; then
+    echo "deploy: API deployment ApiDeployment$routes_hash (routes hash) on the smoke stage; the api stage keeps ApiDeployment$live_routes until the release" >&2
+  else
+    echo "deploy: API deployment ApiDeployment$routes_hash (routes hash)" >&2
+  fi
   params=("CodeS3Bucket=$artifact_bucket" "CodeS3Key=$code_key" "LiveVersion=$live_version")
   # Stage access logs need API Gateway's account-wide CloudWatch role, which this
   # stack never sets (deploy/apigateway-account.yaml does, once per region).
@@ -284,9 +328,7 @@ if want deploy; then
   fi
   [[ -n "$database_secret_arn" ]] && params+=("DatabaseSecretArn=$database_secret_arn")
   params+=("${extra_params[@]}")
-  run "$aws" "${aws_flags[@]}" cloudformation deploy --stack-name "$stack" --template-file "$rendered" \
-    --s3-bucket "$artifact_bucket" --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
-    --parameter-overrides "${params[@]}"
+  deploy_stack
   read_outputs
 fi
 
@@ -345,6 +387,15 @@ if want release; then
       --function-version "$new_version" --description "dropslot: previous=$live_version" >/dev/null
     echo "deploy: live is version $new_version (was $live_version; deploy/deploy.sh --rollback returns to it)" >&2
   fi
+  # New routes go live now: the "api" stage moves to their deployment (the old one
+  # is kept until the next deploy, for the way back). LiveVersion is the new
+  # version, so the update does not move the alias back.
+  if [[ -n "${live_routes:-}" && "$live_routes" != "$routes_hash" ]]; then
+    set_live_version_param "$new_version"
+    render_template "$routes_hash"
+    echo "deploy: the api stage moves to ApiDeployment$routes_hash (was ApiDeployment$live_routes)" >&2
+    deploy_stack
+  fi
 fi
 
 current=verify
@@ -357,6 +408,13 @@ if want verify; then
   verify=("$here/smoke.sh" --api "${dashboard_url%/}/api/" --bucket "$uploads_bucket" --dropslot "$binary"
           --origin "${dashboard_url%/}")
   if ! DROPSLOT_DATABASE_URL=$smoke_db DROPSLOT_ORIGIN_SECRET="" AWS_CLI=$aws run "${verify[@]}"; then
+    if [[ -n "${live_routes:-}" && "$live_routes" != "$routes_hash" ]]; then
+      # The routes back first (their deployment was kept), with live at the old version.
+      set_live_version_param "${live_version:-}"
+      render_template "$live_routes"
+      echo "deploy: the api stage moves back to ApiDeployment$live_routes" >&2
+      deploy_stack || echo "deploy: could not move the api stage back; re-run deploy.sh from the previous commit" >&2
+    fi
     if [[ -n "${new_version:-}" && -n "${live_version:-}" && "$new_version" != "$live_version" ]]; then
       run "$aws" "${aws_flags[@]}" lambda update-alias --function-name "$function_name" --name live \
         --function-version "$live_version" --description "dropslot: previous=$new_version (failed verify)" >/dev/null

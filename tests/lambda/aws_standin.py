@@ -6,7 +6,8 @@ drives deploy/deploy.sh against it.
 It answers the commands deploy.sh and smoke.sh use the way the AWS CLI v2 does
 (output shapes, --query/--output, error messages and exit status 254/255), and
 keeps a small model of the account in $AWS_STANDIN_DIR/state.json:
-  - a CloudFormation stack: status, parameters, outputs, and the API Gateway
+  - a CloudFormation stack: status, parameters, outputs (LiveApiDeployment as the
+    template says), which API deployment each stage serves, and the API Gateway
     deployments created so far (one per distinct ApiDeployment<hash> logical id,
     as CloudFormation would create them); `deploy` with the same template and
     parameters changes nothing ("No changes to deploy"), and a stack in
@@ -204,7 +205,11 @@ def cloudformation(state, cmd, opts):
                              f"aws cloudformation describe-stack-events --stack-name {name}\n")
             sys.exit(255)
         created = not stack
-        deployment = re.search(r"^  (ApiDeployment\w+):$", template, re.M).group(1)
+        doc = yaml.load(template, Loader=CfnLoader)  # noqa: S506 - SafeLoader subclass
+        resources = doc["Resources"]
+        deployments = [n for n, r in resources.items() if r["Type"] == "AWS::ApiGateway::Deployment"]
+        stages = {resources[n]["Properties"]["StageName"]: resources[n]["Properties"]["DeploymentId"]["Ref"]
+                  for n, r in resources.items() if r["Type"] == "AWS::ApiGateway::Stage"}
         if created:
             stack = {"name": name, "api_deployments": [], "outputs": dict(state.get("seed_outputs", {}))}
             state["function"] = {"code": params["CodeS3Key"], "versions": [{"version": "1", "code": params["CodeS3Key"]}],
@@ -216,8 +221,14 @@ def cloudformation(state, cmd, opts):
             # at FunctionFirstVersion: version 1.
             for alias in ("live", "smoke"):
                 state["function"]["aliases"][alias]["version"] = params.get("LiveVersion") or "1"
-        if deployment not in stack["api_deployments"]:
-            stack["api_deployments"].append(deployment)
+        # A deployment is created once per logical id (kept ones are not created again).
+        for deployment in deployments:
+            if deployment not in stack["api_deployments"]:
+                stack["api_deployments"].append(deployment)
+        stack["stages"] = stages
+        live_output = (doc.get("Outputs") or {}).get("LiveApiDeployment")
+        if live_output:
+            stack["outputs"]["LiveApiDeployment"] = live_output["Value"]
         stack.update(status="CREATE_COMPLETE" if created else "UPDATE_COMPLETE", digest=digest, params=params)
         state["stack"] = stack
         print(f"\nWaiting for changeset to be created..\nWaiting for stack create/update to complete\n"

@@ -222,6 +222,38 @@ TEST_F(DeployStandIn, ARouteChangeGivesANewApiDeployment) {
   ASSERT_EQ(deployments.size(), 2u) << out;
   EXPECT_NE(deployments[0], deployments[1]);
   EXPECT_EQ(live(), "1") << "same code: no new version";
+  // The new routes were smoke-tested first, then went live with the release.
+  EXPECT_NE(out.find("the api stage keeps " + std::string(deployments[0].as_string()) + " until the release"),
+            std::string::npos) << out;
+  EXPECT_EQ(s.at("stack").at("stages").at("api"), deployments[1]);
+  EXPECT_EQ(s.at("stack").at("stages").at("smoke"), deployments[1]);
+  EXPECT_EQ(s.at("stack").at("outputs").at("LiveApiDeployment"), deployments[1]);
+  EXPECT_EQ(count_calls({"cloudformation", "deploy"}), 2u) << "the stack update, then the routes' release";
+}
+
+// Issue 20, item 7: both stages used to share one API deployment, so a route change
+// was live before the smoke test. Now a failed smoke test leaves the api stage on
+// the routes it had.
+TEST_F(DeployStandIn, NewRoutesReachOnlyTheSmokeStageUntilTheRelease) {
+  ASSERT_EQ(deploy("").first, 0);
+  const std::string before = std::string(state().at("stack").at("stages").at("api").as_string());
+  std::string text = slurp(DROPSLOT_SOURCE_DIR "/deploy/template.yaml");
+  auto end = text.find("  # routes:end");
+  ASSERT_NE(end, std::string::npos);
+  text.insert(end, "  PhotoDelete:\n    Type: AWS::ApiGateway::Method\n"
+                   "    Properties: {RestApiId: !Ref RestApi, ResourceId: !Ref JobPhotosResource, HttpMethod: DELETE, "
+                   "AuthorizationType: NONE, Integration: *proxy}\n");
+  std::ofstream(dir_.path() + "/template.yaml") << text;
+  auto s = state();
+  s["stack"].as_object()["outputs"].as_object()["SmokeApiUrl"] = "http://127.0.0.1:1/api/";  // the smoke test fails
+  write_state(s);
+  auto [rc, out] = deploy("--template " + dir_.path() + "/template.yaml");
+  EXPECT_EQ(rc, 1) << out;
+  auto after = state();
+  EXPECT_EQ(after.at("stack").at("stages").at("api"), json::value(before)) << "the live routes did not change";
+  EXPECT_NE(after.at("stack").at("stages").at("smoke"), json::value(before)) << "the smoke stage has the new routes";
+  EXPECT_EQ(after.at("stack").at("outputs").at("LiveApiDeployment"), json::value(before));
+  EXPECT_EQ(count_calls({"cloudformation", "deploy"}), 1u) << "no release";
 }
 
 TEST_F(DeployStandIn, AFailedSmokeTestLeavesTheLiveAliasAndExitsNonZero) {
@@ -374,6 +406,31 @@ TEST_F(DeployStandIn, AFailedCheckThroughCloudFrontMovesLiveBack) {
   EXPECT_EQ(count_calls({"create-invalidation"}), 0u) << "nothing promoted";
   EXPECT_EQ(count_calls({"s3", "cp", "s3://dash/staging/"}), 0u) << "the dashboard was not promoted";
   EXPECT_EQ(smoke_leftovers(), "") << "the failed check left its customer or job";
+}
+
+// A release of new routes whose check through CloudFront fails puts the old routes
+// back on the api stage (their deployment was kept for this) with the old version.
+TEST_F(DeployStandIn, AFailedCheckAfterARouteChangePutsTheOldRoutesBack) {
+  ASSERT_EQ(deploy("").first, 0);
+  const json::value before = state().at("stack").at("stages").at("api");
+  std::string text = slurp(DROPSLOT_SOURCE_DIR "/deploy/template.yaml");
+  text.insert(text.find("  # routes:end"), "  PhotoDelete:\n    Type: AWS::ApiGateway::Method\n"
+                                            "    Properties: {RestApiId: !Ref RestApi, ResourceId: !Ref JobPhotosResource, "
+                                            "HttpMethod: DELETE, AuthorizationType: NONE, Integration: *proxy}\n");
+  std::ofstream(dir_.path() + "/template.yaml") << text;
+  fs::create_directories(dir_.path() + "/web/cdn/staging");
+  std::ofstream(dir_.path() + "/web/cdn/staging/index.html") << "<!doctype html><title>staged</title>";
+  auto s = state();
+  s["stack"].as_object()["outputs"].as_object()["DashboardUrl"] = api_ + "/cdn/";
+  write_state(s);
+  zip("v2");
+  auto [rc, out] = deploy("--template " + dir_.path() + "/template.yaml");
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("the api stage moves back to " + std::string(before.as_string())), std::string::npos) << out;
+  auto after = state();
+  EXPECT_EQ(after.at("stack").at("stages").at("api"), before);
+  EXPECT_EQ(after.at("stack").at("params").at("LiveVersion"), "1");
+  EXPECT_EQ(live(), "1");
 }
 
 TEST_F(DeployStandIn, AccessLogsFollowTheAccountsCloudWatchRole) {
