@@ -2,6 +2,7 @@
 
 #include "migrations.hpp"
 #include "pg_connection.hpp"
+#include "postgres_staff.hpp"
 #include "session_cache.hpp"
 #include "validation.hpp"
 #include "dropslot/util/worker_pool.hpp"
@@ -151,9 +152,14 @@ quote read_quote(const pg_result& r, int i) {
 class postgres_database final : public database {
  public:
   postgres_database(const std::string& url, const open_options& o)
-      : pool_(url, o.max_connections), cache_(o.session_cache_ttl), workers_(o.max_connections) {}
+      : pool_(url, o.max_connections),
+        cache_(o.session_cache_ttl),
+        workers_(o.max_connections),
+        staff_(make_postgres_staff(pool_)) {}
 
   std::string_view backend() const noexcept override { return "postgres"; }
+
+  staff_database* staff() noexcept override { return staff_.get(); }
 
   result<void> ping() override {
     auto r = run(sql::ping, {});
@@ -419,7 +425,8 @@ class postgres_database final : public database {
 
   pg_pool pool_;
   session_cache cache_;
-  util::worker_pool workers_;  // last: destroyed first, after the allocations it holds have run
+  util::worker_pool workers_;  // destroyed after staff_, after the allocations it holds have run
+  std::unique_ptr<staff_database> staff_;
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "migrations.hpp"
 #include "session_cache.hpp"
+#include "sqlite_access.hpp"
 #include "sqlite_connection.hpp"
 #include "validation.hpp"
 #include "wal_checkpointer.hpp"
@@ -43,14 +44,15 @@ quote read_quote(const sqlite_stmt& s) {
   return quote{s.int64(0), s.int64(1), s.opt_text(2), s.text(3), s.opt_text(4), from_unix(s.int64(5))};
 }
 
-class sqlite_database final : public database {
+class sqlite_database final : public database, private sqlite_access {
  public:
   sqlite_database(std::string path, std::unique_ptr<sqlite_connection> writer, const open_options& o)
       : path_(std::move(path)),
         writer_(std::move(writer)),
         checkpointer_(path_, write_mutex_),
         max_idle_(o.max_connections),
-        cache_(o.session_cache_ttl) {
+        cache_(o.session_cache_ttl),
+        staff_(make_sqlite_staff(*this)) {
     sqlite3_wal_hook(writer_->handle(), &wal_checkpointer::on_commit, &checkpointer_);
   }
   ~sqlite_database() override {
@@ -59,6 +61,8 @@ class sqlite_database final : public database {
   }
 
   std::string_view backend() const noexcept override { return "sqlite"; }
+
+  staff_database* staff() noexcept override { return staff_.get(); }
 
   result<void> ping() override {
     return read([](sqlite_connection& c) -> result<void> {
@@ -335,6 +339,10 @@ class sqlite_database final : public database {
   }
 
  private:
+  // sqlite_access: what sqlite_staff.cpp runs its statements on.
+  result<void> reading(const std::function<result<void>(sqlite_connection&)>& body) override { return read(body); }
+  result<void> writing(const std::function<result<void>(sqlite_connection&)>& body) override { return write(body); }
+
   struct pending_upload {
     upload_request req;
     timestamp now;
@@ -475,6 +483,7 @@ class sqlite_database final : public database {
   std::vector<pending_upload> queue_;
   bool draining_ = false;  // a drain_queue is queued or running
   std::optional<util::worker_pool> writer_thread_{std::in_place, 1};
+  std::unique_ptr<staff_database> staff_;
 };
 
 result<void> migrate(sqlite_connection& c, timestamp now) {

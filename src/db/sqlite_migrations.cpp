@@ -7,7 +7,7 @@
 namespace dropslot::db::detail {
 namespace {
 
-constexpr std::array<migration, 3> list{{
+constexpr std::array<migration, 4> list{{
     {1, "initial schema", R"sql(
 CREATE TABLE customers (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -92,6 +92,103 @@ END;
 -- older client) writes no index page.
 ALTER TABLE uploads ADD COLUMN client_id TEXT;
 CREATE UNIQUE INDEX uploads_by_client_id ON uploads(job_id, client_id) WHERE client_id IS NOT NULL;
+)sql"},
+    {5, "the company's side: staff, the board, quote replies, share links", R"sql(
+-- Version 5, not 4: issue 22's shots and receipts take 4 (the runner applies any
+-- version above the current one, in order, so the gap is harmless).
+CREATE TABLE staff (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  name        TEXT NOT NULL,
+  email       TEXT NOT NULL UNIQUE,
+  created_at  INTEGER NOT NULL
+);
+
+-- As sessions and login_codes, apart: a staff id is not a customer id, and a staff
+-- token can never be taken for a customer's (or the other way round).
+CREATE TABLE staff_sessions (
+  token_hash  TEXT PRIMARY KEY,
+  staff_id    INTEGER NOT NULL REFERENCES staff(id) ON DELETE CASCADE,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  revoked_at  INTEGER
+) WITHOUT ROWID;
+CREATE INDEX staff_sessions_by_staff ON staff_sessions(staff_id);
+
+CREATE TABLE staff_login_codes (
+  code_hash   TEXT PRIMARY KEY,
+  staff_id    INTEGER NOT NULL REFERENCES staff(id) ON DELETE CASCADE,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  used_at     INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE quote_replies (
+  quote_id         INTEGER PRIMARY KEY REFERENCES quotes(id) ON DELETE CASCADE,
+  staff_id         INTEGER NOT NULL,
+  price_low_cents  INTEGER NOT NULL,
+  price_high_cents INTEGER NOT NULL,
+  currency         TEXT NOT NULL,
+  message          TEXT NOT NULL,
+  replied_at       INTEGER NOT NULL
+);
+
+-- Only the SHA-256 of a share token is stored; `id` is the handle staff revoke by.
+CREATE TABLE shares (
+  id          TEXT PRIMARY KEY,
+  token_hash  TEXT NOT NULL UNIQUE,
+  job_id      TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  staff_id    INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  revoked_at  INTEGER
+);
+CREATE INDEX shares_by_job ON shares(job_id);
+CREATE INDEX quotes_by_job ON quotes(job_id);
+
+-- The board reads jobs in activity order from an index, so its first page costs the
+-- same over 10 or 10,000 jobs (docs/benchmarks/db.md). The columns are kept by the
+-- triggers below: no code path has to remember them.
+ALTER TABLE jobs ADD COLUMN activity_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN last_upload_at INTEGER;
+ALTER TABLE jobs ADD COLUMN quotes_waiting INTEGER NOT NULL DEFAULT 0;
+UPDATE jobs SET
+  last_upload_at = (SELECT MAX(created_at) FROM uploads WHERE job_id = jobs.id),
+  quotes_waiting = (SELECT COUNT(*) FROM quotes WHERE job_id = jobs.id);
+UPDATE jobs SET activity_at = MAX(created_at, updated_at, COALESCE(last_upload_at, 0),
+  COALESCE((SELECT MAX(created_at) FROM quotes WHERE job_id = jobs.id), 0));
+CREATE INDEX jobs_by_activity ON jobs(activity_at DESC, id DESC);
+
+CREATE TRIGGER jobs_activity_on_insert AFTER INSERT ON jobs
+BEGIN
+  UPDATE jobs SET activity_at = MAX(NEW.created_at, NEW.updated_at) WHERE id = NEW.id;
+END;
+CREATE TRIGGER jobs_activity_on_update AFTER UPDATE OF updated_at ON jobs
+WHEN NEW.updated_at > NEW.activity_at
+BEGIN
+  UPDATE jobs SET activity_at = NEW.updated_at WHERE id = NEW.id;
+END;
+-- The upload trigger of version 2, remade so that it still writes the job's row once
+-- per allocation (the hot write, docs/benchmarks/db.md): the number, and the board's
+-- columns with it.
+DROP TRIGGER IF EXISTS uploads_take_number;
+CREATE TRIGGER uploads_take_number AFTER INSERT ON uploads
+BEGIN
+  UPDATE jobs SET
+    next_photo_number = MAX(next_photo_number, NEW.photo_number + 1),
+    last_upload_at = MAX(COALESCE(last_upload_at, 0), NEW.created_at),
+    activity_at = MAX(activity_at, NEW.created_at)
+  WHERE id = NEW.job_id;
+END;
+CREATE TRIGGER quotes_wait AFTER INSERT ON quotes WHEN NEW.job_id IS NOT NULL
+BEGIN
+  UPDATE jobs SET quotes_waiting = quotes_waiting + 1, activity_at = MAX(activity_at, NEW.created_at)
+  WHERE id = NEW.job_id;
+END;
+CREATE TRIGGER quotes_answered AFTER INSERT ON quote_replies
+BEGIN
+  UPDATE jobs SET quotes_waiting = MAX(quotes_waiting - 1, 0)
+  WHERE id = (SELECT job_id FROM quotes WHERE id = NEW.quote_id);
+END;
 )sql"},
 }};
 

@@ -15,6 +15,7 @@
 #include <dropslot/db/error.hpp>
 #include <dropslot/db/keys.hpp>
 #include <dropslot/db/records.hpp>
+#include <dropslot/db/staff_database.hpp>
 #include <dropslot/db/tokens.hpp>
 #include <dropslot/s3/http_transport.hpp>
 #include <dropslot/util/result.hpp>
@@ -112,6 +113,12 @@ class database {
   virtual result<quote> create_quote(const new_quote& q, timestamp now) = 0;
   /// The customer's quote requests, newest first.
   virtual result<std::vector<quote>> list_quotes(customer_id customer) = 0;
+
+  // --- the company's side ------------------------------------------------------------
+  /// Staff accounts, sessions, the board, quote replies and share links (one object
+  /// per backend, owned by this one). nullptr on a backend without them yet: the API
+  /// then refuses staff logins and routes with 503 (docs/api.md).
+  virtual staff_database* staff() noexcept { return nullptr; }
 };
 
 /// Tuning for open_database; the defaults suit `dropslot serve` and `dropslot admin`.
