@@ -50,6 +50,18 @@ router<route_spec> api_service::make_routes() {
   r.add("POST", "/upload-url", {&api_service::upload_url, auth_need::session, &api_service::upload_url_async}, small_body);
   r.add("POST", "/quotes", {&api_service::create_quote, auth_need::session}, text_body);
   r.add("GET", "/quotes", {&api_service::list_quotes, auth_need::session}, 0);
+  // The company's side (staff_routes.cpp, share_routes.cpp; DESIGN.md).
+  r.add("GET", "/staff/jobs", {&api_service::staff_board, auth_need::staff}, 0);
+  r.add("POST", "/staff/jobs", {&api_service::staff_create_job, auth_need::staff}, small_body);
+  r.add("GET", "/staff/jobs/{id}", {&api_service::staff_get_job, auth_need::staff}, 0);
+  r.add("PATCH", "/staff/jobs/{id}", {&api_service::staff_patch_job, auth_need::staff}, small_body);
+  r.add("GET", "/staff/jobs/{id}/photos", {&api_service::staff_job_photos, auth_need::staff}, 0);
+  r.add("POST", "/staff/jobs/{id}/share", {&api_service::staff_share_job, auth_need::staff}, small_body);
+  r.add("POST", "/staff/customers", {&api_service::staff_create_customer, auth_need::staff}, small_body);
+  r.add("POST", "/staff/customers/{id}/login-link", {&api_service::staff_login_link, auth_need::staff}, small_body);
+  r.add("POST", "/staff/quotes/{id}/reply", {&api_service::staff_reply_quote, auth_need::staff}, text_body);
+  r.add("DELETE", "/staff/shares/{share_id}", {&api_service::staff_revoke_share, auth_need::staff}, 0);
+  r.add("GET", "/shared/{token}", {&api_service::shared_gallery, auth_need::none}, 0);
   return r;
 }
 
@@ -139,6 +151,58 @@ std::optional<std::string> session_token(const http::request& req, bool& from_co
 
 }  // namespace
 
+std::optional<http::response> api_service::authenticate(call& c, auth_need need) {
+  const auto& req = c.req;
+  bool from_cookie = false;
+  auto token = session_token(req, from_cookie);
+  // Tokens are 64 hex characters; anything far longer is refused before it is
+  // hashed, so junk never costs a database round trip.
+  if (!token || token->empty() || token->size() > 256)
+    return error_response(api_errc::unauthenticated, "sign in first");
+  constexpr std::string_view expired = "the session has expired or was revoked; sign in again";
+  db::staff_database* staff = db_->staff();
+  if (need == auth_need::session) {
+    auto s = db_->lookup_session(*token, c.now_s);
+    if (!s) return db_error_response(s.error(), req.request_id);
+    if (!*s) {
+      // A staff member is not a customer: signed in, so 403 rather than 401. Asked
+      // only once the customer lookup missed, so a customer's request costs nothing more.
+      if (staff) {
+        auto st = staff->lookup_staff_session(*token, c.now_s);
+        if (!st) return db_error_response(st.error(), req.request_id);
+        if (*st) return error_response(api_errc::forbidden, "a staff session cannot use the customer routes");
+      }
+      return error_response(api_errc::unauthenticated, expired);
+    }
+    c.session = std::move(**s);
+  } else {
+    if (!staff)
+      return error_response(api_errc::storage_unavailable, "this database backend has no staff accounts yet");
+    auto st = staff->lookup_staff_session(*token, c.now_s);
+    if (!st) return db_error_response(st.error(), req.request_id);
+    if (!*st) {
+      auto s = db_->lookup_session(*token, c.now_s);
+      if (!s) return db_error_response(s.error(), req.request_id);
+      if (*s) return error_response(api_errc::forbidden, "staff only");
+      return error_response(api_errc::unauthenticated, expired);
+    }
+    c.staff = std::move(**st);
+  }
+  // CSRF: a browser attaches the cookie to cross-site requests by itself, so a
+  // state change authenticated by it must prove it came from our own page.
+  if (from_cookie && !is_safe_method(req.method)) {
+    auto xrw = req.headers.get("X-Requested-With");
+    auto origin = req.headers.get("Origin");
+    bool ok = (xrw && *xrw == "dropslot") ||
+              (origin && !config_.dashboard_origin.empty() && *origin == config_.dashboard_origin);
+    if (!ok)
+      return error_response(api_errc::csrf_rejected,
+                            "a cookie-authenticated change needs the header X-Requested-With: dropslot");
+  }
+  c.token = std::move(*token);
+  return std::nullopt;
+}
+
 std::optional<http::response> api_service::dispatch(const http::request& req, const http::reply_fn* reply) {
   auto path = route_path(req.path);
   if (!path) return error_response(api_errc::not_found, "no such route");
@@ -151,30 +215,8 @@ std::optional<http::response> api_service::dispatch(const http::request& req, co
   auto now = clock_ ? clock_() : std::chrono::system_clock::now();
   call c{req, std::move(m.params), now, std::chrono::time_point_cast<std::chrono::seconds>(now), std::nullopt, {}};
 
-  if (m.found->handler.auth == auth_need::session) {
-    bool from_cookie = false;
-    auto token = session_token(req, from_cookie);
-    // Tokens are 64 hex characters; anything far longer is refused before it is
-    // hashed, so junk never costs a database round trip.
-    if (!token || token->empty() || token->size() > 256)
-      return error_response(api_errc::unauthenticated, "sign in first");
-    auto s = db_->lookup_session(*token, c.now_s);
-    if (!s) return db_error_response(s.error(), req.request_id);
-    if (!*s) return error_response(api_errc::unauthenticated, "the session has expired or was revoked; sign in again");
-    // CSRF: a browser attaches the cookie to cross-site requests by itself, so a
-    // state change authenticated by it must prove it came from our own page.
-    if (from_cookie && !is_safe_method(req.method)) {
-      auto xrw = req.headers.get("X-Requested-With");
-      auto origin = req.headers.get("Origin");
-      bool ok = (xrw && *xrw == "dropslot") ||
-                (origin && !config_.dashboard_origin.empty() && *origin == config_.dashboard_origin);
-      if (!ok)
-        return error_response(api_errc::csrf_rejected,
-                              "a cookie-authenticated change needs the header X-Requested-With: dropslot");
-    }
-    c.session = std::move(**s);
-    c.token = std::move(*token);
-  }
+  if (m.found->handler.auth != auth_need::none)
+    if (auto refused = authenticate(c, m.found->handler.auth)) return std::move(*refused);
   if (reply && m.found->handler.async_fn) {
     {
       std::lock_guard lk(in_flight_mutex_);

@@ -31,7 +31,8 @@ struct call {
   route_params params;
   std::chrono::system_clock::time_point now;
   db::timestamp now_s;                   // `now` in whole seconds, as the db wants it
-  std::optional<db::session> session;    // set on authenticated routes
+  std::optional<db::session> session;    // set on customer routes (auth_need::session)
+  std::optional<db::staff_session> staff;  // set on staff routes (auth_need::staff)
   std::string token;                     // the session token (logout); never logged
 };
 
@@ -41,8 +42,10 @@ using handler_fn = http::response (api_service::*)(call&);
 /// callers that wait anyway (the Lambda adapter).
 using async_handler_fn = void (api_service::*)(std::shared_ptr<call>, http::reply_fn reply);
 
-/// Which authentication a route needs.
-enum class auth_need { none, session };
+/// Which authentication a route needs: none, a customer's session, or a staff
+/// member's (DESIGN.md, "The company's side"). Checked once, in dispatch: a session of
+/// the other kind gets 403 forbidden and the handler never runs.
+enum class auth_need { none, session, staff };
 
 struct route_spec {
   handler_fn fn;
@@ -80,6 +83,13 @@ class api_service final : public http::service {
   http::response healthz(call& c);
   http::response login(call& c);
   http::response logout(call& c);
+  /// login's second half: `code` is no customer's; a staff member's code starts a
+  /// staff session.
+  http::response staff_login(call& c, const std::string& code);
+  /// A login's answer: `out` with session_token (API clients only) and expires_at,
+  /// and the session cookie.
+  http::response session_answer(call& c, boost::json::object out, const db::new_session& s,
+                                std::chrono::seconds ttl);
   http::response list_jobs(call& c);
   http::response get_job(call& c);
   http::response patch_job(call& c);
@@ -90,6 +100,19 @@ class api_service final : public http::service {
   http::response settings(call& c);
   http::response create_quote(call& c);
   http::response list_quotes(call& c);
+
+  // --- the company's side (staff_routes.cpp, share_routes.cpp)
+  http::response staff_board(call& c);
+  http::response staff_get_job(call& c);
+  http::response staff_patch_job(call& c);
+  http::response staff_job_photos(call& c);
+  http::response staff_create_customer(call& c);
+  http::response staff_create_job(call& c);
+  http::response staff_login_link(call& c);
+  http::response staff_reply_quote(call& c);
+  http::response staff_share_job(call& c);
+  http::response staff_revoke_share(call& c);
+  http::response shared_gallery(call& c);
 
  private:
   /// Routing, authentication and CSRF, then the route. With `reply`, a route that
@@ -105,6 +128,19 @@ class api_service final : public http::service {
   std::variant<http::response, upload_plan> plan_upload(call& c);
   /// upload-url's answer once the allocation is made: the presigned PUT.
   http::response finish_upload(const call& c, result<db::upload_slot> slot, upload_plan& plan);
+  /// Who the request's token belongs to, for a route that needs `need`: fills
+  /// c.session or c.staff, or returns the refusal (401, 403 for the other kind of
+  /// session or without the CSRF proof).
+  std::optional<http::response> authenticate(call& c, auth_need need);
+  /// The job's photos as the customer listing has them ({photos, expires_in}), or
+  /// the failure answer. Also staff's and the share gallery's listing.
+  std::variant<http::response, boost::json::object> photo_listing(const call& c, std::string_view job_id);
+  /// One line to stdout (the access log's stream) for a staff action: the staff id,
+  /// the action and its object, the request id. Never a token.
+  void log_staff_action(const call& c, std::string_view action, std::string_view object) const;
+  /// Where links staff hand out point: the dashboard's origin, else this request's
+  /// scheme and Host.
+  std::string public_origin(const http::request& req) const;
   /// OPTIONS: the CORS preflight of a route (204 with the allowed methods).
   http::response preflight(const http::request& req);
   /// Strips the API base from the path: the route path, or nullopt when the
@@ -143,6 +179,12 @@ auto guarded(std::string_view request_id, F&& f) -> decltype(f()) {
   }
   return error_response(api_errc::internal, "internal error");
 }
+
+/// The JSON of a job (job_routes.cpp), a quote request and staff's reply to one
+/// (quote_routes.cpp), as every route that shows them writes them.
+boost::json::object job_json(const db::job& j);
+boost::json::object quote_json(const db::quote& q);
+boost::json::object reply_json(const db::quote_reply& r);
 
 /// ISO 8601 UTC with a trailing Z, whole seconds ("2026-11-29T04:25:00Z").
 std::string iso8601(std::chrono::system_clock::time_point t);

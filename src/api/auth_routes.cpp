@@ -41,8 +41,8 @@ http::response api_service::login(call& c) {
 
   auto who = db_->consume_login_code(*code, c.now_s);
   if (!who) return db_error_response(who.error(), c.req.request_id);
-  // Unknown, expired and used codes look alike: a guesser learns nothing.
-  if (!*who) return error_response(api_errc::unauthenticated, "the login link is invalid, expired or already used");
+  // Not a customer's code: perhaps a staff member's (DESIGN.md, "The company's side").
+  if (!*who) return staff_login(c, *code);
 
   auto cust = db_->get_customer(**who);
   if (!cust) return db_error_response(cust.error(), c.req.request_id);
@@ -56,14 +56,47 @@ http::response api_service::login(call& c) {
   customer["name"] = (*cust)->name;
   customer["email"] = (*cust)->email;
   boost::json::object out;
+  out["role"] = "customer";
   out["customer"] = std::move(customer);
+  return session_answer(c, std::move(out), *s, config_.session_ttl);
+}
+
+// The same answer as a customer's, with role "staff" and the staff member; the
+// session lives config_.staff_session_ttl.
+http::response api_service::staff_login(call& c, const std::string& code) {
+  // Unknown, expired and used codes look alike: a guesser learns nothing.
+  auto invalid = [] {
+    return error_response(api_errc::unauthenticated, "the login link is invalid, expired or already used");
+  };
+  db::staff_database* staff = db_->staff();
+  if (!staff) return invalid();
+  auto who = staff->consume_staff_login_code(code, c.now_s);
+  if (!who) return db_error_response(who.error(), c.req.request_id);
+  if (!*who) return invalid();
+  auto member = staff->get_staff(**who);
+  if (!member) return db_error_response(member.error(), c.req.request_id);
+  if (!*member) return invalid();
+  auto s = staff->create_staff_session(**who, c.now_s, config_.staff_session_ttl);
+  if (!s) return db_error_response(s.error(), c.req.request_id);
+  boost::json::object m;
+  m["id"] = (*member)->id;
+  m["name"] = (*member)->name;
+  m["email"] = (*member)->email;
+  boost::json::object out;
+  out["role"] = "staff";
+  out["staff"] = std::move(m);
+  return session_answer(c, std::move(out), *s, config_.staff_session_ttl);
+}
+
+http::response api_service::session_answer(call& c, boost::json::object out, const db::new_session& s,
+                                           std::chrono::seconds ttl) {
   // A browser sends Origin on every POST: it gets the HttpOnly cookie only, so no page
   // script can read the token. An API client (no Origin) gets it in the body for Bearer
   // auth (DESIGN.md, HTTP API).
-  if (!c.req.headers.get("Origin")) out["session_token"] = s->token;
-  out["expires_at"] = iso8601(s->expires_at);
+  if (!c.req.headers.get("Origin")) out["session_token"] = s.token;
+  out["expires_at"] = iso8601(s.expires_at);
   auto res = json_response(200, out);
-  res.headers.add("Set-Cookie", session_cookie(s->token, config_.session_ttl, c.req.secure));
+  res.headers.add("Set-Cookie", session_cookie(s.token, ttl, c.req.secure));
   return res;
 }
 
@@ -90,6 +123,11 @@ http::response api_service::logout(call& c) {
   if (token && !token->empty() && token->size() <= 256) {
     auto r = db_->revoke_session(*token, c.now_s);
     if (!r) return db_error_response(r.error(), c.req.request_id);
+    // The token is a customer's or a staff member's: revoking an unknown one is a no-op.
+    if (auto* staff = db_->staff()) {
+      auto rs = staff->revoke_staff_session(*token, c.now_s);
+      if (!rs) return db_error_response(rs.error(), c.req.request_id);
+    }
   }
   http::response res;
   res.status = 204;

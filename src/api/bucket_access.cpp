@@ -101,6 +101,18 @@ class s3_bucket_access final : public bucket_access {
     return duration_cast<seconds>(terms->signed_at + terms->lifetime - now);
   }
 
+  result<presigned_request> presign_get_fresh(const std::string& key, system_clock::time_point now,
+                                              seconds max_lifetime) const override {
+    auto e = expiry_at(now);
+    if (!e) return fail(e.error());
+    seconds total = std::max<seconds>(seconds(1), std::min(*e, max_lifetime));
+    std::vector<sigv4::query_param> q{{"response-cache-control", fmt::format("private, max-age={}", total.count())}};
+    auto signed_at = std::max(time_point_cast<seconds>(now), not_before_);
+    auto out = sign("GET", key, {}, std::move(q), signed_at, total);
+    if (out) out->expires_in = duration_cast<seconds>(out->expires_at - now);
+    return out;
+  }
+
   seconds get_url_window() const override { return window_; }
 
   sys_seconds not_before() const override { return not_before_; }

@@ -69,6 +69,11 @@ class bucket_access {
                                                 std::chrono::system_clock::time_point now) const = 0;
   /// The `expires_in` presign_get gives any URL at `now` (a listing's `expires_in`).
   virtual result<std::chrono::seconds> get_url_expires_in(std::chrono::system_clock::time_point now) const = 0;
+  /// A GET URL signed at `now` that lives at most `max_lifetime` (and never past the
+  /// configured expiry or known credentials' expiry): a fresh URL per call, for the
+  /// share gallery, whose links must die soon after the share does (DESIGN.md).
+  virtual result<presigned_request> presign_get_fresh(const std::string& key, std::chrono::system_clock::time_point now,
+                                                      std::chrono::seconds max_lifetime) const = 0;
   /// The window within which presign_get hands out one URL per key:
   /// min(expiry / 3, 3600 s) (0: a URL per second).
   virtual std::chrono::seconds get_url_window() const = 0;

@@ -150,6 +150,13 @@ result<app_config> app_config_from_env(const env_lookup& env) {
     if (*n < 1 || *n > 1000000) return fail(api_errc::bad_config, "DROPSLOT_MAX_PHOTOS must be 1..1000000");
     c.max_photos_per_job = static_cast<std::uint32_t>(*n);
   }
+  if (auto v = get("DROPSLOT_STAFF_SESSION_TTL")) {
+    auto n = parse_uint("DROPSLOT_STAFF_SESSION_TTL", *v);
+    if (!n) return fail(n.error());
+    if (*n < 60 || *n > 7 * 24 * 3600)
+      return fail(api_errc::bad_config, "DROPSLOT_STAFF_SESSION_TTL must be 60..604800 seconds");
+    c.staff_session_ttl = std::chrono::seconds(*n);
+  }
   if (auto v = get("DROPSLOT_ALLOWED_TYPES")) {
     auto t = parse_types(*v);
     if (!t) return fail(t.error());

@@ -18,6 +18,7 @@ const char* to_string(api_errc e) noexcept {
     case api_errc::rate_limited: return "rate_limited";
     case api_errc::storage_unavailable: return "storage_unavailable";
     case api_errc::internal: return "internal";
+    case api_errc::forbidden: return "forbidden";
   }
   return "internal";
 }
@@ -38,6 +39,7 @@ int http_status(api_errc e) noexcept {
     case api_errc::rate_limited: return 429;
     case api_errc::storage_unavailable: return 503;
     case api_errc::internal: return 500;
+    case api_errc::forbidden: return 403;
   }
   return 500;
 }

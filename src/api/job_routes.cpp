@@ -17,6 +17,8 @@ namespace {
 constexpr std::size_t max_listed_objects = 20000;
 constexpr std::size_t max_text_field = 4000;
 
+}  // namespace
+
 boost::json::object job_json(const db::job& j) {
   boost::json::object o;
   o["id"] = j.id;
@@ -34,8 +36,6 @@ boost::json::object job_json(const db::job& j) {
   o["updated_at"] = iso8601(j.updated_at);
   return o;
 }
-
-}  // namespace
 
 http::response api_service::list_jobs(call& c) {
   auto jobs = db_->list_jobs(c.session->customer);
@@ -88,7 +88,13 @@ http::response api_service::list_photos(call& c) {
   auto j = db_->get_job(id, c.session->customer);
   if (!j) return db_error_response(j.error(), c.req.request_id);
   if (!*j) return error_response(api_errc::not_found, "no such job");
+  auto listing = photo_listing(c, id);
+  if (auto* refused = std::get_if<http::response>(&listing)) return std::move(*refused);
+  return json_response(200, std::get<boost::json::object>(listing));
+}
 
+// The caller has checked who may see the job (its owner, or staff).
+std::variant<http::response, boost::json::object> api_service::photo_listing(const call& c, std::string_view id) {
   // Every GET URL of this listing is signed at the same moment for the same
   // lifetime: this is how long each of them works (bucket_access::presign_get).
   auto expiry = bucket_->get_url_expires_in(c.now);
@@ -125,7 +131,7 @@ http::response api_service::list_photos(call& c) {
   boost::json::object out;
   out["photos"] = std::move(photos);
   out["expires_in"] = expiry->count();
-  return json_response(200, out);
+  return out;
 }
 
 http::response api_service::delete_photo(call& c) {

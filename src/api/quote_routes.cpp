@@ -17,6 +17,8 @@ bool valid_date(std::string_view d) {
   return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
+}  // namespace
+
 boost::json::object quote_json(const db::quote& q) {
   boost::json::object o;
   o["id"] = q.id;
@@ -33,7 +35,15 @@ boost::json::object quote_json(const db::quote& q) {
   return o;
 }
 
-}  // namespace
+boost::json::object reply_json(const db::quote_reply& r) {
+  boost::json::object o;
+  o["price_low_cents"] = r.price_low_cents;
+  o["price_high_cents"] = r.price_high_cents;
+  o["currency"] = r.currency;
+  o["message"] = r.message;
+  o["replied_at"] = iso8601(r.replied_at);
+  return o;
+}
 
 http::response api_service::create_quote(call& c) {
   const auto& rid = c.req.request_id;
@@ -65,8 +75,20 @@ http::response api_service::create_quote(call& c) {
 http::response api_service::list_quotes(call& c) {
   auto quotes = db_->list_quotes(c.session->customer);
   if (!quotes) return db_error_response(quotes.error(), c.req.request_id);
+  // Staff's answers (DESIGN.md, "The company's side"): `reply` on each answered quote.
+  std::vector<db::quote_reply> replies;
+  if (auto* staff = db_->staff()) {
+    auto r = staff->customer_quote_replies(c.session->customer);
+    if (!r) return db_error_response(r.error(), c.req.request_id);
+    replies = std::move(*r);
+  }
   boost::json::array arr;
-  for (const auto& q : *quotes) arr.push_back(quote_json(q));
+  for (const auto& q : *quotes) {
+    auto o = quote_json(q);
+    for (const auto& r : replies)
+      if (r.quote_id == q.id) o["reply"] = reply_json(r);
+    arr.push_back(std::move(o));
+  }
   boost::json::object out;
   out["quotes"] = std::move(arr);
   return json_response(200, out);

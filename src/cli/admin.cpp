@@ -15,6 +15,7 @@
 #include <dropslot/db/database.hpp>
 #include <dropslot/db/dynamodb_schema.hpp>
 
+#include "admin_staff.hpp"
 #include "command.hpp"
 #include "admin_backup.hpp"  // backup, restore
 
@@ -27,6 +28,7 @@ struct admin_settings {
   std::string name, email;
   std::int64_t customer = 0;
   std::optional<std::int64_t> customer_filter;
+  std::optional<std::int64_t> staff;  // login-link --staff
   std::string title, job_id, address, scheduled, status = "scheduled";
   std::string base_url = "http://127.0.0.1:8080/";
 };
@@ -134,6 +136,13 @@ std::string login_url(std::string base, const std::string& code) {
 }
 
 int login_link(const admin_settings& s) {
+  if (s.staff) {
+    // The staff page, beside the dashboard: <base>/staff/?code=...
+    std::string base = s.base_url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    return staff_login_link(s.data_dir, s.database_url, *s.staff,
+                            [&](const std::string& code) { return login_url(base + "/staff/", code); });
+  }
   return with_database(s, [&](db::database& d) {
     auto code = d.create_login_code(s.customer, now());
     if (!code) {
@@ -182,7 +191,7 @@ int dynamodb_schema(const admin_settings& s) {
 
 const registrar reg{"admin", [](CLI::App& app, int& exit_code) {
   static admin_settings s;
-  auto* admin = app.add_subcommand("admin", "Manage customers, jobs, login links and sessions");
+  auto* admin = app.add_subcommand("admin", "Manage customers, staff, jobs, login links and sessions");
   admin->require_subcommand(1);
   // --data and --database may come before or after the subcommand words:
   // subcommands inherit fallthrough and hand unknown flags up to `admin`.
@@ -222,7 +231,10 @@ const registrar reg{"admin", [](CLI::App& app, int& exit_code) {
   j_list->callback([&exit_code] { exit_code = job_list(s); });
 
   auto* link = admin->add_subcommand("login-link", "Create a one-time login link (15 min); prints only the URL");
-  link->add_option("--customer", s.customer, "Customer id")->required();
+  auto* link_customer = link->add_option("--customer", s.customer, "Customer id");
+  auto* link_staff = link->add_option("--staff", s.staff, "Staff id (a link to the staff page)");
+  link_customer->excludes(link_staff);
+  link->require_option(1);
   link->add_option("--base-url", s.base_url, "Dashboard URL")
       ->envname("DROPSLOT_PUBLIC_URL")
       ->default_str("http://127.0.0.1:8080/");

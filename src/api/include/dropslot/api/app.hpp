@@ -90,6 +90,9 @@ struct app_config {
   std::uint32_t max_photos_per_job = 500;
   /// Session lifetime given at login.
   std::chrono::seconds session_ttl{std::chrono::hours(12)};
+  /// A staff session's lifetime (a working day): its own, shorter than a customer's,
+  /// since a staff session reaches every customer's jobs (DROPSLOT_STAFF_SESSION_TTL).
+  std::chrono::seconds staff_session_ttl{std::chrono::hours(8)};
   /// What GET {base}/settings tells the dashboard.
   photo_settings photos;
 
@@ -119,7 +122,8 @@ env_lookup env_with_overrides(std::vector<std::pair<std::string, std::string>> o
 ///   DROPSLOT_URL_EXPIRY (seconds), DROPSLOT_MAX_UPLOAD_BYTES,
 ///   DROPSLOT_ALLOWED_TYPES ("image/jpeg=jpg,image/png=png"), DROPSLOT_UPLOAD_RATE
 ///   (per second, 0 = no limit), DROPSLOT_UPLOAD_BURST, DROPSLOT_MAX_PHOTOS,
-///   DROPSLOT_PHOTO_MAX_EDGE (0 or 320..16384), DROPSLOT_PHOTO_QUALITY ((0, 1]).
+///   DROPSLOT_PHOTO_MAX_EDGE (0 or 320..16384), DROPSLOT_PHOTO_QUALITY ((0, 1]),
+///   DROPSLOT_STAFF_SESSION_TTL (seconds, 60..604800).
 /// Fails with api_errc::bad_config on an unparsable value (never ignores one).
 result<app_config> app_config_from_env(const env_lookup& env);
 

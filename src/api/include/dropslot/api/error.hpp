@@ -21,6 +21,7 @@ enum class api_errc {
   rate_limited,            // 429: per-customer token bucket empty
   storage_unavailable,     // 503: database or S3 down, or S3 denies the API
   internal,                // 500: a bug; details only in the log
+  forbidden,               // 403: signed in, but as the wrong kind of user (staff vs customer)
 };
 
 const char* to_string(api_errc e) noexcept;   // "invalid_field"
