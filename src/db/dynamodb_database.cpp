@@ -5,6 +5,7 @@
 
 #include <dropslot/db/dynamodb_schema.hpp>
 
+#include "dynamodb_staff.hpp"
 #include "dynamodb_table.hpp"
 #include "session_cache.hpp"
 #include "validation.hpp"
@@ -62,9 +63,14 @@ bool job_order(const job& a, const job& b) {
 class dynamodb_database final : public database {
  public:
   dynamodb_database(std::unique_ptr<dynamodb_table> table, const open_options& o)
-      : table_(std::move(table)), cache_(o.session_cache_ttl), workers_(std::max<std::size_t>(o.max_connections, 1)) {}
+      : table_(std::move(table)),
+        cache_(o.session_cache_ttl),
+        workers_(std::max<std::size_t>(o.max_connections, 1)),
+        staff_(make_dynamodb_staff(*table_, *this)) {}
 
   std::string_view backend() const noexcept override { return "dynamodb"; }
+
+  staff_database* staff() noexcept override { return staff_.get(); }
 
   result<void> ping() override {
     auto r = get(item_key("PING", "PING"));
@@ -162,15 +168,21 @@ class dynamodb_database final : public database {
           if (auto r = remove(item_key(pk, sk)); !r) return r;
         if (auto r = remove(item_key(pk, job_sk)); !r) return r;
       }
-      // The customer's partition: the quotes (everything but the profile).
+      // The customer's partition: the quotes and staff's replies (everything but the
+      // profile), each quote's reference item first (dynamodb_staff.hpp).
       std::vector<std::string> sks;
+      std::vector<std::int64_t> quote_ids;
       auto q = query_all({{"KeyConditionExpression", "pk = :pk"},
                           {"ExpressionAttributeValues", values({{":pk", attr(customer_pk(who))}})},
                           {"ConsistentRead", true}},
                          [&](const json::object& i) {
-                           if (text(i, "sk") != profile_sk) sks.push_back(text(i, "sk"));
+                           std::string sk = text(i, "sk");
+                           if (sk.starts_with("QUOTE#")) quote_ids.push_back(number(i, "id"));
+                           if (sk != profile_sk) sks.push_back(std::move(sk));
                          });
       if (!q) return fail(q.error());
+      for (auto id : quote_ids)
+        if (auto r = remove(item_key("QUOTEREF#" + std::to_string(id), "QUOTEREF")); !r) return r;
       for (const auto& sk : sks)
         if (auto r = remove(item_key(customer_pk(who), sk)); !r) return r;
       // The email claim, if it is still this customer's.
@@ -329,6 +341,9 @@ class dynamodb_database final : public database {
       if (is_conditional_failure(r.error())) return fail(db_errc::conflict, "the job id exists");
       return fail(r.error());
     }
+    // The job's board entry (dynamodb_staff.hpp). The job stands if it fails; its next
+    // activity cannot create it, so the failure is returned after all.
+    if (auto b = board_job_created(*table_, j, **owner); !b) return fail(b.error());
     return j;
   }
 
@@ -382,6 +397,7 @@ class dynamodb_database final : public database {
       if (is_conditional_failure(r.error())) return std::optional<job>{};
       return fail(r.error());
     }
+    (void)board_touch(*table_, job_id, now, /*upload=*/false, /*quote_added=*/false);  // best effort
     return std::optional<job>(read_job(r->at("Attributes").as_object()));
   }
 
@@ -431,6 +447,9 @@ class dynamodb_database final : public database {
     if (req.checksum_sha256) record["checksum_sha256"] = attr(*req.checksum_sha256);
     if (req.client_id) record["client_id"] = attr(*req.client_id);
     if (auto r = put(std::move(record), {}); !r) return fail(r.error());
+    // Up the staff board. Best effort: the key is issued either way, and the board's
+    // order is the only thing a failure here delays.
+    (void)board_touch(*table_, req.job_id, now, /*upload=*/true, /*quote_added=*/false);
     if (!req.client_id) return slot;
     // The client_id's claim, after the record: a slot found through it always has one.
     json::object claim{{"pk", attr(job_pk(req.job_id))}, {"sk", attr(client_sk(*req.client_id))},
@@ -477,7 +496,10 @@ class dynamodb_database final : public database {
                       {"created_at", attr(to_unix(now))}};
     if (q.job_id) item["job_id"] = attr(*q.job_id);
     if (q.preferred_date) item["preferred_date"] = attr(*q.preferred_date);
+    // Where staff's reply finds it, written first (dynamodb_staff.hpp).
+    if (auto r = quote_reference(*table_, out.id, q.customer, text(item, "sk"), q.job_id); !r) return fail(r.error());
     if (auto r = put(std::move(item), {}); !r) return fail(r.error());
+    if (q.job_id) (void)board_touch(*table_, *q.job_id, now, /*upload=*/false, /*quote_added=*/true);
     return out;
   }
 
@@ -619,8 +641,9 @@ class dynamodb_database final : public database {
 
   std::unique_ptr<dynamodb_table> table_;
   session_cache cache_;
-  // Last: destroyed first, so queued allocations finish while the table still exists.
+  // Destroyed before the table: queued allocations finish while it still exists.
   util::worker_pool workers_;
+  std::unique_ptr<staff_database> staff_;  // uses table_ and this
 };
 
 std::string table_status(const json::object& describe) {
