@@ -1,4 +1,5 @@
-// The company's side (issue 21) against a real serve, on SQLite and PostgreSQL:
+// The company's side (issue 21) against a real serve, on SQLite, PostgreSQL and
+// DynamoDB (dynalite, the local stand-in for AWS's DynamoDB, one per test process):
 //   - staff accounts from `dropslot admin`, a staff login answering role "staff";
 //   - the authorization matrix: every staff route with no session, a customer's, a
 //     second customer's and a staff session; every customer route with a staff
@@ -7,13 +8,17 @@
 //     the customer, share links (public view, revoke, expiry, limits), the CSRF rule
 //     on staff routes, and the staff_action log lines.
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <regex>
 #include <set>
 
-#include "api_fixture.hpp"
+#include <unistd.h>
+
 #include "dropslot/db/database.hpp"
+#include "dynalite_server.hpp"
+#include "serve_fixture.hpp"
 
 namespace dropslot::test {
 namespace {
@@ -25,8 +30,48 @@ header_list with_json(header_list h) {
   return h;
 }
 
-class staff_test : public api_test {
+/// serve on the test's backend ("sqlite", "postgres" or "dynamodb").
+class staff_test : public ::testing::TestWithParam<std::string> {
  protected:
+  void start(std::vector<std::string> extra = {}) {
+    if (GetParam() == "postgres") {
+      pg_ = std::make_unique<pg_database>();
+      if (pg_->url().empty()) GTEST_SKIP() << "DROPSLOT_TEST_PG_URL is not set (scripts/test starts PostgreSQL)";
+      serve_ = std::make_unique<serve_process>(pg_->url(), std::move(extra));
+    } else if (GetParam() == "dynamodb") {
+      auto& dynalite = db::testing::dynalite_server::shared();
+      ASSERT_TRUE(dynalite.running()) << dynalite.error();
+      dynalite.export_environment();  // serve and admin inherit it
+      static int n = 0;
+      serve_ = std::make_unique<serve_process>(
+          "dynamodb://staff-" + std::to_string(getpid()) + "-" + std::to_string(n++), std::move(extra));
+    } else {
+      serve_ = std::make_unique<serve_process>("", std::move(extra));
+    }
+  }
+  void TearDown() override {
+    serve_.reset();  // stop serve before its database is dropped
+    pg_.reset();
+  }
+  serve_process& s() { return *serve_; }
+  std::string database_url() {
+    return s().database_url().empty() ? db::default_database_url(s().data()) : s().database_url();
+  }
+
+  /// Logs in as the demo customer; returns the session token.
+  std::string demo_token() {
+    auto l = s().login(s().demo_code());
+    EXPECT_EQ(l.status, 200);
+    return l.token;
+  }
+  /// The id of the first job of the session's customer.
+  std::string first_job(const std::string& token) {
+    auto r = http_request("GET", s().api() + "/api/jobs", bearer(token));
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto j = r.json();
+    return std::string(j.at("jobs").at(0).at("id").as_string());
+  }
+
   /// Adds a staff member with `admin staff add` and logs them in: the token.
   std::string staff_token(const std::string& email = "sam@haulers.example") {
     staff_id_ = s().admin({"staff", "add", "--name", "Sam Staff", "--email", email});
@@ -53,7 +98,15 @@ class staff_test : public api_test {
   }
 
   std::string staff_id_;
+  std::unique_ptr<pg_database> pg_;
+  std::unique_ptr<serve_process> serve_;
 };
+
+#define DROPSLOT_START(...)                         \
+  do {                                              \
+    start(__VA_ARGS__);                             \
+    if (IsSkipped() || HasFatalFailure()) return;   \
+  } while (0)
 
 /// A refusal is an error object and nothing else: no job, customer, photo or URL.
 void expect_refusal_without_data(const reply& r, const std::string& secret) {
@@ -164,8 +217,7 @@ TEST_P(staff_test, BoardOrdersFiltersAndPages) {
   // that what happens now is the latest activity whatever the clock's second), and
   // one through the API ("a-loft": within the same second it sorts after g-100).
   {
-    auto db = db::open_database(s().database_url().empty() ? db::default_database_url(s().data())
-                                                           : s().database_url());
+    auto db = db::open_database(database_url());
     ASSERT_TRUE(db) << db.error().message();
     auto hour_ago = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) -
                     std::chrono::hours(1);
@@ -311,7 +363,7 @@ TEST_P(staff_test, ShareLinksShowTheGalleryUntilRevokedOrExpired) {
   EXPECT_EQ(http_request("GET", s().api() + "/api/shared/not-a-token").status, 404);
 
   // Expired: a link made two days ago for one day, through the same database.
-  auto db = db::open_database(s().database_url().empty() ? db::default_database_url(s().data()) : s().database_url());
+  auto db = db::open_database(database_url());
   ASSERT_TRUE(db) << db.error().message();
   auto past = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) -
               std::chrono::hours(48);
@@ -341,7 +393,8 @@ TEST_P(staff_test, StaffCookieNeedsCsrfProofAndLogoutEndsTheStaffSession) {
   EXPECT_EQ(http_request("GET", s().api() + "/api/staff/jobs", bearer(again)).status, 401);
 }
 
-INSTANTIATE_TEST_SUITE_P(backends, staff_test, ::testing::Values(backend::sqlite, backend::postgres), backend_name);
+INSTANTIATE_TEST_SUITE_P(backends, staff_test, ::testing::Values("sqlite", "postgres", "dynamodb"),
+                         [](const auto& i) { return i.param; });
 
 }  // namespace
 }  // namespace dropslot::test
