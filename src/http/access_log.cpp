@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <dropslot/util/codec.hpp>
+#include <dropslot/util/redact.hpp>
 
 #include <cerrno>
 #include <cstdio>
@@ -36,21 +37,6 @@ std::function<void(std::string_view)>& sink() {
   return s;
 }
 
-// A share link's token is the path segment after "/shared/" (GET {base}/shared/{token},
-// docs/api.md): a bearer secret, so the log gets "/shared/-" instead. Anything after
-// the segment is kept.
-std::string_view redacted_path(std::string_view path, std::string& scratch) {
-  constexpr std::string_view marker = "/shared/";
-  auto at = path.find(marker);
-  if (at == std::string_view::npos) return path;
-  auto start = at + marker.size();
-  auto end = path.find('/', start);
-  scratch.assign(path.substr(0, start));
-  scratch += '-';
-  if (end != std::string_view::npos) scratch += path.substr(end);
-  return scratch;
-}
-
 }  // namespace
 
 std::string format_access_record(const access_record& r) {
@@ -64,7 +50,7 @@ std::string format_access_record(const access_record& r) {
   o.emplace("type", "access");
   o.emplace("method", r.method);
   std::string redacted;  // stays empty (no allocation) unless the path holds a share token
-  o.emplace("path", redacted_path(r.path, redacted));
+  o.emplace("path", util::loggable_path(r.path, redacted));
   o.emplace("status", r.status);
   o.emplace("bytes", r.bytes);
   o.emplace("duration_us", r.duration.count());

@@ -8,6 +8,7 @@
 #include "dropslot/lambda/event.hpp"
 #include "dropslot/lambda/log.hpp"
 #include "dropslot/sigv4/crypto.hpp"
+#include "dropslot/util/redact.hpp"
 
 namespace dropslot::lambda {
 
@@ -94,9 +95,10 @@ invocation_outcome api_gateway_adapter::operator()(const invocation& inv) const 
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
   boost::json::value remaining = nullptr;
   if (inv.deadline_ms) remaining = *inv.deadline_ms - now_ms();
+  std::string redacted;  // a share link's token never reaches the log
   log_line("info", inv.request_id, "request",
            {{"method", method},
-            {"path", path},
+            {"path", util::loggable_path(path, redacted)},
             {"status", res.status},
             {"format", *format == payload_format::http_v2 ? "2.0" : "1.0"},
             {"duration_us", micros},

@@ -38,3 +38,13 @@ TEST(redact, a_url_boost_cannot_parse_is_cut_after_the_scheme) {
 
 }  // namespace
 }  // namespace dropslot::util
+
+// A share link's token (GET {base}/shared/{token}) never reaches a log; other paths
+// are logged as they are.
+TEST(LoggablePath, HidesTheShareToken) {
+  std::string scratch;
+  EXPECT_EQ(dropslot::util::loggable_path("/api/shared/0123abcd", scratch), "/api/shared/-");
+  EXPECT_EQ(dropslot::util::loggable_path("/shared/0123abcd/x", scratch), "/shared/-/x");
+  EXPECT_EQ(dropslot::util::loggable_path("/api/staff/shares/shr-1", scratch), "/api/staff/shares/shr-1");
+  EXPECT_EQ(dropslot::util::loggable_path("/api/jobs/J1", scratch), "/api/jobs/J1");
+}

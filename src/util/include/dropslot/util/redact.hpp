@@ -17,4 +17,19 @@ namespace dropslot::util {
 /// leaks what it carries.
 std::string redact_passwords(std::string_view text);
 
+/// A request path as a log may hold it: the segment after "/shared/" (a share link's
+/// token, GET {base}/shared/{token}: a bearer secret) becomes "-". Returns `path`
+/// itself when there is nothing to hide, else a view of `scratch`.
+inline std::string_view loggable_path(std::string_view path, std::string& scratch) {
+  constexpr std::string_view marker = "/shared/";
+  auto at = path.find(marker);
+  if (at == std::string_view::npos) return path;
+  auto start = at + marker.size();
+  auto end = path.find('/', start);
+  scratch.assign(path.substr(0, start));
+  scratch += '-';
+  if (end != std::string_view::npos) scratch += path.substr(end);
+  return scratch;
+}
+
 }  // namespace dropslot::util
