@@ -77,6 +77,10 @@ async function call(method, path, body) {
   return payload;
 }
 
+/// The JSON call itself (auth cookie, CSRF header, errors as api_error), for the
+/// staff page's routes (web/staff/staff.js imports it rather than a copy).
+export { call as api_call };
+
 const job_path = (id) => `/jobs/${encodeURIComponent(id)}`;
 
 // The API may answer a list either bare or wrapped ({jobs: [...]}); accept both.

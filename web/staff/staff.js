@@ -1,0 +1,268 @@
+// The staff page (issue 21): the board, a job's photos for quoting (full-size viewer,
+// "Download all" as a ZIP built in the browser from presigned GETs with the vendored
+// client-zip, never through the API), quote replies, share links, and onboarding
+// (customer, job, login link). Every API call goes through the dashboard's api.js.
+import { api_call, api_error, set_unauthorized_handler } from '../js/api.js';
+import { downloadZip } from '../vendor/client-zip/index.js';
+
+const $ = (id) => document.getElementById(id);
+const views = ['login-view', 'board-view', 'job-view'];
+let cursor = null;
+let photos = [];
+let viewing = -1;
+
+function show(view) {
+  for (const v of views) $(v).hidden = v !== view;
+  $('logout').hidden = view === 'login-view';
+}
+
+function el(tag, props = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'dataset') Object.assign(e.dataset, v);
+    else if (k in e) e[k] = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c);
+  return e;
+}
+
+const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
+const money = (cents, currency) => `${(cents / 100).toFixed(2)} ${currency}`;
+
+// ------------------------------------------------------------------ login
+async function sign_in_from_link() {
+  const params = new URLSearchParams(location.search);
+  const code = params.get('code');
+  if (!code) return;
+  history.replaceState(null, '', location.pathname + location.hash);  // the code leaves the address bar first
+  try {
+    const answer = await api_call('POST', '/login', { code });
+    if (!answer || answer.role !== 'staff') {
+      $('login-message').textContent = 'That link is a customer login; this page is for staff.';
+      await api_call('POST', '/logout', {});
+    }
+  } catch (e) {
+    $('login-message').textContent = e instanceof api_error ? e.message : 'Sign-in failed.';
+  }
+}
+
+// ------------------------------------------------------------------ board
+function board_query() {
+  const q = new URLSearchParams();
+  if ($('board-q').value.trim()) q.set('q', $('board-q').value.trim());
+  if ($('board-needs-quote').checked) q.set('needs_quote', '1');
+  return q;
+}
+
+async function load_board(more = false) {
+  const q = board_query();
+  if (more && cursor) q.set('cursor', cursor);
+  const page = await api_call('GET', `/staff/jobs?${q}`);
+  const rows = $('board-rows');
+  if (!more) rows.replaceChildren();
+  for (const j of page.jobs) {
+    const link = el('a', { href: `#/jobs/${encodeURIComponent(j.id)}` }, j.title);
+    rows.append(el('tr', { dataset: { job: j.id } },
+      el('td', {}, link, el('div', { className: 'muted' }, j.id)),
+      el('td', {}, j.customer.name, el('div', { className: 'muted' }, j.customer.email)),
+      el('td', { className: 'num' }, String(j.photo_count)),
+      el('td', {}, when(j.last_upload_at)),
+      el('td', {}, j.quote_waiting ? el('strong', { className: 'waiting' }, 'Waiting') : '—')));
+  }
+  cursor = page.next_cursor;
+  $('board-more').hidden = !cursor;
+}
+
+// ------------------------------------------------------------------ onboarding
+async function create_customer(e) {
+  e.preventDefault();
+  const status = $('new-customer-status');
+  try {
+    const r = await api_call('POST', '/staff/customers', { name: $('customer-name').value.trim(), email: $('customer-email').value.trim() });
+    status.textContent = `Customer ${r.customer.id} created.`;
+    $('job-customer').value = $('link-customer').value = String(r.customer.id);
+    $('new-customer').reset();
+  } catch (err) {
+    status.textContent = err.message;
+  }
+}
+
+async function create_job(e) {
+  e.preventDefault();
+  const status = $('new-job-status');
+  try {
+    const r = await api_call('POST', '/staff/jobs', { customer_id: Number($('job-customer').value), title: $('job-title').value.trim() });
+    status.textContent = `Job ${r.job.id} created.`;
+    status.dataset.job = r.job.id;
+    $('job-title').value = '';
+    await load_board();
+  } catch (err) {
+    status.textContent = err.message;
+  }
+}
+
+async function login_link(e) {
+  e.preventDefault();
+  try {
+    const r = await api_call('POST', `/staff/customers/${encodeURIComponent($('link-customer').value)}/login-link`, {});
+    $('link-url').value = r.url;
+    $('link-url').select();
+  } catch (err) {
+    $('link-url').value = err.message;
+  }
+}
+
+// ------------------------------------------------------------------ a job
+async function open_job(id) {
+  show('job-view');
+  const [detail, listing] = await Promise.all([
+    api_call('GET', `/staff/jobs/${encodeURIComponent(id)}`),
+    api_call('GET', `/staff/jobs/${encodeURIComponent(id)}/photos`),
+  ]);
+  $('job-view').dataset.job = id;
+  $('job-title-h').textContent = detail.job.title;
+  $('job-customer-line').textContent = detail.customer ? `${detail.customer.name} · ${detail.customer.email} · ${detail.job.status}` : detail.job.status;
+  $('job-notes').textContent = detail.notes ? `Notes: ${detail.notes}` : '';
+  photos = listing.photos;
+  // WIRE(issue 22): grouped by shot once photos carry `shot`; a plain grid until then.
+  $('gallery').replaceChildren(...photos.map((p, i) => el('li', {},
+    el('button', { type: 'button', className: 'thumb', dataset: { index: String(i) }, 'aria-label': `Photo ${i + 1}: ${p.key.split('/').pop()}` },
+      el('img', { src: p.thumb_url || p.url, alt: '', loading: 'lazy' })),
+    el('span', { className: 'muted' }, when(p.last_modified)))));
+  $('download-all').disabled = photos.length === 0;
+  render_quotes(detail.quotes);
+  $('shares').replaceChildren();
+}
+
+function render_quotes(quotes) {
+  $('quotes').replaceChildren(...quotes.map((q) => {
+    const id = `reply-${q.id}`;
+    const form = el('form', { className: 'reply', dataset: { quote: String(q.id) } },
+      el('label', { htmlFor: `${id}-low` }, 'From (cents)'), el('input', { id: `${id}-low`, name: 'low', type: 'number', min: '0', required: true }),
+      el('label', { htmlFor: `${id}-high` }, 'To (cents)'), el('input', { id: `${id}-high`, name: 'high', type: 'number', min: '0', required: true }),
+      el('label', { htmlFor: `${id}-currency` }, 'Currency'), el('input', { id: `${id}-currency`, name: 'currency', value: 'USD', maxLength: 3, required: true }),
+      el('label', { htmlFor: `${id}-message` }, 'Message'), el('textarea', { id: `${id}-message`, name: 'message', rows: 2, maxLength: 4000 }),
+      el('button', { type: 'submit' }, q.reply ? 'Update answer' : 'Send answer'),
+      el('p', { role: 'status', className: 'reply-status' }, q.reply ? `Answered: ${money(q.reply.price_low_cents, q.reply.currency)}–${money(q.reply.price_high_cents, q.reply.currency)}` : ''));
+    form.addEventListener('submit', send_reply);
+    return el('li', {}, el('p', {}, q.description, el('span', { className: 'muted' }, ` · ${when(q.created_at)}`)), form);
+  }));
+}
+
+async function send_reply(e) {
+  e.preventDefault();
+  const f = e.currentTarget;
+  const status = f.querySelector('.reply-status');
+  try {
+    const r = await api_call('POST', `/staff/quotes/${f.dataset.quote}/reply`, {
+      price_low_cents: Number(f.elements.low.value), price_high_cents: Number(f.elements.high.value),
+      currency: f.elements.currency.value.trim().toUpperCase(), message: f.elements.message.value,
+    });
+    status.textContent = `Answered: ${money(r.reply.price_low_cents, r.reply.currency)}–${money(r.reply.price_high_cents, r.reply.currency)}`;
+  } catch (err) {
+    status.textContent = err.message;
+  }
+}
+
+async function share(e) {
+  e.preventDefault();
+  const job = $('job-view').dataset.job;
+  const days = Math.max(1, Math.min(30, Number($('share-days').value) || 7));
+  const r = await api_call('POST', `/staff/jobs/${encodeURIComponent(job)}/share`, { expires_in: days * 86400 });
+  const revoke = el('button', { type: 'button', dataset: { share: r.share_id } }, 'Revoke');
+  const item = el('li', {}, el('input', { readOnly: true, value: r.url, 'aria-label': 'Share link', className: 'share-url' }),
+    el('span', { className: 'muted' }, ` until ${when(r.expires_at)} `), revoke);
+  revoke.addEventListener('click', async () => {
+    await api_call('DELETE', `/staff/shares/${encodeURIComponent(r.share_id)}`);
+    revoke.replaceWith(el('span', { className: 'revoked' }, 'Revoked'));
+  });
+  $('shares').append(item);
+}
+
+// "Download all": the ZIP is streamed together in the browser from the presigned
+// GETs (client-zip), so the API never carries a byte and the first entry starts as
+// soon as its GET answers.
+async function download_all() {
+  const status = $('download-status');
+  status.textContent = `Preparing ${photos.length} photos…`;
+  const files = (async function* () {
+    for (const p of photos) {
+      // no-store: the viewer's <img> may have cached this URL's answer without CORS
+      // headers (the store sends them only to a request with an Origin), and a CORS
+      // fetch may not reuse it.
+      const res = await fetch(p.url, { credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
+      if (!res.ok) throw new Error(`HTTP ${res.status} for ${p.key}`);
+      yield { name: p.key.split('/').pop(), lastModified: new Date(p.last_modified), input: res };
+    }
+  })();
+  try {
+    const blob = await downloadZip(files).blob();
+    const a = el('a', { href: URL.createObjectURL(blob), download: `${$('job-view').dataset.job}.zip` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+    status.textContent = 'Downloaded.';
+  } catch (err) {
+    status.textContent = `Download failed: ${err.message}`;
+  }
+}
+
+// ------------------------------------------------------------------ viewer
+function view(i) {
+  if (i < 0 || i >= photos.length) return;
+  viewing = i;
+  $('viewer-img').src = photos[i].url;
+  $('viewer-img').alt = `Photo ${i + 1} of ${photos.length}`;
+  $('viewer-count').textContent = `${i + 1} / ${photos.length}`;
+  if (!$('viewer').open) $('viewer').showModal();
+}
+
+function viewer_keys(e) {
+  if (e.key === 'ArrowRight') view(viewing + 1);
+  else if (e.key === 'ArrowLeft') view(viewing - 1);
+  // Esc: the dialog closes itself.
+}
+
+// ------------------------------------------------------------------ routing
+async function route() {
+  const m = /^#\/jobs\/(.+)$/.exec(location.hash);
+  try {
+    if (m) await open_job(decodeURIComponent(m[1]));
+    else {
+      show('board-view');
+      await load_board();
+    }
+  } catch (e) {
+    if (!(e instanceof api_error && e.status === 401)) throw e;
+  }
+}
+
+async function start() {
+  set_unauthorized_handler(() => show('login-view'));
+  await sign_in_from_link();
+  $('board-filter').addEventListener('submit', (e) => { e.preventDefault(); load_board(); });
+  $('board-more').addEventListener('click', () => load_board(true));
+  $('new-customer').addEventListener('submit', create_customer);
+  $('new-job').addEventListener('submit', create_job);
+  $('login-link').addEventListener('submit', login_link);
+  $('share-form').addEventListener('submit', share);
+  $('download-all').addEventListener('click', download_all);
+  $('gallery').addEventListener('click', (e) => {
+    const b = e.target.closest('button.thumb');
+    if (b) view(Number(b.dataset.index));
+  });
+  $('viewer').addEventListener('keydown', viewer_keys);
+  $('viewer-prev').addEventListener('click', () => view(viewing - 1));
+  $('viewer-next').addEventListener('click', () => view(viewing + 1));
+  $('viewer-close').addEventListener('click', () => $('viewer').close());
+  $('logout').addEventListener('click', async () => {
+    await api_call('POST', '/logout', {});
+    show('login-view');
+  });
+  window.addEventListener('hashchange', route);
+  await route();
+}
+
+start();
