@@ -234,11 +234,14 @@ const registrar reg{"admin", [](CLI::App& app, int& exit_code) {
   auto* link_customer = link->add_option("--customer", s.customer, "Customer id");
   auto* link_staff = link->add_option("--staff", s.staff, "Staff id (a link to the staff page)");
   link_customer->excludes(link_staff);
-  link->require_option(1);
   link->add_option("--base-url", s.base_url, "Dashboard URL")
       ->envname("DROPSLOT_PUBLIC_URL")
       ->default_str("http://127.0.0.1:8080/");
-  link->callback([&exit_code] { exit_code = login_link(s); });
+  link->callback([&exit_code, link_customer, link_staff] {
+    exit_code = link_customer->count() + link_staff->count() == 0
+                    ? fail_with("login-link needs --customer ID or --staff ID", 2)
+                    : login_link(s);
+  });
 
   auto* mig = admin->add_subcommand("migrate", "Create or migrate the database's tables (DynamoDB: PREFIX-main and its TTL)");
   mig->callback([&exit_code] { exit_code = migrate(s); });
