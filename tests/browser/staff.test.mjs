@@ -163,7 +163,9 @@ test('staff onboard a customer, see their photos, download, answer, share and re
   await form.locator('.reply-status', { hasText: 'Answered' }).waitFor();
   const quotes = (await api_get(customer, '/quotes')).body.quotes;
   assert.equal(quotes[0].reply.price_high_cents, 32000);
-  assert.equal(quotes[0].reply.message, 'One truck, half a day.');
+  // ...and in the customer's job drawer.
+  await customer.locator(`#job-list a[data-id="${job_id}"]`).click();
+  await customer.locator('#drawer-quotes .quote-answer', { hasText: '250.00 USD–320.00 USD · One truck, half a day.' }).waitFor();
 
   // Share, open logged out, revoke, and the link dies.
   await staff.click('#share-form button[type=submit]');

@@ -5,6 +5,7 @@
 // Routes live in the hash so a job can be linked or typed: `#/` is the job list,
 // `#/jobs/<id>` opens that job's drawer over it.
 import * as api from './api.js';
+import { render_job_quotes } from './quotes_view.js';
 import { upload_queue } from './uploads.js';
 import { default_settings } from './photo_prep.js';
 
@@ -192,6 +193,7 @@ async function load_job(id) {
   $('job-access').value = job.access_instructions || '';
   show('drawer-content', true);
   load_photos(id);
+  render_job_quotes(id, () => state.job_id === id);
 }
 
 function render_details(job) {
