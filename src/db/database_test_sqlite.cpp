@@ -38,7 +38,15 @@ TEST(sqlite_migrations, a_file_at_version_1_is_brought_to_the_latest) {
   // Make the file look as version 1 left it.
   ASSERT_EQ(exec(path,
                  "DROP TRIGGER uploads_take_number; DROP INDEX uploads_by_client_id; "
-                 "ALTER TABLE uploads DROP COLUMN client_id; DELETE FROM schema_migrations WHERE version > 1"),
+                 "ALTER TABLE uploads DROP COLUMN client_id; "
+                 // version 5 (the company's side)
+                 "DROP TRIGGER uploads_touch_board; DROP TRIGGER quotes_wait; DROP TRIGGER quotes_answered; "
+                 "DROP TRIGGER jobs_activity_on_insert; DROP TRIGGER jobs_activity_on_update; "
+                 "DROP TABLE shares; DROP TABLE quote_replies; DROP TABLE staff_login_codes; "
+                 "DROP TABLE staff_sessions; DROP TABLE staff; DROP INDEX jobs_by_activity; DROP INDEX quotes_by_job; "
+                 "ALTER TABLE jobs DROP COLUMN activity_at; ALTER TABLE jobs DROP COLUMN last_upload_at; "
+                 "ALTER TABLE jobs DROP COLUMN quotes_waiting; "
+                 "DELETE FROM schema_migrations WHERE version > 1"),
             SQLITE_OK);
 
   auto d = open_database(scratch.url());
