@@ -11,6 +11,7 @@
 
 #include "api_service.hpp"
 #include "dropslot/api/json_io.hpp"
+#include "dropslot/api/validation.hpp"
 #include "dropslot/db/keys.hpp"
 #include "dropslot/util/codec.hpp"
 
@@ -109,6 +110,14 @@ http::response api_service::staff_board(call& c) {
       o["last_upload_at"] = iso8601(*row.last_upload_at);
     else
       o["last_upload_at"] = nullptr;
+    // The newest photo's thumbnail, so the board can be scanned at a glance (a GET URL
+    // signed here, no I/O; a photo sent without a thumbnail has none, and the page
+    // then shows no image).
+    if (row.last_key) {
+      auto thumb = bucket_->presign_get(thumb_key(*row.last_key), c.now);
+      if (!thumb) return api_error_response(thumb.error(), c.req.request_id);
+      o["thumb_url"] = thumb->url;
+    }
     o["quote_waiting"] = row.quote_waiting;
     o["activity_at"] = iso8601(row.activity_at);
     // WIRE(issue 22): the job's required shots without a received photo, once shots

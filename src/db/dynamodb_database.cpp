@@ -449,7 +449,7 @@ class dynamodb_database final : public database {
     if (auto r = put(std::move(record), {}); !r) return fail(r.error());
     // Up the staff board. Best effort: the key is issued either way, and the board's
     // order is the only thing a failure here delays.
-    (void)board_touch(*table_, req.job_id, now, /*upload=*/true, /*quote_added=*/false);
+    (void)board_touch(*table_, req.job_id, now, /*upload=*/true, /*quote_added=*/false, slot.key);
     if (!req.client_id) return slot;
     // The client_id's claim, after the record: a slot found through it always has one.
     json::object claim{{"pk", attr(job_pk(req.job_id))}, {"sk", attr(client_sk(*req.client_id))},

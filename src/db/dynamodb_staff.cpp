@@ -255,6 +255,7 @@ class dynamodb_staff final : public staff_database {
       if (auto at = opt_number(e, "last_upload_at")) row.last_upload_at = from_unix(*at);
       row.quote_waiting = number(e, "quotes_waiting") > 0;
       row.activity_at = from_unix(number(e, "activity_at"));
+      row.last_key = opt_text(e, "last_key");
       page.rows.push_back(std::move(row));
     }
     if (more && !entries.empty())
@@ -572,7 +573,8 @@ result<void> board_job_created(dynamodb_table& table, const job& j, const custom
   return {};
 }
 
-result<void> board_touch(dynamodb_table& table, std::string_view job_id, timestamp now, bool upload, bool quote_added) {
+result<void> board_touch(dynamodb_table& table, std::string_view job_id, timestamp now, bool upload, bool quote_added,
+                         std::string_view upload_key) {
   if (quote_added) {
     json::object body{{"Key", item_key(job_pk(job_id), board_sk)},
                       {"UpdateExpression", "ADD quotes_waiting :one"},
@@ -584,6 +586,10 @@ result<void> board_touch(dynamodb_table& table, std::string_view job_id, timesta
   std::string set = "SET activity_at = :now, gsi1sk = :sort";
   json::object vals = values({{":now", attr(to_unix(now))}, {":sort", attr(board_sort(to_unix(now), job_id))}});
   if (upload) set += ", last_upload_at = :now";
+  if (!upload_key.empty()) {
+    set += ", last_key = :key";
+    vals[":key"] = attr(upload_key);
+  }
   // Never backwards (a slower concurrent writer with an older `now` loses).
   json::object body{{"Key", item_key(job_pk(job_id), board_sk)},
                     {"UpdateExpression", set},

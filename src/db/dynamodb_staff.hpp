@@ -28,10 +28,12 @@ std::unique_ptr<staff_database> make_dynamodb_staff(dynamodb_table& table, datab
 /// A new job's board entry (its customer's name and email are kept on it, as the
 /// search text). Best effort: the job stands if this write fails.
 result<void> board_job_created(dynamodb_table& table, const job& j, const customer& owner);
-/// Moves the job up the board to `now`; with `upload`, also its newest upload time;
-/// with `quote_added`, one more quote request waits. Only an existing entry is
-/// touched (a job made before the board has none until migrate backfills it).
-result<void> board_touch(dynamodb_table& table, std::string_view job_id, timestamp now, bool upload, bool quote_added);
+/// Moves the job up the board to `now`; with `upload`, also its newest upload time
+/// (and `upload_key`, the board's thumbnail); with `quote_added`, one more quote
+/// request waits. Only an existing entry is touched (a job made before the board
+/// has none).
+result<void> board_touch(dynamodb_table& table, std::string_view job_id, timestamp now, bool upload, bool quote_added,
+                         std::string_view upload_key = {});
 
 /// Records where quote `quote_id` is stored, so a reply can find it by id. Written
 /// before the quote itself: a quote without it never exists.

@@ -59,7 +59,8 @@ constexpr pg_statement staff_session_revoke_all{
 constexpr pg_statement board{
     "staff_board",
     "SELECT " DROPSLOT_STAFF_JOB_COLUMNS ", c.id, c.name, c.email, c.created_at, "
-    "j.last_upload_at, j.quotes_waiting, j.activity_at "
+    "j.last_upload_at, j.quotes_waiting, j.activity_at, "
+    "(SELECT u.key FROM uploads u WHERE u.job_id = j.id ORDER BY u.photo_number DESC LIMIT 1) "
     "FROM jobs j JOIN customers c ON c.id = j.customer_id "
     "WHERE ($1::int = 0 OR j.quotes_waiting > 0) "
     "AND ($2::bigint IS NULL OR (j.activity_at, j.id) < ($2::bigint, $3::text)) "
@@ -240,6 +241,7 @@ class postgres_staff final : public staff_database {
       if (!r->is_null(i, 15)) row.last_upload_at = from_unix(r->int64(i, 15));
       row.quote_waiting = r->int64(i, 16) > 0;
       row.activity_at = from_unix(r->int64(i, 17));
+      row.last_key = r->opt_text(i, 18);
       page.rows.push_back(std::move(row));
     }
     if (page.rows.size() > limit) {

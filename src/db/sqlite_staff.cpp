@@ -213,7 +213,8 @@ class sqlite_staff final : public staff_database {
     auto r = a_.reading([&](sqlite_connection& c) {
       return c.query(
           "SELECT " DROPSLOT_STAFF_JOB_COLUMNS ", c.id, c.name, c.email, c.created_at, "
-          "j.last_upload_at, j.quotes_waiting, j.activity_at "
+          "j.last_upload_at, j.quotes_waiting, j.activity_at, "
+          "(SELECT u.key FROM uploads u WHERE u.job_id = j.id ORDER BY u.photo_number DESC LIMIT 1) "
           "FROM jobs j INDEXED BY jobs_by_activity JOIN customers c ON c.id = j.customer_id "
           "WHERE (?1 = 0 OR j.quotes_waiting > 0) "
           "AND (?2 IS NULL OR j.activity_at < ?2 OR (j.activity_at = ?2 AND j.id < ?3)) "
@@ -227,6 +228,7 @@ class sqlite_staff final : public staff_database {
             if (!s.is_null(15)) row.last_upload_at = from_unix(s.int64(15));
             row.quote_waiting = s.int64(16) > 0;
             row.activity_at = from_unix(s.int64(17));
+            row.last_key = s.opt_text(18);
             page.rows.push_back(std::move(row));
           },
           std::int64_t{q.needs_quote ? 1 : 0}, after_at, after_id, text, static_cast<std::int64_t>(limit + 1));

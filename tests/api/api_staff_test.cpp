@@ -271,6 +271,10 @@ TEST_P(staff_test, BoardOrdersFiltersAndPages) {
   EXPECT_EQ(jobs[0].at("customer").at("name").as_string(), "Ola Nordmann");
   EXPECT_TRUE(jobs[0].at("missing_shots").as_array().empty());
   EXPECT_TRUE(jobs[1].at("last_upload_at").is_null());
+  // The newest photo's thumbnail URL, for the board's image; none without a photo.
+  EXPECT_NE(std::string(jobs[0].at("thumb_url").as_string()).find("/jobs/g-100/thumbs/photo-001.jpg"),
+            std::string::npos);
+  EXPECT_FALSE(jobs[1].as_object().contains("thumb_url"));
   // The next page continues where the first ended: every job exactly once.
   ASSERT_TRUE(page1.json().at("next_cursor").is_string());
   std::string cursor(page1.json().at("next_cursor").as_string());

@@ -117,6 +117,11 @@ test('staff onboard a customer, see their photos, download, answer, share and re
   await row.locator('td.num', { hasText: '2' }).waitFor();
   assert.equal(await staff.locator('#board-rows tr').first().getAttribute('data-job'), job_id);
   assert.match(await row.textContent(), /Waiting/);
+  // Scanned at a glance: the newest photo's thumbnail is on the row.
+  await staff.waitForFunction((id) => {
+    const img = document.querySelector(`#board-rows tr[data-job="${id}"] img.board-thumb`);
+    return img && img.complete && img.naturalWidth > 0;
+  }, job_id);
   await staff.check('#board-needs-quote');
   await staff.click('#board-filter button[type=submit]');
   await staff.waitForFunction(() => document.querySelectorAll('#board-rows tr').length === 1);

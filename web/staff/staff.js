@@ -63,7 +63,12 @@ async function load_board(more = false) {
   if (!more) rows.replaceChildren();
   for (const j of page.jobs) {
     const link = el('a', { href: `#/jobs/${encodeURIComponent(j.id)}` }, j.title);
+    // The newest photo's thumbnail (decorative: the title says which job it is); one
+    // that does not load (a photo sent without a thumbnail) is removed.
+    const thumb = j.thumb_url ? el('img', { src: j.thumb_url, alt: '', loading: 'lazy', className: 'board-thumb' }) : '';
+    if (thumb) thumb.addEventListener('error', () => thumb.remove());
     rows.append(el('tr', { dataset: { job: j.id } },
+      el('td', { className: 'thumb-cell' }, thumb),
       el('td', {}, link, el('div', { className: 'muted' }, j.id)),
       el('td', {}, j.customer.name, el('div', { className: 'muted' }, j.customer.email)),
       el('td', { className: 'num' }, String(j.photo_count)),

@@ -47,6 +47,7 @@ struct board_row {
   job j;
   customer owner;
   std::optional<timestamp> last_upload_at;  ///< newest upload record (its URL's issue time)
+  std::optional<std::string> last_key;       ///< that record's object key (the board's thumbnail)
   bool quote_waiting = false;               ///< a quote request on this job has no reply yet
   timestamp activity_at{};                  ///< newest of: created, changed, upload, quote request
 };
