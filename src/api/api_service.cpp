@@ -86,6 +86,13 @@ std::optional<std::string_view> api_service::route_path(std::string_view path) c
   return path;
 }
 
+std::string_view api_service::route_label(const http::request& req) const {
+  auto path = route_path(req.path);
+  if (!path) return {};
+  if (const std::string* t = routes_.template_of(*path)) return *t;
+  return {};
+}
+
 std::size_t api_service::body_limit(const http::request& head) const {
   auto path = route_path(head.path);
   if (!path) return 0;

@@ -78,6 +78,8 @@ class api_service final : public http::service {
   std::size_t body_limit(const http::request& head) const override;
   http::response handle(const http::request& req) override;
   void handle_async(const http::request& req, http::reply_fn reply) override;
+  /// The route template `req`'s path fits (relative to the base), for the metrics.
+  std::string_view route_label(const http::request& req) const override;
 
   // --- routes (auth_routes.cpp, job_routes.cpp, upload_routes.cpp, quote_routes.cpp)
   http::response healthz(call& c);

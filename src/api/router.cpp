@@ -31,4 +31,17 @@ bool match_template(std::string_view tmpl, std::string_view path, route_params& 
   return path.empty();
 }
 
+bool fits_template(std::string_view tmpl, std::string_view path) noexcept {
+  while (!tmpl.empty()) {
+    std::string_view t, p;
+    if (!next_segment(tmpl, t) || !next_segment(path, p)) return false;
+    if (t.size() >= 2 && t.front() == '{' && t.back() == '}') {
+      if (p.empty()) return false;
+    } else if (t != p) {
+      return false;
+    }
+  }
+  return path.empty();
+}
+
 }  // namespace dropslot::api

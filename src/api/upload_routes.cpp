@@ -5,6 +5,7 @@
 #include "dropslot/api/json_io.hpp"
 #include "dropslot/api/validation.hpp"
 #include "dropslot/db/keys.hpp"
+#include "dropslot/metrics/upload_metrics.hpp"
 
 namespace dropslot::api {
 
@@ -141,6 +142,7 @@ http::response api_service::finish_upload(const call& c, result<db::upload_slot>
   out["expires_at"] = iso8601(put->expires_at);
   out["expires_in"] = put->expires_in.count();
   out["reused"] = slot->reused;
+  metrics::uploads().issued.inc();  // the funnel's first step (docs/metrics.md)
   return json_response(200, out);
 }
 

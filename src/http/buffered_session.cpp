@@ -17,6 +17,8 @@
 
 #include "dropslot/http/access_log.hpp"
 #include "dropslot/http/stream.hpp"
+#include "dropslot/metrics/exposition.hpp"
+#include "dropslot/metrics/http_metrics.hpp"
 #include "json_error.hpp"
 #include "server_log.hpp"
 
@@ -280,9 +282,11 @@ asio::awaitable<void> run_buffered_session(std::shared_ptr<connection_state> con
       write_ok = false;  // the peer went away or stopped reading
     }
     if (access_log) {
-      write_access_log({req.method, req.path, status, sent,
-                        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started),
+      const auto took = std::chrono::steady_clock::now() - started;
+      write_access_log({req.method, req.path, status, sent, std::chrono::duration_cast<std::chrono::microseconds>(took),
                         req.request_id, req.remote_address});
+      // The RED series (docs/metrics.md): by route template, never by path.
+      if (metrics::enabled()) metrics::http().record(svc.route_label(req), req.method, status, took);
     }
     if (!write_ok) break;
     if (!keep_alive) {

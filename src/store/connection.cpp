@@ -19,11 +19,15 @@
 #include <boost/beast/http/read.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "dropslot/http/stream.hpp"
+#include "dropslot/metrics/exposition.hpp"
+#include "dropslot/metrics/s3_metrics.hpp"
 #include "dropslot/store/s3_error.hpp"
 #include "connection.hpp"
 #include "engine.hpp"
@@ -105,6 +109,29 @@ asio::awaitable<bool> send_file(beast::tcp_stream& stream, int fd, std::uint64_t
   co_return true;
 }
 
+// One request in the store's series (metrics/s3_metrics.hpp): in flight from the
+// dispatch until this is destroyed, which every way out of the loop's body does; a
+// request that ends without its answer sent (the peer left) keeps status 0.
+class measured_request {
+ public:
+  measured_request(std::string_view operation, std::chrono::steady_clock::time_point started)
+      : api_(metrics::s3().api(operation)), started_(started) {
+    metrics::s3().begin(api_);
+  }
+  measured_request(const measured_request&) = delete;
+  measured_request& operator=(const measured_request&) = delete;
+  ~measured_request() {
+    metrics::s3().end(api_, status, std::chrono::steady_clock::now() - started_, received, sent);
+  }
+  int status = 0;
+  std::uint64_t received = 0;
+  std::uint64_t sent = 0;
+
+ private:
+  std::size_t api_;
+  std::chrono::steady_clock::time_point started_;
+};
+
 bool expects_continue(const http::request& req) {
   auto v = req.headers.get("expect");
   return v && http::iequals(*v, "100-continue");
@@ -147,6 +174,7 @@ asio::awaitable<void> serve_connection(beast::tcp_stream& stream, http::connecti
       co_return;  // timeout, reset, or garbage: nothing sensible to answer
     }
     info.count_request();
+    const auto started = std::chrono::steady_clock::now();
     const auto& head = parser.get();
     http::request req = http::to_request(head.base(), info);
     const bool is_head = head.method() == bhttp::verb::head;
@@ -154,7 +182,10 @@ asio::awaitable<void> serve_connection(beast::tcp_stream& stream, http::connecti
     bool keep_alive = head.keep_alive();
     const bool continue_expected = expects_continue(req);
 
-    dispatch d = store->engine().begin(req);
+    std::string_view operation;
+    dispatch d = store->engine().begin(req, &operation);
+    std::optional<measured_request> measured;
+    if (metrics::enabled()) measured.emplace(operation, started);
     s3_response res;
     bool body_read = parser.is_done();
     if (d.consumer) {
@@ -186,6 +217,7 @@ asio::awaitable<void> serve_connection(beast::tcp_stream& stream, http::connecti
             std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size()));
             if (auto w = d.consumer->write(std::string_view(static_cast<const char*>(buffer.data().data()), n)); !w)
               write_error = w.error();
+            if (measured) measured->received += n;
             buffer.consume(n);
             left -= n;
           }
@@ -199,6 +231,7 @@ asio::awaitable<void> serve_connection(beast::tcp_stream& stream, http::connecti
                                                              asio::as_tuple(asio::use_awaitable));
             if (rec) co_return;  // dropped connection: the consumer (and its temp file) is destroyed
             left -= rn;
+            if (measured) measured->received += rn;
             if (auto w = d.consumer->write(std::string_view(into.data(), rn)); !w) write_error = w.error();
           }
           body_read = !left;
@@ -216,6 +249,7 @@ asio::awaitable<void> serve_connection(beast::tcp_stream& stream, http::connecti
             if (rec) co_return;
             std::size_t n = into.size() - parser.get().body().size;
             total += n;
+            if (measured) measured->received += n;
             if (total > d.consumer->max_body()) {
               write_error = error{make_error_code(s3_errc::entity_too_large), {}};
               keep_alive = false;
@@ -259,14 +293,17 @@ asio::awaitable<void> serve_connection(beast::tcp_stream& stream, http::connecti
     auto source = std::move(res.source);
     const std::uint64_t offset = res.source_offset, length = res.source_length;
     stream.expires_after(lim.body_timeout);
+    const int status = res.status;
     try {
       // A streamed body: the head (with Content-Length) goes out as for HEAD, then the bytes.
-      co_await http::async_write_response(stream, to_http(res), keep_alive, is_head || source != nullptr, version);
+      auto n = co_await http::async_write_response(stream, to_http(res), keep_alive, is_head || source != nullptr, version);
+      if (measured) measured->sent += n;
     } catch (const boost::system::system_error&) {
       co_return;
     }
     if (source && !is_head && source->file_descriptor() >= 0) {
       if (!co_await send_file(stream, source->file_descriptor(), offset, length, lim)) co_return;
+      if (measured) measured->sent += length;
     } else if (source && !is_head) {
       const int fd = source->file_descriptor();
       std::uint64_t off = offset, left = length, advised = offset;
@@ -284,9 +321,14 @@ asio::awaitable<void> serve_connection(beast::tcp_stream& stream, http::connecti
         auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(chunk.data(), static_cast<std::size_t>(n)),
                                                     asio::as_tuple(asio::use_awaitable));
         if (wec) co_return;
+        if (measured) measured->sent += n;
         off += static_cast<std::uint64_t>(n);
         left -= static_cast<std::uint64_t>(n);
       }
+    }
+    if (measured) {
+      measured->status = status;  // answered whole
+      measured.reset();
     }
     if (!keep_alive) {
       beast::error_code ec;

@@ -224,7 +224,7 @@ dispatch store_engine::preflight(const request_ctx& ctx) {
   return respond(std::move(r));
 }
 
-dispatch store_engine::begin(http::request head) {
+dispatch store_engine::begin(http::request head, std::string_view* operation) {
   auto ctx = std::make_shared<request_ctx>();
   ctx->head = std::move(head);
   ctx->request_id = ctx->head.request_id.empty() ? random_request_id() : ctx->head.request_id;
@@ -234,6 +234,9 @@ dispatch store_engine::begin(http::request head) {
   auto target = split_target(host, ctx->head.path, config_.endpoint_hosts);
   if (!target) return respond(error_response(*ctx, target.error()));
   ctx->target = std::move(*target);
+  // Named before authentication, so a refused PutObject counts as PutObject's error.
+  if (operation)
+    if (const s3_route* named = find_route(*ctx)) *operation = named->operation;
 
   if (ctx->head.method == "OPTIONS" && !ctx->target.bucket.empty()) return preflight(*ctx);
 
@@ -246,8 +249,10 @@ dispatch store_engine::begin(http::request head) {
 
   // POST Object is authenticated by its signed policy (inside the form), not by headers.
   if (ctx->head.method == "POST" && !ctx->target.bucket.empty() && ctx->target.key.empty() && !ctx->has("delete") &&
-      form_boundary(ctx->head.headers.get("content-type").value_or("")))
+      form_boundary(ctx->head.headers.get("content-type").value_or(""))) {
+    if (operation) *operation = "PostObject";
     return ops::post_object(*this, std::move(ctx));
+  }
 
   std::vector<sigv4::header> hs;
   for (const auto& f : ctx->head.headers) hs.push_back({f.name, f.value});
@@ -269,10 +274,10 @@ dispatch store_engine::begin(http::request head) {
   }
   ctx->auth = std::move(*verified);
   if (auto denied = check_bucket_policy(*this, *ctx)) return respond(std::move(*denied));
-  return route(std::move(ctx));
+  return route(std::move(ctx), operation);
 }
 
-dispatch store_engine::route(std::shared_ptr<request_ctx> ctx) {
+dispatch store_engine::route(std::shared_ptr<request_ctx> ctx, std::string_view* operation) {
   const auto& t = ctx->target;
   const auto& method = ctx->head.method;
   auto refuse = [&](s3_errc c) {
@@ -299,6 +304,7 @@ dispatch store_engine::route(std::shared_ptr<request_ctx> ctx) {
   if (method == "PUT" && !t.key.empty() && !ctx->head.headers.contains("content-length") &&
       !ctx->head.headers.contains("transfer-encoding") && !ctx->head.headers.contains("x-amz-copy-source"))
     return refuse(s3_errc::missing_content_length);
+  if (operation) *operation = r->operation;
   return r->run(*this, std::move(ctx));
 }
 

@@ -81,8 +81,10 @@ class store_engine {
   store_engine(store_config config, std::unique_ptr<storage> backend);
   ~store_engine();
 
-  /// Handles a request head. Thread-safe.
-  dispatch begin(http::request head);
+  /// Handles a request head. Thread-safe. `operation`, when given, receives S3's name
+  /// of the operation the request reached ("PutObject"; unchanged when it was refused
+  /// before routing), for the metrics' `api` label.
+  dispatch begin(http::request head, std::string_view* operation = nullptr);
 
   storage& backend() { return *backend_; }
   const store_config& config() const { return config_; }
@@ -100,7 +102,7 @@ class store_engine {
   const sigv4::verifier& verifier() const { return verifier_; }
 
  private:
-  dispatch route(std::shared_ptr<request_ctx> ctx);
+  dispatch route(std::shared_ptr<request_ctx> ctx, std::string_view* operation);
   dispatch preflight(const request_ctx& ctx);
 
   store_config config_;

@@ -33,6 +33,10 @@ class route_params {
 /// the `{name}` segments into `params`.
 bool match_template(std::string_view path_template, std::string_view path, route_params& params);
 
+/// True when `path` fits `path_template`, binding nothing (no allocation): for the
+/// metrics' route label, where the handler's own match decides the answer.
+bool fits_template(std::string_view path_template, std::string_view path) noexcept;
+
 /// A route table. `Handler` is whatever the service calls (a member pointer, a
 /// std::function). Not thread-safe to build; safe to `find` from many threads
 /// once built.
@@ -71,6 +75,13 @@ class router {
       m.other_method = true;
     }
     return m;
+  }
+
+  /// The template `path` fits under any method, or nullptr (metrics' route label).
+  const std::string* template_of(std::string_view path) const noexcept {
+    for (const auto& r : routes_)
+      if (fits_template(r.path_template, path)) return &r.path_template;
+    return nullptr;
   }
 
   const std::vector<route>& routes() const { return routes_; }

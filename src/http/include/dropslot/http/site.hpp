@@ -31,6 +31,8 @@ class site_service final : public service {
   std::size_t body_limit(const request& head) const override;
   void handle_async(const request& req, reply_fn reply) override;
   response handle(const request& req) override;
+  /// The API's route template, or "static" for the dashboard's files.
+  std::string_view route_label(const request& req) const override;
 
   /// Whether `path` belongs to the API.
   static bool is_api(std::string_view path);

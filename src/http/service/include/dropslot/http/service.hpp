@@ -5,6 +5,7 @@
 // that runs a service is server.hpp (target dropslot_http).
 #include <cstddef>
 #include <functional>
+#include <string_view>
 
 #include "dropslot/http/message.hpp"
 
@@ -36,8 +37,13 @@ class service {
   /// The default answers at once with `handle(req)`.
   virtual void handle_async(const request& req, reply_fn reply) { reply(handle(req)); }
   /// Whether the server writes one access-log line per request of this service
-  /// (access_log.hpp). Read once, when `listen` is called.
+  /// (access_log.hpp) and, when metrics are on, records it in the http series
+  /// (metrics/http_metrics.hpp). Read once, when `listen` is called.
   virtual bool access_log_enabled() const { return true; }
+  /// The route TEMPLATE `req` reached ("/jobs/{id}", never the path itself), for the
+  /// metrics' `route` label; empty when it matched none. The view must stay valid
+  /// while the service lives, and the set of values must be bounded (a route table).
+  virtual std::string_view route_label(const request& req) const { return {}; }
 };
 
 }  // namespace dropslot::http
