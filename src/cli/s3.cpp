@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 
 #include "command.hpp"
+#include "metrics_listener.hpp"
 #include "dropslot/http/server.hpp"
 #include "dropslot/store/object_store.hpp"
 #include "dropslot/store/serve.hpp"
@@ -21,6 +22,7 @@ namespace {
 struct s3_options {
   std::string data = "./data";
   std::string listen = "127.0.0.1:9000";
+  std::string metrics_listen;  // off unless given
   std::string region;
   std::vector<std::string> hosts;
   unsigned threads = 0;
@@ -63,6 +65,12 @@ int run_s3(const s3_options& o) {
   http::server server(o.threads);
   auto bound = store::serve_store(server, *st, o.listen);
   if (!bound) return fail_with(fmt::format("cannot listen on {}: {}", o.listen, bound.error().message()));
+  std::string metrics_bound;
+  if (!o.metrics_listen.empty()) {
+    auto m = listen_metrics(server, o.metrics_listen);
+    if (!m) return fail_with(fmt::format("cannot listen on {}: {}", o.metrics_listen, m.error().message()));
+    metrics_bound = *m;
+  }
 
   // The first line is for scripts and tests: the bound address, port 0 resolved.
   std::string endpoint = "http://" + *bound;
@@ -83,6 +91,7 @@ int run_s3(const s3_options& o) {
     fmt::print("           export AWS_SECRET_ACCESS_KEY=\"$(sed -n 's/.*\"secret_access_key\":\"\\([^\"]*\\)\".*/\\1/p' {})\"\n", file);
   }
   fmt::print("           aws --endpoint-url {} --region {} s3 mb s3://my-bucket\n", endpoint, sc.region);
+  if (!metrics_bound.empty()) fmt::print("  metrics: http://{}/metrics\n", metrics_bound);
   std::fflush(stdout);
   server.run();
   return 0;
@@ -101,6 +110,8 @@ const registrar reg{"s3", [](CLI::App& app, int& rc) {
   cmd->add_option("--url-expiry", o->url_expiry,
                   "With --uploads-bucket: the URL lifetime the policy allows (default 900)")
       ->check(CLI::Range(1, 604800));
+  cmd->add_option("--metrics-listen", o->metrics_listen,
+                  "Serve Prometheus metrics at /metrics on this HOST:PORT (default: off)");
   cmd->callback([o, &rc] { rc = run_s3(*o); });
 }};
 

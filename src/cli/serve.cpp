@@ -21,10 +21,12 @@
 #include <vector>
 
 #include "command.hpp"
+#include "metrics_listener.hpp"
 #include "dropslot/api/app.hpp"
 #include "dropslot/api/app_services.hpp"
 #include "dropslot/db/database.hpp"
 #include "dropslot/db/seed.hpp"
+#include "dropslot/db/timed_database.hpp"
 #include "dropslot/http/access_log.hpp"
 #include "dropslot/http/server.hpp"
 #include "dropslot/http/site.hpp"
@@ -43,6 +45,7 @@ namespace fs = std::filesystem;
 struct serve_options {
   std::string listen = "127.0.0.1:8080";
   std::string s3_listen = "127.0.0.1:9000";
+  std::string metrics_listen;  // off unless given
   std::string web;
   int session_cache = 2;
   unsigned threads = 0;
@@ -156,6 +159,8 @@ int run_serve(const serve_options& o) {
     std::fprintf(stderr, "dropslot: TEST CLOCK: the wall clock plus the seconds in %s\n", o.test_clock_file.c_str());
     now_fn = test_clock(o.test_clock_file);
   }
+  // With metrics on, every database call is timed (db/timed_database.hpp).
+  if (!o.metrics_listen.empty()) database = db::with_metrics(std::move(database));
   auto now_s = std::chrono::time_point_cast<std::chrono::seconds>(clock::now());
   auto demo = db::seed_demo(*database, now_s);
   if (!demo) return fail_with(fmt::format("seeding the demo data: {}", demo.error().message()));
@@ -164,6 +169,12 @@ int run_serve(const serve_options& o) {
   // benchmarks turn it off, as their peers have none.
   if (o.no_access_log) http::set_access_log_sink({});
   http::server server(o.threads);
+  std::string metrics_origin;
+  if (!o.metrics_listen.empty()) {
+    auto bound = listen_metrics(server, o.metrics_listen);
+    if (!bound) return fail_with(fmt::format("cannot listen on {}: {}", o.metrics_listen, bound.error().message()));
+    metrics_origin = origin_of(*bound);
+  }
 
   // --- the object store (embedded) or the given endpoint.
   std::string s3_origin;
@@ -279,6 +290,7 @@ int run_serve(const serve_options& o) {
   }
   if (embedded_store) std::printf("dropslot s3 listening on %s\n", s3_origin.c_str());
   std::printf("dropslot api listening on %s\n", api_origin.c_str());
+  if (!metrics_origin.empty()) std::printf("dropslot metrics listening on %s/metrics\n", metrics_origin.c_str());
   std::printf("dashboard: %s/\n", api_origin.c_str());
   if (web) std::printf("dashboard files: %s\n", web->string().c_str());
   std::printf("login link (demo customer, one use, 15 minutes): %s/?code=%s\n", api_origin.c_str(), code->code.c_str());
@@ -318,6 +330,8 @@ const registrar reg{"serve", [](CLI::App& app, int& exit_code) {
                                       "Use this S3 endpoint instead of the embedded store (env AWS_ENDPOINT_URL_S3)");
                       cmd->add_option("--bucket", bucket, "Bucket for uploads (env DROPSLOT_BUCKET; default uploads)");
                       cmd->add_option("--region", region, "S3 region (env AWS_REGION; default us-east-1)");
+                      cmd->add_option("--metrics-listen", o.metrics_listen,
+                                      "Serve Prometheus metrics at /metrics on this HOST:PORT (default: off)");
                       cmd->add_option("--web", o.web, "Dashboard folder (default: web/ of the checkout)");
                       cmd->add_option("--url-expiry", url_expiry,
                                       "Presigned URL lifetime in seconds (env DROPSLOT_URL_EXPIRY; default 900)")
