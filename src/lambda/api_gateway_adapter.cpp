@@ -5,8 +5,10 @@
 #include <chrono>
 #include <exception>
 
+#include "dropslot/lambda/emf.hpp"
 #include "dropslot/lambda/event.hpp"
 #include "dropslot/lambda/log.hpp"
+#include "dropslot/metrics/upload_metrics.hpp"
 #include "dropslot/sigv4/crypto.hpp"
 #include "dropslot/util/redact.hpp"
 
@@ -55,8 +57,11 @@ invocation_outcome api_gateway_adapter::operator()(const invocation& inv) const 
     return {std::nullopt, {"InvalidEventDataException", event.error().code.message()}};
   }
 
+  auto& funnel = metrics::uploads();
+  const std::uint64_t issued = funnel.issued.value(), received = funnel.received.value(),
+                      rejected = funnel.rejected.value();
   http::response res;
-  std::string_view method, path;
+  std::string_view method, path, route;
   if (!event) {
     log_line("warn", inv.request_id, "bad proxy event", {{"detail", event.error().message()}});
     res = error_response(400, "bad_request", event.error().code.message());
@@ -65,6 +70,7 @@ invocation_outcome api_gateway_adapter::operator()(const invocation& inv) const 
     req.request_id = inv.request_id;
     method = req.method;
     path = req.path;
+    route = service_->route_label(req);
     bool allowed = from_origin(req);
     if (origin_) req.headers.erase(origin_->header);  // the service never sees it
     if (!allowed) {
@@ -92,7 +98,8 @@ invocation_outcome api_gateway_adapter::operator()(const invocation& inv) const 
     }
   }
 
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  auto micros = took.count();
   boost::json::value remaining = nullptr;
   if (inv.deadline_ms) remaining = *inv.deadline_ms - now_ms();
   std::string redacted;  // a share link's token never reaches the log
@@ -103,6 +110,18 @@ invocation_outcome api_gateway_adapter::operator()(const invocation& inv) const 
             {"format", *format == payload_format::http_v2 ? "2.0" : "1.0"},
             {"duration_us", micros},
             {"remaining_ms", remaining}});
+  // The one EMF document of this invocation (docs/metrics.md). The Runtime API hands
+  // the sandbox one invocation at a time, so the funnel's growth since the start is
+  // this invocation's.
+  invocation_metrics im;
+  im.method = method;
+  im.route = route;
+  im.status = res.status;
+  im.latency = took;
+  im.uploads_issued = funnel.issued.value() - issued;
+  im.uploads_received = funnel.received.value() - received;
+  im.uploads_rejected = funnel.rejected.value() - rejected;
+  write_emf(im);
   return {format_response(res, *format), {}};
 }
 

@@ -442,6 +442,56 @@ TEST_P(ApiFunction, LogsAreJsonLinesWithoutSecrets) {
   EXPECT_EQ(log.find("X-Amz-Signature"), std::string::npos);
 }
 
+// Each invocation prints one CloudWatch Embedded Metric Format document (issue 24,
+// docs/metrics.md), valid against the EMF specification's structure: _aws.Timestamp
+// (epoch ms), CloudWatchMetrics with Namespace, Dimensions and Metrics, and a number
+// for every metric and a value for every dimension it names. Operation is the route
+// template, never an id.
+TEST_P(ApiFunction, EachInvocationPrintsOneEmfDocument) {
+  const auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string token = login();
+  ASSERT_EQ(upload_url(token).status, 200);
+  ASSERT_EQ(parse_response(emu_.invoke(R"({"httpMethod":"GET","path":"/no/such/route"})")).status, 404);
+  auto log = function_->output();
+  std::vector<json::object> docs;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("\"_aws\"") == std::string::npos) continue;
+    EXPECT_EQ(line.find(job_), std::string::npos) << "an id in a metric line: " << line;
+    EXPECT_EQ(line.find(token), std::string::npos);
+    docs.push_back(json::parse(line).as_object());
+  }
+  ASSERT_EQ(docs.size(), 3u) << log;  // login, upload-url, the unknown route
+  std::vector<std::string> operations;
+  for (const auto& doc : docs) {
+    const auto& aws = doc.at("_aws").as_object();
+    ASSERT_TRUE(aws.at("Timestamp").is_int64());
+    EXPECT_GE(aws.at("Timestamp").as_int64(), before);
+    const auto& directives = aws.at("CloudWatchMetrics").as_array();
+    ASSERT_EQ(directives.size(), 1u);
+    const auto& d = directives[0].as_object();
+    EXPECT_EQ(d.at("Namespace").as_string(), "dropslot");
+    EXPECT_EQ(json::serialize(d.at("Dimensions")), R"([["Operation"]])");
+    for (const auto& set : d.at("Dimensions").as_array())
+      for (const auto& dim : set.as_array()) EXPECT_TRUE(doc.at(dim.as_string()).is_string());
+    ASSERT_GE(d.at("Metrics").as_array().size(), 7u);
+    for (const auto& m : d.at("Metrics").as_array()) {
+      std::string name(m.as_object().at("Name").as_string());
+      ASSERT_TRUE(doc.contains(name)) << name;
+      EXPECT_TRUE(doc.at(name).is_number()) << name;
+    }
+    EXPECT_EQ(doc.at("Requests").to_number<double>(), 1);
+    operations.emplace_back(doc.at("Operation").as_string());
+  }
+  EXPECT_EQ(operations, (std::vector<std::string>{"POST /login", "POST /upload-url", "other"}));
+  EXPECT_EQ(docs[1].at("UploadsIssued").to_number<double>(), 1);
+  EXPECT_EQ(docs[0].at("UploadsIssued").to_number<double>(), 0);
+  EXPECT_EQ(docs[1].at("Errors").to_number<double>(), 0);
+  EXPECT_EQ(docs[2].at("ClientErrors").to_number<double>(), 1);
+  EXPECT_GT(docs[1].at("Latency").to_number<double>(), 0);
+}
+
 // Lambda hands the role's temporary credentials over with AWS_SESSION_TOKEN; a URL
 // signed with them must carry the token, or S3 rejects it.
 TEST_P(ApiFunction, SessionTokenFromTheEnvironmentIsSignedIntoTheUrl) {
