@@ -15,7 +15,7 @@
 
 set(DROPSLOT_SHARED_DIR "${CMAKE_SOURCE_DIR}/../shared" CACHE PATH "The project's shared/ folder (test data)")
 
-set(DROPSLOT_TSAN_DIRS src/store src/http src/db src/api tests/http tests/db tests/api)
+set(DROPSLOT_TSAN_DIRS src/metrics src/store src/http src/db src/api tests/http tests/db tests/api)
 add_custom_target(tsan_tests)
 add_dependencies(tsan_tests dropslot)
 
