@@ -203,5 +203,40 @@ class PrometheusScrape(unittest.TestCase):
         self.assertEqual(status, 404)
 
 
+class StoreOnly(unittest.TestCase):
+    def test_s3_serves_its_metrics_on_its_own_listener(self):
+        data = tempfile.mkdtemp(prefix="dropslot-s3-metrics-")
+        proc = subprocess.Popen([os.environ.get("DROPSLOT_BIN", "dropslot"), "s3", "--data", data, "--listen",
+                                 "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            store = metrics = None
+            for line in proc.stdout:
+                if "dropslot s3 listening on " in line:
+                    store = urllib.parse.urlsplit(line.split()[-1]).port
+                if "metrics: http://" in line:
+                    metrics = urllib.parse.urlsplit(line.split()[-1]).port
+                    break
+            self.assertTrue(store and metrics)
+            # Anonymous: refused before any operation runs, still counted as GetObject's 4xx.
+            self.assertEqual(request(store, "GET", "/bucket/some/key")[0], 403)
+            self.assertNotEqual(request(store, "GET", "/metrics")[0], 200)
+            # Recorded once the answer's last byte is sent, which the client may see first.
+            deadline = time.time() + 10
+            while True:
+                text, _ = scrape(metrics)
+                if value(text, 'dropslot_s3_requests_total{api="GetObject"}') or time.time() > deadline:
+                    break
+                time.sleep(0.05)
+            self.assertEqual(value(text, 'dropslot_s3_requests_4xx_errors_total{api="GetObject"}'), 1, text[:2000])
+            self.assertEqual(value(text, 'dropslot_s3_requests_inflight{api="GetObject"}'), 0)
+            r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+            shutil.rmtree(data, ignore_errors=True)
+
+
 if __name__ == "__main__":
     unittest.main()
