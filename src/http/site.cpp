@@ -26,10 +26,6 @@ std::size_t site_service::body_limit(const request& head) const {
   return is_api(head.path) ? api->body_limit(head) : 0;
 }
 
-std::string_view site_service::route_label(const request& req) const {
-  return is_api(req.path) ? api->route_label(req) : std::string_view("static");
-}
-
 void site_service::handle_async(const request& req, reply_fn reply) {
   if (is_api(req.path)) return api->handle_async(req, std::move(reply));
   reply(handle(req));
@@ -55,6 +51,10 @@ response site_service::handle(const request& req) {
   }
   for (const auto& h : page_headers) res.headers.set(h.name, h.value);
   return res;
+}
+
+std::string_view site_service::route_label(const request& req) const {
+  return is_api(req.path) ? api->route_label(req) : std::string_view("static");
 }
 
 }  // namespace dropslot::http

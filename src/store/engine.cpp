@@ -234,7 +234,8 @@ dispatch store_engine::begin(http::request head, std::string_view* operation) {
   auto target = split_target(host, ctx->head.path, config_.endpoint_hosts);
   if (!target) return respond(error_response(*ctx, target.error()));
   ctx->target = std::move(*target);
-  // Named before authentication, so a refused PutObject counts as PutObject's error.
+  // Named before authentication, so a refused PutObject counts as PutObject's error;
+  // route() finds the same route again.
   if (operation)
     if (const s3_route* named = find_route(*ctx)) *operation = named->operation;
 
@@ -274,10 +275,10 @@ dispatch store_engine::begin(http::request head, std::string_view* operation) {
   }
   ctx->auth = std::move(*verified);
   if (auto denied = check_bucket_policy(*this, *ctx)) return respond(std::move(*denied));
-  return route(std::move(ctx), operation);
+  return route(std::move(ctx));
 }
 
-dispatch store_engine::route(std::shared_ptr<request_ctx> ctx, std::string_view* operation) {
+dispatch store_engine::route(std::shared_ptr<request_ctx> ctx) {
   const auto& t = ctx->target;
   const auto& method = ctx->head.method;
   auto refuse = [&](s3_errc c) {
@@ -304,7 +305,6 @@ dispatch store_engine::route(std::shared_ptr<request_ctx> ctx, std::string_view*
   if (method == "PUT" && !t.key.empty() && !ctx->head.headers.contains("content-length") &&
       !ctx->head.headers.contains("transfer-encoding") && !ctx->head.headers.contains("x-amz-copy-source"))
     return refuse(s3_errc::missing_content_length);
-  if (operation) *operation = r->operation;
   return r->run(*this, std::move(ctx));
 }
 

@@ -102,7 +102,7 @@ class store_engine {
   const sigv4::verifier& verifier() const { return verifier_; }
 
  private:
-  dispatch route(std::shared_ptr<request_ctx> ctx, std::string_view* operation);
+  dispatch route(std::shared_ptr<request_ctx> ctx);
   dispatch preflight(const request_ctx& ctx);
 
   store_config config_;
