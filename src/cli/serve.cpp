@@ -159,8 +159,6 @@ int run_serve(const serve_options& o) {
     std::fprintf(stderr, "dropslot: TEST CLOCK: the wall clock plus the seconds in %s\n", o.test_clock_file.c_str());
     now_fn = test_clock(o.test_clock_file);
   }
-  // With metrics on, every database call is timed (db/timed_database.hpp).
-  if (!o.metrics_listen.empty()) database = db::with_metrics(std::move(database));
   auto now_s = std::chrono::time_point_cast<std::chrono::seconds>(clock::now());
   auto demo = db::seed_demo(*database, now_s);
   if (!demo) return fail_with(fmt::format("seeding the demo data: {}", demo.error().message()));
@@ -174,6 +172,8 @@ int run_serve(const serve_options& o) {
     auto bound = listen_metrics(server, o.metrics_listen);
     if (!bound) return fail_with(fmt::format("cannot listen on {}: {}", o.metrics_listen, bound.error().message()));
     metrics_origin = origin_of(*bound);
+    // Every database call from here on is timed (db/timed_database.hpp).
+    database = db::with_metrics(std::move(database));
   }
 
   // --- the object store (embedded) or the given endpoint.
