@@ -45,6 +45,23 @@ TEST(Router, NotFoundAndWrongMethod) {
   EXPECT_FALSE(r.find("DELETE", "/nope").other_method);
 }
 
+// The metrics' route label: the template a path fits, never the path (docs/metrics.md).
+TEST(Router, TemplateOfNamesTheTemplateNotThePath) {
+  router<int> r;
+  r.add("GET", "/jobs", 1, 0);
+  r.add("GET", "/jobs/{id}", 2, 0);
+  r.add("DELETE", "/jobs/{id}/photos/{name}", 3, 0);
+  ASSERT_NE(r.template_of("/jobs/J1"), nullptr);
+  EXPECT_EQ(*r.template_of("/jobs/J1"), "/jobs/{id}");
+  EXPECT_EQ(*r.template_of("/jobs/a%2Fb/photos/x.jpg"), "/jobs/{id}/photos/{name}");
+  EXPECT_EQ(*r.template_of("/jobs"), "/jobs");
+  EXPECT_EQ(r.template_of("/jobs/"), nullptr);
+  EXPECT_EQ(r.template_of("/jobs/J1/photos"), nullptr);
+  EXPECT_EQ(r.template_of("/nope"), nullptr);
+  EXPECT_TRUE(fits_template("/a/{x}", "/a/b"));
+  EXPECT_FALSE(fits_template("/a/{x}", "/a/"));
+}
+
 TEST(Router, ParamsArePercentDecoded) {
   router<int> r;
   r.add("GET", "/jobs/{id}", 2, 0);

@@ -902,10 +902,26 @@ TEST_F(Template, FunctionIsTheCustomRuntimeWithItsConfiguration) {
 TEST_F(Template, AlarmsOnErrorsThrottlesAnd5xxNotifyTheTopicWhenGiven) {
   std::set<std::string> metrics;
   for (const auto& a : of_type("AWS::CloudWatch::Alarm")) {
-    metrics.insert(std::string(props(a).at("Namespace").as_string()) + "/" + std::string(props(a).at("MetricName").as_string()));
+    if (props(a).contains("Metrics")) {
+      // Metric math (UploadUrlErrorRatioAlarm, on the function's EMF metrics: docs/metrics.md).
+      for (const auto& m : props(a).at("Metrics").as_array()) {
+        const auto& q = m.as_object();
+        if (q.contains("Expression")) {
+          EXPECT_EQ(q.at("Expression").as_string(), "IF(requests > 0, errors / requests, 0)");
+          EXPECT_EQ(q.at("ReturnData"), true);
+          continue;
+        }
+        const auto& metric = q.at("MetricStat").at("Metric").as_object();
+        EXPECT_EQ(json::serialize(metric.at("Dimensions")), R"([{"Name":"Operation","Value":"POST /upload-url"}])");
+        metrics.insert(std::string(metric.at("Namespace").as_string()) + "/" + std::string(metric.at("MetricName").as_string()));
+      }
+    } else {
+      metrics.insert(std::string(props(a).at("Namespace").as_string()) + "/" + std::string(props(a).at("MetricName").as_string()));
+    }
     EXPECT_FALSE(props(a).contains("AlarmActions")) << a;
   }
-  EXPECT_EQ(metrics, (std::set<std::string>{"AWS/Lambda/Errors", "AWS/Lambda/Throttles", "AWS/ApiGateway/5XXError"}));
+  EXPECT_EQ(metrics, (std::set<std::string>{"AWS/Lambda/Errors", "AWS/Lambda/Throttles", "AWS/ApiGateway/5XXError",
+                                            "dropslot/Errors", "dropslot/Requests"}));
   use({{"AlarmTopicArn", "arn:aws:sns:eu-west-1:123456789012:ops"}});
   for (const auto& a : of_type("AWS::CloudWatch::Alarm"))
     EXPECT_EQ(props(a).at("AlarmActions"), (json::array{{{"Ref", "AlarmTopicArn"}}})) << a;
