@@ -46,3 +46,19 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 per_request_us() {  # ticks rps -> microseconds of CPU per request over $duration
   awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v r="$2" -v d="$duration" 'BEGIN { printf "%.1f", t / hz * 1e6 / (r * d) }'
 }
+
+# Logs in to the `dropslot serve` at API with the login CODE it printed, then measures
+# upload-url on the customer's first job (a 1 s warm-up first). Sets m_rps m_p50 m_p99
+# m_bad, and m_cpu_us: the CPU per request of serve's process PID over the run.
+measure_upload_url() {  # pid api code
+  local pid=$1 api=$2 code=$3 token job t0 t1
+  token=$(curl -fsS -X POST -H 'Content-Type: application/json' -d "{\"code\":\"$code\"}" "$api/api/login" |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["session_token"])')
+  job=$(curl -fsS -H "Authorization: Bearer $token" "$api/api/jobs" |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
+  DROPSLOT_TOKEN=$token DROPSLOT_JOB=$job wrk -t1 -c4 -d1s -s "$here/upload_url.lua" "$api" >/dev/null
+  t0=$(ticks "$pid")
+  read -r m_rps m_p50 m_p99 m_bad < <(DROPSLOT_TOKEN=$token DROPSLOT_JOB=$job measure "$api")
+  t1=$(ticks "$pid")
+  m_cpu_us=$(per_request_us "$((t1 - t0))" "$m_rps")
+}

@@ -18,7 +18,7 @@ measure_serve() {
     --upload-rate 0 --max-photos 1000000 --no-access-log "$@" >"$log" 2>&1 &
   local pid=$!
   pids+=("$pid")
-  local api code token job scraper=""
+  local api code scraper=""
   api=$(wait_for "$log" 'dropslot api listening on http://[0-9.:]+' | awk '{print $NF}')
   code=$(wait_for "$log" '[?]code=[A-Za-z0-9_-]+' | sed 's/.*code=//')
   if (($#)); then
@@ -28,18 +28,9 @@ measure_serve() {
     scraper=$!
     pids+=("$scraper")
   fi
-  token=$(curl -fsS -X POST -H 'Content-Type: application/json' -d "{\"code\":\"$code\"}" "$api/api/login" |
-    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["session_token"])')
-  job=$(curl -fsS -H "Authorization: Bearer $token" "$api/api/jobs" |
-    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
-  DROPSLOT_TOKEN=$token DROPSLOT_JOB=$job wrk -t1 -c4 -d1s -s "$here/upload_url.lua" "$api" >/dev/null
-  local t0 t1
-  t0=$(ticks "$pid")
-  read -r m_rps m_p50 m_p99 m_bad < <(DROPSLOT_TOKEN=$token DROPSLOT_JOB=$job measure "$api")
-  t1=$(ticks "$pid")
+  measure_upload_url "$pid" "$api" "$code"  # lib.sh
   [[ -n $scraper ]] && { kill "$scraper" 2>/dev/null || true; wait "$scraper" 2>/dev/null || true; }
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  m_cpu_us=$(per_request_us "$((t1 - t0))" "$m_rps")
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

@@ -24,21 +24,11 @@ measure_serve() {
     --upload-rate 0 --max-photos 1000000 "${log_flag[@]}" >"$log" 2>&1 &
   local pid=$!
   pids+=("$pid")
-  local api code token job
+  local api code
   api=$(wait_for "$log" 'dropslot api listening on http://[0-9.:]+' | awk '{print $NF}')
   code=$(wait_for "$log" '[?]code=[A-Za-z0-9_-]+' | sed 's/.*code=//')
-  token=$(curl -fsS -X POST -H 'Content-Type: application/json' -d "{\"code\":\"$code\"}" "$api/api/login" |
-    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["session_token"])')
-  job=$(curl -fsS -H "Authorization: Bearer $token" "$api/api/jobs" |
-    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
-  # Warm up (first connections, page cache), then measure.
-  DROPSLOT_TOKEN=$token DROPSLOT_JOB=$job wrk -t1 -c4 -d1s -s "$here/upload_url.lua" "$api" >/dev/null
-  local t0 t1
-  t0=$(ticks "$pid")
-  read -r m_rps m_p50 m_p99 m_bad < <(DROPSLOT_TOKEN=$token DROPSLOT_JOB=$job measure "$api")
-  t1=$(ticks "$pid")
+  measure_upload_url "$pid" "$api" "$code"  # warm-up, then the measured run (lib.sh)
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  m_cpu_us=$(per_request_us "$((t1 - t0))" "$m_rps")
 }
 measure_serve "$bin"
 d_rps=$m_rps d_p50=$m_p50 d_p99=$m_p99 d_bad=$m_bad d_cpu_us=$m_cpu_us
