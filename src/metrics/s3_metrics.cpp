@@ -26,48 +26,36 @@ void s3_metrics::end(std::size_t api, int status, std::chrono::nanoseconds d, st
 
 void s3_metrics::write(text_writer& w) const {
   const std::size_t n = apis_.size();
-  auto each = [&](auto&& fn) {
-    for (std::size_t i = 0; i < n; ++i) fn(apis_.name(i), cells_[i]);
+  // One counter family: a sample per operation that has answered a request.
+  auto counters = [&](std::string_view name, std::string_view help, auto value) {
+    w.family(name, "counter", help);
+    for (std::size_t i = 0; i < n; ++i)
+      if (cells_[i].duration.count()) w.sample(name, {{"api", apis_.name(i)}}, std::uint64_t{value(cells_[i])});
   };
-  w.family("dropslot_s3_requests_total", "counter", "Store requests answered, by S3 operation.");
-  each([&](const std::string& a, const cell& c) {
-    if (auto v = c.duration.count()) w.sample("dropslot_s3_requests_total", {{"api", a}}, v);
-  });
-  w.family("dropslot_s3_requests_errors_total", "counter", "Store requests answered with a 4xx or 5xx status.");
-  each([&](const std::string& a, const cell& c) {
-    if (c.duration.count()) w.sample("dropslot_s3_requests_errors_total", {{"api", a}}, c.errors_4xx.value() + c.errors_5xx.value());
-  });
-  w.family("dropslot_s3_requests_4xx_errors_total", "counter", "Store requests answered with a 4xx status.");
-  each([&](const std::string& a, const cell& c) {
-    if (c.duration.count()) w.sample("dropslot_s3_requests_4xx_errors_total", {{"api", a}}, c.errors_4xx.value());
-  });
-  w.family("dropslot_s3_requests_5xx_errors_total", "counter", "Store requests answered with a 5xx status.");
-  each([&](const std::string& a, const cell& c) {
-    if (c.duration.count()) w.sample("dropslot_s3_requests_5xx_errors_total", {{"api", a}}, c.errors_5xx.value());
-  });
-  w.family("dropslot_s3_requests_canceled_total", "counter",
-           "Store requests that ended before their answer was sent whole (the client left or stalled).");
-  each([&](const std::string& a, const cell& c) {
-    if (c.duration.count()) w.sample("dropslot_s3_requests_canceled_total", {{"api", a}}, c.canceled.value());
-  });
+  counters("dropslot_s3_requests_total", "Store requests answered, by S3 operation.",
+           [](const cell& c) { return c.duration.count(); });
+  counters("dropslot_s3_requests_errors_total", "Store requests answered with a 4xx or 5xx status.",
+           [](const cell& c) { return c.errors_4xx.value() + c.errors_5xx.value(); });
+  counters("dropslot_s3_requests_4xx_errors_total", "Store requests answered with a 4xx status.",
+           [](const cell& c) { return c.errors_4xx.value(); });
+  counters("dropslot_s3_requests_5xx_errors_total", "Store requests answered with a 5xx status.",
+           [](const cell& c) { return c.errors_5xx.value(); });
+  counters("dropslot_s3_requests_canceled_total",
+           "Store requests that ended before their answer was sent whole (the client left or stalled).",
+           [](const cell& c) { return c.canceled.value(); });
   w.family("dropslot_s3_requests_inflight", "gauge", "Store requests being served now.");
-  each([&](const std::string& a, const cell& c) {
-    if (c.duration.count() || c.inflight.value()) w.sample("dropslot_s3_requests_inflight", {{"api", a}}, c.inflight.value());
-  });
+  for (std::size_t i = 0; i < n; ++i)
+    if (cells_[i].duration.count() || cells_[i].inflight.value())
+      w.sample("dropslot_s3_requests_inflight", {{"api", apis_.name(i)}}, cells_[i].inflight.value());
   w.family("dropslot_s3_request_duration_seconds", "histogram",
            "Time from a store request's head read to the last byte of its answer, by S3 operation.");
-  each([&](const std::string& a, const cell& c) {
-    auto s = c.duration.snapshot();
-    if (s.count) w.histogram("dropslot_s3_request_duration_seconds", {{"api", a}}, s);
-  });
-  w.family("dropslot_s3_traffic_received_bytes_total", "counter", "Request body bytes the store read, by S3 operation.");
-  each([&](const std::string& a, const cell& c) {
-    if (c.duration.count()) w.sample("dropslot_s3_traffic_received_bytes_total", {{"api", a}}, c.received.value());
-  });
-  w.family("dropslot_s3_traffic_sent_bytes_total", "counter", "Response bytes the store sent, by S3 operation.");
-  each([&](const std::string& a, const cell& c) {
-    if (c.duration.count()) w.sample("dropslot_s3_traffic_sent_bytes_total", {{"api", a}}, c.sent.value());
-  });
+  for (std::size_t i = 0; i < n; ++i)
+    if (auto s = cells_[i].duration.snapshot(); s.count)
+      w.histogram("dropslot_s3_request_duration_seconds", {{"api", apis_.name(i)}}, s);
+  counters("dropslot_s3_traffic_received_bytes_total", "Request body bytes the store read, by S3 operation.",
+           [](const cell& c) { return c.received.value(); });
+  counters("dropslot_s3_traffic_sent_bytes_total", "Response body bytes the store sent, by S3 operation.",
+           [](const cell& c) { return c.sent.value(); });
 }
 
 s3_metrics& s3() {
