@@ -75,6 +75,22 @@ TEST(LabelSet, FoldsUnknownAndOverflowIntoTheFallback) {
   EXPECT_EQ(s.name(0), "other");
 }
 
+// A template takes its slot while other threads record (TSan runs this: the slot's
+// name is published before the size that makes it visible).
+TEST(HttpMetrics, RecordingWhileTemplatesArriveIsSafe) {
+  http_metrics m;
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 4; ++t)
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < 2000; ++i) m.record("/r" + std::to_string((i + t) % 20), "GET", 200, 1us);
+    });
+  for (auto& t : ts) t.join();
+  text_writer w;
+  m.write(w);
+  EXPECT_EQ(count_of(w.text(), "dropslot_http_requests_total{"), 20u);
+  EXPECT_EQ(m.series(), 20u);
+}
+
 TEST(HttpMetrics, SeriesAreBoundedByRouteMethodAndClass) {
   http_metrics m;
   m.record("/upload-url", "POST", 200, 1ms);
