@@ -99,8 +99,7 @@ invocation_outcome api_gateway_adapter::operator()(const invocation& inv) const 
     }
   }
 
-  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
-  auto micros = took.count();
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
   boost::json::value remaining = nullptr;
   if (inv.deadline_ms) remaining = *inv.deadline_ms - now_ms();
   std::string redacted;  // a share link's token never reaches the log
@@ -118,7 +117,7 @@ invocation_outcome api_gateway_adapter::operator()(const invocation& inv) const 
   im.method = method;
   im.route = route;
   im.status = res.status;
-  im.latency = took;
+  im.latency = std::chrono::microseconds(micros);
   im.uploads_issued = funnel.issued.value() - issued;
   im.uploads_received = funnel.received.value() - received;
   im.uploads_rejected = funnel.rejected.value() - rejected;
