@@ -5,13 +5,14 @@
 #include <chrono>
 #include <exception>
 
+// The upload funnel's counters, whose growth per invocation goes into the EMF line.
+#include "dropslot/metrics/upload_metrics.hpp"
+
 #include "dropslot/lambda/emf.hpp"
 #include "dropslot/lambda/event.hpp"
 #include "dropslot/lambda/log.hpp"
 #include "dropslot/sigv4/crypto.hpp"
 #include "dropslot/util/redact.hpp"
-// The upload funnel's counters, whose growth per invocation goes into the EMF line.
-#include "dropslot/metrics/upload_metrics.hpp"
 
 namespace dropslot::lambda {
 
