@@ -48,6 +48,8 @@ class timed_database final : public database {
   }
 
   std::string_view backend() const noexcept override { return inner_->backend(); }
+  // The company's side: the inner backend's own object, not timed yet (docs/metrics.md).
+  staff_database* staff() noexcept override { return inner_->staff(); }
   result<void> ping() override { return timed(op::ping, [&] { return inner_->ping(); }); }
 
   result<customer> create_customer(const std::string& name, const std::string& email, timestamp now) override {

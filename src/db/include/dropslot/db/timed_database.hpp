@@ -5,7 +5,10 @@
 // about metrics; `serve` wraps its database in one when --metrics-listen is given.
 //
 // Adding a member to db::database: add its forward in timed_database.cpp, one line
-// through timed(), with the member's name as the op.
+// through timed(), with the member's name as the op. A member left out falls back to
+// database's default (staff() would answer nullptr: the staff routes' 503), so each
+// one must be forwarded; timed_database_test checks the ones with defaults.
+// staff() hands out the backend's staff_database as is: those calls are not timed yet.
 #include <memory>
 
 #include "dropslot/db/database.hpp"
