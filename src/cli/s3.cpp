@@ -81,6 +81,7 @@ int run_s3(const s3_options& o) {
   if (!o.uploads_bucket.empty())
     fmt::print("  bucket {}: the uploads bucket's policy (query signatures older than {} s refused)\n",
                o.uploads_bucket, o.url_expiry);
+  fmt::print("  md5 engine: {}\n", store::object_store::md5_engine_summary());
   if (from_env) {
     fmt::print("  secret: from DROPSLOT_S3_SECRET_ACCESS_KEY\n");
     fmt::print("  use it:  AWS_ACCESS_KEY_ID=$DROPSLOT_S3_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$DROPSLOT_S3_SECRET_ACCESS_KEY \\\n");

@@ -289,6 +289,7 @@ int run_serve(const serve_options& o) {
     return fail_with(fmt::format("login code: {}", code.error().message()));
   }
   if (embedded_store) std::printf("dropslot s3 listening on %s\n", s3_origin.c_str());
+  if (embedded_store) std::printf("  md5 engine: %s\n", store::object_store::md5_engine_summary().c_str());
   std::printf("dropslot api listening on %s\n", api_origin.c_str());
   if (!metrics_origin.empty()) std::printf("dropslot metrics listening on %s/metrics\n", metrics_origin.c_str());
   std::printf("dashboard: %s/\n", api_origin.c_str());

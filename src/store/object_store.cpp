@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <cstdio>
 #include <fstream>
 #include <openssl/rand.h>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include "addressing.hpp"
 #include "disk_store.hpp"
 #include "engine.hpp"
+#include "md5.hpp"
 #include "dropslot/store/s3_error.hpp"
 
 namespace dropslot::store {
@@ -26,7 +28,19 @@ result<std::shared_ptr<object_store>> object_store::open(store_config config) {
   auto disk = disk_store::open(config.data_dir, now);
   if (!disk) return fail(disk.error());
   auto engine = std::make_unique<store_engine>(std::move(config), std::move(*disk));
+  (void)md5_digest::automatic_choice();  // measured now, not on the first PUT
   return std::shared_ptr<object_store>(new object_store(std::move(engine)));
+}
+
+std::string object_store::md5_engine_summary() {
+  const auto& c = md5_digest::automatic_choice();
+  char buf[128];
+  if (c.avx512_mb_s > 0)
+    std::snprintf(buf, sizeof buf, "%s (avx512 %.0f MB/s, openssl %.0f MB/s on a 16 KiB probe)",
+                  c.chosen == md5_digest::engine::avx512 ? "avx512" : "openssl", c.avx512_mb_s, c.openssl_mb_s);
+  else
+    std::snprintf(buf, sizeof buf, "openssl (%.0f MB/s on a 16 KiB probe; no AVX-512VL)", c.openssl_mb_s);
+  return buf;
 }
 
 result<void> object_store::ensure_bucket(std::string_view name) {

@@ -61,6 +61,10 @@ class object_store {
   const store_config& config() const;
   store_engine& engine();
 
+  /// The MD5 engine (the ETag's hash) this CPU runs fastest, as measured once when the
+  /// first store opens, for the start-up log: "avx512 (avx512 1234 MB/s, openssl 987 MB/s)".
+  static std::string md5_engine_summary();
+
  private:
   explicit object_store(std::unique_ptr<store_engine> engine);
   std::unique_ptr<store_engine> engine_;
