@@ -156,6 +156,11 @@ void store_engine::set_cors_cache(std::string_view bucket, std::vector<cors_rule
 }
 
 s3_response store_engine::error_response(const request_ctx& ctx, const error& e) const {
+  return error_response(ctx, e, {});
+}
+
+s3_response store_engine::error_response(const request_ctx& ctx, const error& e,
+                                         std::vector<std::pair<std::string, std::string>> extra) const {
   s3_errc code = is_s3_error(e) ? static_cast<s3_errc>(e.code.value()) : s3_errc::internal_error;
   // Internal details (paths, errno) stay in logs; the client gets S3's generic text.
   std::string message = code == s3_errc::internal_error || e.detail.empty() ? s3_error_message(code) : e.detail;
@@ -164,7 +169,6 @@ s3_response store_engine::error_response(const request_ctx& ctx, const error& e)
     r.status = 304;
     return finish_response(ctx, std::move(r));
   }
-  std::vector<std::pair<std::string, std::string>> extra;
   if (code == s3_errc::no_such_key) extra.emplace_back("Key", ctx.target.key);
   if (code == s3_errc::no_such_bucket) extra.emplace_back("BucketName", ctx.target.bucket);
   auto r = xml_response(s3_error_status(code),
@@ -242,7 +246,9 @@ dispatch store_engine::begin(http::request head, std::string_view* operation) {
   if (ctx->head.method == "OPTIONS" && !ctx->target.bucket.empty()) return preflight(*ctx);
 
   // HTTP defines only 100-continue; anything else is refused before the body is read.
-  if (auto expect = ctx->head.headers.get("expect"); expect && !http::iequals(*expect, "100-continue")) {
+  // An empty Expect (some clients send the header with no value) expects nothing: absent.
+  if (auto expect = ctx->head.headers.get("expect");
+      expect && !util::trim_ows(*expect).empty() && !http::iequals(util::trim_ows(*expect), "100-continue")) {
     auto r = error_response(*ctx, error{make_error_code(s3_errc::expectation_failed), {}});
     r.close = true;
     return respond(std::move(r));

@@ -95,6 +95,9 @@ class store_engine {
 
   // Shared by the operations (ops/*.cpp).
   s3_response error_response(const request_ctx& ctx, const error& e) const;
+  /// The same with fields of its own after the Message (PartNumberRequested, …).
+  s3_response error_response(const request_ctx& ctx, const error& e,
+                             std::vector<std::pair<std::string, std::string>> extra) const;
   s3_response finish_response(const request_ctx& ctx, s3_response r) const;  // request id, CORS
   std::vector<cors_rule> cors_rules(std::string_view bucket) const;
   void set_cors_cache(std::string_view bucket, std::vector<cors_rule> rules);

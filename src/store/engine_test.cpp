@@ -207,6 +207,10 @@ TYPED_TEST(Engine, PartNumberReadsOnePart) {
   auto past = this->call("GET", "/bkt/mp", "partNumber=3");
   EXPECT_EQ(past.status, 416);
   EXPECT_EQ(past.code(), "InvalidPartNumber");
+  // As S3 answers it: the part asked for and how many there are (docs/s3-conformance.md).
+  EXPECT_EQ(this->tag(past.body, "PartNumberRequested"), "3") << past.body;
+  EXPECT_EQ(this->tag(past.body, "ActualPartCount"), "2") << past.body;
+  EXPECT_EQ(this->call("HEAD", "/bkt/mp", "partNumber=3").status, 416);
   EXPECT_EQ(this->call("GET", "/bkt/mp", "partNumber=0").code(), "InvalidArgument");
   EXPECT_EQ(this->call("GET", "/bkt/mp", "partNumber=1", {{"range", "bytes=0-1"}}).code(), "InvalidRequest");
   EXPECT_EQ(this->call("GET", "/bkt/mp").header("x-amz-mp-parts-count"), "");  // only with partNumber
@@ -222,6 +226,8 @@ TYPED_TEST(Engine, PartNumberOfAnObjectPutWhole) {
   auto two = this->call("GET", "/bkt/whole", "partNumber=2");
   EXPECT_EQ(two.status, 416);
   EXPECT_EQ(two.code(), "InvalidPartNumber");
+  EXPECT_EQ(this->tag(two.body, "PartNumberRequested"), "2") << two.body;
+  EXPECT_EQ(this->tag(two.body, "ActualPartCount"), "1") << two.body;
 }
 
 TYPED_TEST(Engine, EmptyContinuationTokenListsFromTheStart) {
@@ -241,14 +247,24 @@ TYPED_TEST(Engine, EmptyContinuationTokenListsFromTheStart) {
   EXPECT_EQ(this->call("GET", "/bkt", "continuation-token=%25%25&list-type=2").code(), "InvalidArgument");
 }
 
-TYPED_TEST(Engine, UserMetadataComesBackByteForByte) {
+// S3 decodes metadata values to Unicode before storing and sends any that are not plain
+// ASCII as an RFC 2047 encoded-word (docs/s3-conformance.md): a raw 0xE9 (obs-text,
+// ISO-8859-1) is "é", sent back as =?UTF-8?Q?=C3=A9?=, never as raw bytes.
+TYPED_TEST(Engine, UserMetadataNotAsciiComesBackRfc2047Encoded) {
   const std::string utf8 = "\xc3\xa9t\xc3\xa9 \xe2\x9c\x93";
   const std::string latin1 = "caf\xe9 \xff";  // obs-text: legal in HTTP, not UTF-8
-  ASSERT_EQ(this->call("PUT", "/bkt/m", "", {{"x-amz-meta-utf8", utf8}, {"x-amz-meta-Latin1", latin1}}, "v").status, 200);
+  ASSERT_EQ(this->call("PUT", "/bkt/m", "",
+                       {{"x-amz-meta-utf8", utf8}, {"x-amz-meta-Latin1", latin1}, {"x-amz-meta-ctl", "\x04mymeta"},
+                        {"x-amz-meta-plain", "a=b?c_d e"}},
+                       "v")
+                .status,
+            200);
   for (auto method : {"GET", "HEAD"}) {
     auto r = this->call(method, "/bkt/m");
-    EXPECT_EQ(r.header("x-amz-meta-utf8"), utf8) << method;
-    EXPECT_EQ(r.header("x-amz-meta-latin1"), latin1) << method;
+    EXPECT_EQ(r.header("x-amz-meta-utf8"), "=?UTF-8?Q?=C3=A9t=C3=A9_=E2=9C=93?=") << method;
+    EXPECT_EQ(r.header("x-amz-meta-latin1"), "=?UTF-8?Q?caf=C3=A9_=C3=BF?=") << method;
+    EXPECT_EQ(r.header("x-amz-meta-ctl"), "=?UTF-8?Q?=04mymeta?=") << method;  // what s3-tests expects of S3
+    EXPECT_EQ(r.header("x-amz-meta-plain"), "a=b?c_d e") << method;              // printable ASCII: as sent
   }
 }
 
@@ -259,6 +275,56 @@ TYPED_TEST(Engine, ContentEncodingIsStoredWithoutAwsChunked) {
   EXPECT_EQ(this->call("HEAD", "/bkt/gz2").header("Content-Encoding"), "gzip");
   ASSERT_EQ(this->call("PUT", "/bkt/plain", "", {{"content-encoding", "AWS-Chunked"}}, "v").status, 200);
   EXPECT_FALSE(this->call("HEAD", "/bkt/plain").headers.contains("content-encoding"));
+  // Everything but aws-chunked comes back exactly as sent, spaces included.
+  ASSERT_EQ(this->call("PUT", "/bkt/two", "", {{"content-encoding", "deflate, gzip"}}, "v").status, 200);
+  EXPECT_EQ(this->call("GET", "/bkt/two").header("Content-Encoding"), "deflate, gzip");
+  ASSERT_EQ(this->call("PUT", "/bkt/mid", "", {{"content-encoding", "deflate,  aws-chunked, gzip"}}, "v").status, 200);
+  EXPECT_EQ(this->call("HEAD", "/bkt/mid").header("Content-Encoding"), "deflate, gzip");
+  ASSERT_EQ(this->call("PUT", "/bkt/last", "", {{"content-encoding", "gzip,aws-chunked"}}, "v").status, 200);
+  EXPECT_EQ(this->call("HEAD", "/bkt/last").header("Content-Encoding"), "gzip");
+}
+
+TYPED_TEST(Engine, EmptyExpectIsTreatedAsAbsent) {
+  auto r = this->call("PUT", "/bkt/e", "", {{"expect", ""}}, "v");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(this->call("GET", "/bkt/e").body, "v");
+  EXPECT_EQ(this->call("PUT", "/bkt/e", "", {{"expect", "  "}}, "w").status, 200);
+}
+
+// In an unversioned bucket a DELETE leaves no delete marker: S3 sends
+// x-amz-delete-marker only when the current version is one (HeadObject/GetObject).
+// So a HEAD after the DELETE is a plain 404 without that header, and so is the DELETE.
+TYPED_TEST(Engine, DeletedKeyInAnUnversionedBucket) {
+  ASSERT_EQ(this->call("PUT", "/bkt/gone", "", {}, "v").status, 200);
+  auto del = this->call("DELETE", "/bkt/gone");
+  EXPECT_EQ(del.status, 204);
+  EXPECT_FALSE(del.headers.contains("x-amz-delete-marker"));
+  EXPECT_FALSE(del.headers.contains("x-amz-version-id"));
+  auto head = this->call("HEAD", "/bkt/gone");
+  EXPECT_EQ(head.status, 404);
+  EXPECT_FALSE(head.headers.contains("x-amz-delete-marker"));
+  EXPECT_FALSE(head.headers.contains("x-amz-version-id"));
+  EXPECT_FALSE(head.headers.contains("ETag"));
+  EXPECT_FALSE(head.headers.contains("Last-Modified"));
+  EXPECT_EQ(this->call("GET", "/bkt/gone").code(), "NoSuchKey");
+  EXPECT_EQ(this->call("DELETE", "/bkt/gone").status, 204);  // deleting again: still 204
+}
+
+// Any UTF-8 is a key (S3 User Guide, object key naming), C1 controls included: U+00AE
+// U+008A "-" is stored, read back and listed, not refused as an unparsable URI.
+TYPED_TEST(Engine, KeyWithC1ControlCharactersIsReadable) {
+  const std::string key = "\xc2\xae\xc2\x8a-";
+  const std::string path = "/bkt/%C2%AE%C2%8A-";
+  auto put = this->call("PUT", path, "", {}, "c1");
+  ASSERT_EQ(put.status, 200) << put.body;
+  auto get = this->call("GET", path);
+  EXPECT_EQ(get.status, 200) << get.body;
+  EXPECT_EQ(get.body, "c1");
+  auto list = this->call("GET", "/bkt", "list-type=2");
+  EXPECT_NE(list.body.find("<Key>" + key + "</Key>"), std::string::npos) << list.body;
+  auto url = this->call("GET", "/bkt", "encoding-type=url&list-type=2");
+  EXPECT_NE(url.body.find("<Key>%C2%AE%C2%8A-</Key>"), std::string::npos) << url.body;
+  EXPECT_EQ(this->call("DELETE", path).status, 204);
 }
 
 TYPED_TEST(Engine, MalformedRequestsGetAnS3Error) {

@@ -5,6 +5,7 @@
 
 #include "dropslot/store/s3_error.hpp"
 #include "md5_pipeline.hpp"
+#include "meta_encoding.hpp"
 #include "dropslot/util/codec.hpp"
 
 namespace dropslot::store {
@@ -117,6 +118,31 @@ std::optional<std::uint64_t> content_length(const http::headers& h) {
   return n;
 }
 
+// The items of a Content-Encoding value but aws-chunked, each kept with the separator
+// that came before it in the header (the text since the item before it).
+std::string without_aws_chunked(std::string_view sent) {
+  sent = trim(sent);
+  std::string out;
+  std::size_t prev_end = 0;  // where the item before ended
+  std::size_t pos = 0;
+  for (;;) {
+    auto comma = sent.find(',', pos);
+    const std::size_t stop = comma == std::string_view::npos ? sent.size() : comma;
+    std::string_view item = trim(sent.substr(pos, stop - pos));
+    if (!item.empty()) {
+      const auto start = static_cast<std::size_t>(item.data() - sent.data());
+      if (util::ascii_lower(item) != "aws-chunked") {
+        if (!out.empty()) out += sent.substr(prev_end, start - prev_end);
+        out += item;
+      }
+      prev_end = start + item.size();
+    }
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 object_meta meta_from_headers(const http::headers& h, std::string key) {
@@ -127,21 +153,12 @@ object_meta meta_from_headers(const http::headers& h, std::string key) {
   m.cache_control = std::string(h.get("cache-control").value_or(""));
   m.content_language = std::string(h.get("content-language").value_or(""));
   m.expires = std::string(h.get("expires").value_or(""));
-  // aws-chunked is transport framing, not the stored object's encoding.
-  std::string enc;
-  std::string_view rest = h.get("content-encoding").value_or("");
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    std::string_view item = trim(rest.substr(0, comma));
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    if (item.empty() || util::ascii_lower(item) == "aws-chunked") continue;
-    if (!enc.empty()) enc += ",";
-    enc += item;
-  }
-  m.content_encoding = enc;
+  // aws-chunked is transport framing, not the stored object's encoding: it alone is
+  // taken out; the rest stays as it was sent, separators included ("deflate, gzip").
+  m.content_encoding = without_aws_chunked(h.get("content-encoding").value_or(""));
   for (const auto& f : h) {
     std::string name = util::ascii_lower(f.name);
-    if (name.rfind("x-amz-meta-", 0) == 0) m.user_meta.emplace_back(name.substr(11), f.value);
+    if (name.rfind("x-amz-meta-", 0) == 0) m.user_meta.emplace_back(name.substr(11), meta_value_to_store(f.value));
   }
   return m;
 }

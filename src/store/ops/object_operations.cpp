@@ -5,6 +5,7 @@
 #include "../checksums.hpp"
 #include "../http_conditions.hpp"
 #include "../md5.hpp"
+#include "../meta_encoding.hpp"
 #include "../s3_xml.hpp"
 #include "../upload_consumer.hpp"
 #include "operations.hpp"
@@ -43,7 +44,7 @@ void add_object_headers(http::headers& out, const object_meta& m) {
   if (!m.content_encoding.empty()) out.set("Content-Encoding", m.content_encoding);
   if (!m.content_language.empty()) out.set("Content-Language", m.content_language);
   if (!m.expires.empty()) out.set("Expires", m.expires);
-  for (const auto& [k, v] : m.user_meta) out.add("x-amz-meta-" + k, v);
+  for (const auto& [k, v] : m.user_meta) out.add("x-amz-meta-" + k, meta_value_to_send(v));
   out.set("Accept-Ranges", "bytes");
 }
 
@@ -91,7 +92,8 @@ namespace {
 
 // GetObject/HeadObject ?partNumber=N: the bytes of part N of a multipart object, as a
 // range. An object PUT whole has one part, the whole object (S3 answers partNumber=1 so,
-// without x-amz-mp-parts-count); past the last part, InvalidPartNumber.
+// without x-amz-mp-parts-count); past the last part, 416 InvalidPartNumber with the
+// part asked for and the count, as S3 answers (docs/s3-conformance.md has the evidence).
 result<std::optional<byte_range>> part_range(const request_ctx& ctx, const object_meta& m) {
   auto v = *ctx.param("partNumber");
   int n = 0;
@@ -133,6 +135,11 @@ dispatch get_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
   result<std::optional<byte_range>> range = std::optional<byte_range>{};
   if (ctx->has("partNumber")) {
     range = part_range(*ctx, m);
+    if (!range && range.error().code == make_error_code(s3_errc::invalid_part_number))
+      return respond(e.error_response(
+          *ctx, range.error(),
+          {{"PartNumberRequested", std::string(*ctx->param("partNumber"))},
+           {"ActualPartCount", std::to_string(m.part_sizes.empty() ? 1 : m.part_sizes.size())}}));
     if (!range) return respond(e.error_response(*ctx, range.error()));
   } else {
     range = parse_range(ctx->head.headers.get("range"), m.size);

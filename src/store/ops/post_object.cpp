@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "../meta_encoding.hpp"
 #include "../checksums.hpp"
 #include "../form_data.hpp"
 #include "../md5.hpp"
@@ -178,7 +179,7 @@ class post_consumer final : public body_consumer {
     meta_.content_encoding = field(fields, "content-encoding").value_or("");
     meta_.expires = field(fields, "expires").value_or("");
     for (const auto& [n, val] : fields)
-      if (n.rfind("x-amz-meta-", 0) == 0) meta_.user_meta.emplace_back(n.substr(11), val);
+      if (n.rfind("x-amz-meta-", 0) == 0) meta_.user_meta.emplace_back(n.substr(11), meta_value_to_store(val));
     auto temp = e_.backend().new_temp();
     if (!temp) return fail(temp.error());
     temp_.emplace(std::move(*temp));
