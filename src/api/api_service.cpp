@@ -100,6 +100,13 @@ std::size_t api_service::body_limit(const http::request& head) const {
   return m.found ? m.found->body_limit : 0;
 }
 
+bool api_service::has_route(const http::request& head) const {
+  auto path = route_path(head.path);
+  if (!path) return false;
+  auto m = routes_.find(head.method, *path);
+  return m.found || (head.method == "OPTIONS" && m.other_method);  // a preflight of a route
+}
+
 std::optional<http::response> api_service::guarded_dispatch(const http::request& req, const http::reply_fn* reply) {
   return guarded(req.request_id, [&]() -> std::optional<http::response> {
     return req.method == "OPTIONS" ? preflight(req) : dispatch(req, reply);

@@ -76,6 +76,7 @@ class api_service final : public http::service {
   static router<route_spec> make_routes();
 
   std::size_t body_limit(const http::request& head) const override;
+  bool has_route(const http::request& head) const override;
   http::response handle(const http::request& req) override;
   void handle_async(const http::request& req, http::reply_fn reply) override;
   /// The route template `req`'s path fits (relative to the base), for the metrics.

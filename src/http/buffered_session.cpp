@@ -231,8 +231,20 @@ asio::awaitable<void> run_buffered_session(std::shared_ptr<connection_state> con
       early = json_error(500, "internal_error", "internal server error");
       keep_alive = false;
     }
+    bool routed = true;
+    if (!early && !parser->is_done()) {
+      try {
+        routed = svc.has_route(req);
+      } catch (const std::exception& e) {
+        log_error("has_route threw", e.what(), req.request_id);
+      }
+    }
     if (early) {
       // answered below without reading the body
+    } else if (!routed) {
+      // No route takes it: the service answers as without a body (404/405, not 413).
+      // The body is not read, so the connection is not reused.
+      keep_alive = false;
     } else if (auto len = parser->content_length(); len && *len > limit) {
       // 413 before reading: the body is never read, so the connection cannot be
       // reused (its bytes would be parsed as the next request).

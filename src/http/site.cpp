@@ -26,6 +26,8 @@ std::size_t site_service::body_limit(const request& head) const {
   return is_api(head.path) ? api->body_limit(head) : 0;
 }
 
+bool site_service::has_route(const request& head) const { return is_api(head.path) && api->has_route(head); }
+
 void site_service::handle_async(const request& req, reply_fn reply) {
   if (is_api(req.path)) return api->handle_async(req, std::move(reply));
   reply(handle(req));

@@ -84,10 +84,11 @@ invocation_outcome api_gateway_adapter::operator()(const invocation& inv) const 
         std::string body = std::move(req.body);
         req.body.clear();
         std::size_t limit = service_->body_limit(req);
-        if (body.size() > limit) {
+        if (body.size() > limit && service_->has_route(req)) {
           res = error_response(413, "payload_too_large", "request body too large");
         } else {
-          req.body = std::move(body);
+          // A request no route takes is answered as without its body (404/405, not 413).
+          if (body.size() <= limit) req.body = std::move(body);
           res = service_->handle(req);
         }
       } catch (const std::exception& e) {

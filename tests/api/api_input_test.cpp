@@ -95,6 +95,10 @@ TEST_P(api_test, BadInputIsRefusedAndNothingIsWritten) {
   // Unknown routes and methods.
   EXPECT_EQ(http_request("GET", s().api() + "/api/nope", bearer(token)).status, 404);
   EXPECT_EQ(http_request("DELETE", s().api() + "/api/jobs/" + job, bearer(token)).status, 405);
+  // With a body, the same answers, not 413 (issue 25: POST /api/uploads answered 413).
+  EXPECT_EQ(http_request("POST", s().api() + "/api/uploads", h, R"({"x":1})").status, 404);
+  EXPECT_EQ(http_request("POST", s().api() + "/api/nope", h, "body").status, 404);
+  EXPECT_EQ(http_request("DELETE", s().api() + "/api/jobs/" + job, h, R"({"x":1})").status, 405);
 
   // Nothing was written: no key was allocated and no object exists.
   auto j = http_request("GET", s().api() + "/api/jobs/" + job, bearer(token)).json();

@@ -32,6 +32,7 @@ class echo_service : public service {
   std::size_t limit = 1024;
 
   std::size_t body_limit(const request&) const override { return limit; }
+  bool has_route(const request& head) const override { return head.path != "/nowhere"; }
 
   response handle(const request& req) override {
     ++calls;
@@ -199,6 +200,26 @@ TEST_F(ServerTest, BodyOverTheLimitIs413BeforeItIsRead) {
   EXPECT_EQ(r->header("connection"), "close");
   EXPECT_TRUE(c.wait_closed());
   EXPECT_EQ(svc_->calls.load(), 0);
+}
+
+// A body to a route that does not exist gets the service's answer without the body
+// (its 404), not 413; the body is never read, so the connection closes after it.
+TEST_F(ServerTest, BodyToNoRouteIsAnsweredAsWithoutOne) {
+  start();
+  raw_client c(address_);
+  ASSERT_TRUE(c.send("POST /nowhere HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n"));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);  // the echo service's answer, not 413
+  EXPECT_EQ(json_of(r->body)["path"].as_string(), "/nowhere");
+  EXPECT_EQ(json_of(r->body)["body"].as_string(), "");
+  EXPECT_EQ(r->header("connection"), "close");
+  EXPECT_TRUE(c.wait_closed());
+  EXPECT_EQ(svc_->calls.load(), 1);
+  // Within the limit too: the body is not read for a request no route takes.
+  auto small = fetch(address_, "POST /nowhere HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc");
+  ASSERT_TRUE(small);
+  EXPECT_EQ(json_of(small->body)["body"].as_string(), "");
 }
 
 TEST_F(ServerTest, ClientThatSendsTheWholeBodyStillReads413) {

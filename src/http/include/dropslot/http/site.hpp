@@ -29,6 +29,8 @@ class site_service final : public service {
   headers page_headers;
 
   std::size_t body_limit(const request& head) const override;
+  /// The API's routes; the dashboard's files take no body.
+  bool has_route(const request& head) const override;
   void handle_async(const request& req, reply_fn reply) override;
   response handle(const request& req) override;
   /// The API's route template, or "static" for the dashboard's files.

@@ -25,6 +25,10 @@ class service {
   /// the body is empty). Larger bodies get 413 before they are read. The listener's
   /// `limits::max_body_bytes` caps it: the smaller of the two applies.
   virtual std::size_t body_limit(const request& head) const { return 1024 * 1024; }
+  /// Whether any route takes this request (method and path of `head`). A request with a
+  /// body that no route takes is answered as it would be without one (the service's own
+  /// 404 or 405, from `handle` with an empty body), not 413: its body is never read.
+  virtual bool has_route(const request& head) const { return true; }
   virtual response handle(const request& req) = 0;
   /// The asynchronous form, which the server calls: a handler that waits on another
   /// thread (the database's group commit) hands `reply` over and returns, so the
