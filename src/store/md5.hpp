@@ -39,11 +39,12 @@ class md5_digest {
 
   /// What `automatic` means on this CPU, decided the first time it is asked (object_store
   /// asks at start-up): each available engine hashes the same 16 KiB probe, best of three
-  /// alternating rounds, and the faster wins. The speeds are kept for the start-up log.
+  /// alternating rounds (after one untimed first use each), and the faster wins. The speeds are kept for the start-up log.
   struct choice {
     engine chosen = engine::openssl;
     double openssl_mb_s = 0;
     double avx512_mb_s = 0;  // 0 where the engine is not available
+    double probe_ms = 0;     // how long the timed probes took, all engines
   };
   static const choice& automatic_choice();
   /// Picks from measured probe times (nanoseconds for the same bytes; avx512 < 0 means not

@@ -36,8 +36,9 @@ std::string object_store::md5_engine_summary() {
   const auto& c = md5_digest::automatic_choice();
   char buf[128];
   if (c.avx512_mb_s > 0)
-    std::snprintf(buf, sizeof buf, "%s (avx512 %.0f MB/s, openssl %.0f MB/s on a 16 KiB probe)",
-                  c.chosen == md5_digest::engine::avx512 ? "avx512" : "openssl", c.avx512_mb_s, c.openssl_mb_s);
+    std::snprintf(buf, sizeof buf, "%s (avx512 %.0f MB/s, openssl %.0f MB/s on a 16 KiB probe; %.2f ms)",
+                  c.chosen == md5_digest::engine::avx512 ? "avx512" : "openssl", c.avx512_mb_s, c.openssl_mb_s,
+                  c.probe_ms);
   else
     std::snprintf(buf, sizeof buf, "openssl (%.0f MB/s on a 16 KiB probe; no AVX-512VL)", c.openssl_mb_s);
   return buf;
