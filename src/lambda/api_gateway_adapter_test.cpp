@@ -14,6 +14,7 @@ namespace json = boost::json;
 class echo_service final : public http::service {
  public:
   std::size_t body_limit(const http::request&) const override { return 16; }
+  bool has_route(const http::request& head) const override { return head.path != "/nowhere"; }
   http::response handle(const http::request& req) override {
     if (req.path == "/throw") throw std::runtime_error("detail for the log only");
     http::response res;
@@ -80,6 +81,15 @@ TEST(Adapter, BadProxyEventIs400InItsFormat) {
 TEST(Adapter, BodyOverTheServiceLimitIs413) {
   auto out = run(R"({"httpMethod":"POST","path":"/upload-url","body":"01234567890123456789"})");
   EXPECT_EQ(out["statusCode"], 413);
+}
+
+// A body to a route that does not exist: the service's answer without the body, not 413.
+TEST(Adapter, BodyToNoRouteIsAnsweredAsWithoutOne) {
+  auto out = run(R"({"httpMethod":"POST","path":"/nowhere","body":"01234567890123456789"})");
+  EXPECT_EQ(out["statusCode"], 200);
+  auto body = json::parse(out["body"].as_string()).as_object();
+  EXPECT_EQ(body["path"], "/nowhere");
+  EXPECT_EQ(body["body"], "");
 }
 
 TEST(Adapter, ServiceExceptionIsAGeneric500) {
