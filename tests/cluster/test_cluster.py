@@ -14,17 +14,15 @@ one object store (the first instance's embedded store, given to the other two wi
 import concurrent.futures
 import json
 import os
-import re
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "faults"))
-from serve_harness import BIN, Client, first_jobs, request  # noqa: E402
+from serve_harness import Client, Serve, first_jobs, request  # noqa: E402
 
 SESSION_CACHE = 2  # seconds: --session-cache of every instance
 BURST = 25         # --upload-burst: 60 calls over 3 instances are 20 each, under it
@@ -37,60 +35,21 @@ def psql(url, sql):
                    timeout=60)
 
 
-class Instance:
-    """One `dropslot serve` with its own data folder and API port."""
+def instance(database, s3_endpoint=None):
+    """One `dropslot serve` of the cluster: its own data folder and API port; the first one
+    runs the shared store, the others are given it with --s3-endpoint and its key."""
+    extra = ["--session-cache", str(SESSION_CACHE), "--upload-burst", str(BURST), "--no-access-log"]
+    if s3_endpoint:
+        env = dict(AWS_ACCESS_KEY_ID=STORE_KEY_ID, AWS_SECRET_ACCESS_KEY=STORE_SECRET, AWS_REGION="us-east-1")
+    else:
+        env = dict(DROPSLOT_S3_ACCESS_KEY_ID=STORE_KEY_ID, DROPSLOT_S3_SECRET_ACCESS_KEY=STORE_SECRET)
+    return Serve(database=database, extra=extra, env=env, s3_endpoint=s3_endpoint, upload_rate="1")
 
-    def __init__(self, tmp, name, database, s3_endpoint=None):
-        self.data = os.path.join(tmp, name)
-        os.makedirs(self.data)
-        args = [BIN, "serve", "--data", self.data, "--listen", "127.0.0.1:0", "--database", database,
-                "--session-cache", str(SESSION_CACHE), "--upload-rate", "1", "--upload-burst", str(BURST),
-                "--no-access-log"]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DROPSLOT_"))}
-        if s3_endpoint:
-            args += ["--s3-endpoint", s3_endpoint]
-            env.update(AWS_ACCESS_KEY_ID=STORE_KEY_ID, AWS_SECRET_ACCESS_KEY=STORE_SECRET, AWS_REGION="us-east-1")
-        else:
-            args += ["--s3-listen", "127.0.0.1:0"]
-            env.update(DROPSLOT_S3_ACCESS_KEY_ID=STORE_KEY_ID, DROPSLOT_S3_SECRET_ACCESS_KEY=STORE_SECRET)
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-        self.output, self.api, self.s3, self.code = [], None, None, None
-        deadline = time.time() + 60
-        while time.time() < deadline and not (self.api and self.code):
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.output.append(line)
-            m = re.search(r"dropslot api listening on (http://\S+)", line)
-            self.api = self.api or (m and m.group(1))
-            m = re.search(r"dropslot s3 listening on (http://\S+)", line)
-            self.s3 = self.s3 or (m and m.group(1))
-            m = re.search(r"[?&]code=([A-Za-z0-9_-]+)", line)
-            self.code = self.code or (m and m.group(1))
-        if not (self.api and self.code):
-            self.close()
-            raise RuntimeError(name + " did not start:\n" + "".join(self.output))
-        threading.Thread(target=self._drain, daemon=True).start()
-        self.api_port = int(self.api.rsplit(":", 1)[1])
 
-    def _drain(self):
-        for line in self.proc.stdout:
-            if len(self.output) < 2000:
-                self.output.append(line)
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def login(self, code):
-        status, body, _ = request(self.api_port, "POST", "/api/login", {"Content-Type": "application/json"},
-                                  json.dumps({"code": code}).encode())
-        return status, body
+def login(node, code):
+    status, body, _ = request(node.api_port, "POST", "/api/login", {"Content-Type": "application/json"},
+                              json.dumps({"code": code}).encode())
+    return status, body
 
 
 class Cluster(unittest.TestCase):
@@ -104,42 +63,30 @@ class Cluster(unittest.TestCase):
         psql(server, "CREATE DATABASE " + cls.dbname)
         u = urllib.parse.urlsplit(server)
         cls.database = urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + cls.dbname, u.query, u.fragment))
-        cls.tmp = tempfile.mkdtemp(prefix="dropslot-cluster-")
         cls.nodes = []
         try:
             # One after the other: the first migrates the database and seeds the demo
             # customer; the others find both done (docs/deploy.md: migrate, then start).
-            cls.nodes.append(Instance(cls.tmp, "a", cls.database))
-            store = cls.nodes[0].s3
-            for name in ("b", "c"):
-                cls.nodes.append(Instance(cls.tmp, name, cls.database, s3_endpoint=store))
+            cls.nodes.append(instance(cls.database))
+            for _ in ("b", "c"):
+                cls.nodes.append(instance(cls.database, s3_endpoint=cls.nodes[0].s3))
         except Exception:
             cls.tearDownClass()
             raise
-        cls.turn = 0
-        cls.turn_lock = threading.Lock()
 
     @classmethod
     def tearDownClass(cls):
         for n in getattr(cls, "nodes", []):
             n.close()
-        subprocess.run(["rm", "-rf", cls.tmp], check=False)
         try:
             psql(cls.server, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % cls.dbname)
         except subprocess.CalledProcessError:
             pass
 
-    def next_node(self):
-        """Round-robin, as the load balancer in front of the cluster does."""
-        with self.turn_lock:
-            n = self.nodes[Cluster.turn % len(self.nodes)]
-            Cluster.turn += 1
-        return n
-
     def session(self, node):
         """A session through the login code `node` printed at start (each used once:
         a for the upload tests, b for the race, c for the logout)."""
-        status, body = node.login(node.code)
+        status, body = login(node, node.code)
         self.assertEqual(status, 200, body)
         return json.loads(body)["session_token"]
 
@@ -156,7 +103,7 @@ class Cluster(unittest.TestCase):
         def attempt(i):
             node = self.nodes[i % 3]
             barrier.wait()
-            return node.login(code)[0]
+            return login(node, code)[0]
 
         with concurrent.futures.ThreadPoolExecutor(9) as pool:
             statuses = list(pool.map(attempt, range(9)))

@@ -20,24 +20,31 @@ BIN = os.environ.get("DROPSLOT_BIN") or os.path.join(os.environ.get("DROPSLOT_BI
 class Serve:
     """One `dropslot serve`. `data` survives stop()/kill9() so start() can restart on it."""
 
-    def __init__(self, data=None, database=None, extra=None):
+    def __init__(self, data=None, database=None, extra=None, env=None, s3_endpoint=None, upload_rate="0"):
+        """`env`: variables added to the (AWS_/DROPSLOT_-free) environment; `s3_endpoint`:
+        use that store instead of the embedded one (tests/cluster)."""
         self.tmp = tempfile.mkdtemp(prefix="dropslot-faults-")
         self.data = data or os.path.join(self.tmp, "data")
         os.makedirs(self.data, exist_ok=True)
         self.database = database
         self.extra = list(extra or [])
+        self.env = dict(env or {})
+        self.s3_endpoint = s3_endpoint
+        self.upload_rate = upload_rate
         self.proc = None
         self.output = []
         self.start()
 
     def start(self):
-        args = [BIN, "serve", "--data", self.data, "--listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0",
-                "--upload-rate", "0"] + self.extra
+        store = ["--s3-endpoint", self.s3_endpoint] if self.s3_endpoint else ["--s3-listen", "127.0.0.1:0"]
+        args = [BIN, "serve", "--data", self.data, "--listen", "127.0.0.1:0", "--upload-rate", self.upload_rate
+                ] + store + self.extra
         if self.database:
             args += ["--database", self.database]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DROPSLOT_"))}
+        env.update(self.env)
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-        self.api = self.s3 = self.code = None
+        self.api, self.s3, self.code = None, self.s3_endpoint, None
         deadline = time.time() + 60
         while time.time() < deadline and not (self.api and self.s3 and self.code):
             line = self.proc.stdout.readline()
