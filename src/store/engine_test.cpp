@@ -266,6 +266,23 @@ TYPED_TEST(Engine, UserMetadataNotAsciiComesBackRfc2047Encoded) {
     EXPECT_EQ(r.header("x-amz-meta-ctl"), "=?UTF-8?Q?=04mymeta?=") << method;  // what s3-tests expects of S3
     EXPECT_EQ(r.header("x-amz-meta-plain"), "a=b?c_d e") << method;              // printable ASCII: as sent
   }
+  // Encoded-words are decoded before storing (and encoded again on the way out); an
+  // ASCII result is plain again, and what is not a well-formed encoded-word stays text.
+  ASSERT_EQ(this->call("PUT", "/bkt/w", "",
+                       {{"x-amz-meta-b", "=?UTF-8?B?w6l0w6k=?="},
+                        {"x-amz-meta-q", "=?iso-8859-1?q?caf=E9?= =?UTF-8?Q?_ok?="},
+                        {"x-amz-meta-ascii", "=?us-ascii?Q?plain_text?="},
+                        {"x-amz-meta-broken", "=?UTF-8?Q?=ZZ?="},
+                        {"x-amz-meta-koi8", "=?koi8-r?B?8tXT08vJyg==?="}},
+                       "v")
+                .status,
+            200);
+  auto w = this->call("HEAD", "/bkt/w");
+  EXPECT_EQ(w.header("x-amz-meta-b"), "=?UTF-8?Q?=C3=A9t=C3=A9?=");
+  EXPECT_EQ(w.header("x-amz-meta-q"), "=?UTF-8?Q?caf=C3=A9_ok?=");
+  EXPECT_EQ(w.header("x-amz-meta-ascii"), "plain text");
+  EXPECT_EQ(w.header("x-amz-meta-broken"), "=?UTF-8?Q?=ZZ?=");
+  EXPECT_EQ(w.header("x-amz-meta-koi8"), "=?koi8-r?B?8tXT08vJyg==?=");
 }
 
 TYPED_TEST(Engine, ContentEncodingIsStoredWithoutAwsChunked) {

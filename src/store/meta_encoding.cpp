@@ -1,14 +1,18 @@
 #include "meta_encoding.hpp"
 
+#include <optional>
+
+#include "dropslot/util/codec.hpp"
 #include "dropslot/util/utf8.hpp"
 
 namespace dropslot::store {
 
-std::string meta_value_to_store(std::string_view received) {
-  if (util::valid_utf8(received)) return std::string(received);
+namespace {
+
+std::string latin1_to_utf8(std::string_view bytes) {
   std::string out;
-  out.reserve(received.size() * 2);
-  for (unsigned char c : received) {
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
     if (c < 0x80) {
       out += static_cast<char>(c);
     } else {  // ISO-8859-1 is the first 256 code points: two UTF-8 bytes each
@@ -17,6 +21,84 @@ std::string meta_value_to_store(std::string_view received) {
     }
   }
   return out;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = util::ascii_lower(c);
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+// One RFC 2047 encoded-word, "=?charset?Q|B?text?=", as UTF-8; nullopt when `word` is
+// not one, or is in a charset other than UTF-8, ISO-8859-1 or US-ASCII.
+std::optional<std::string> decode_word(std::string_view word) {
+  if (word.size() < 8 || !word.starts_with("=?") || !word.ends_with("?=")) return std::nullopt;
+  std::string_view inner = word.substr(2, word.size() - 4);
+  const auto q1 = inner.find('?');
+  if (q1 == std::string_view::npos || q1 + 2 >= inner.size() || inner[q1 + 2] != '?') return std::nullopt;
+  const std::string charset = util::ascii_lower(inner.substr(0, q1));
+  const char enc = util::ascii_lower(inner[q1 + 1]);
+  std::string_view text = inner.substr(q1 + 3);
+  if (text.find('?') != std::string_view::npos || text.find(' ') != std::string_view::npos) return std::nullopt;
+  std::string bytes;
+  if (enc == 'b') {
+    auto b = util::base64_decode(text);
+    if (!b) return std::nullopt;
+    bytes = std::move(*b);
+  } else if (enc == 'q') {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '_') {
+        bytes += ' ';
+      } else if (text[i] == '=') {
+        const int hi = i + 1 < text.size() ? hex_digit(text[i + 1]) : -1;
+        const int lo = i + 2 < text.size() ? hex_digit(text[i + 2]) : -1;
+        if (hi < 0 || lo < 0) return std::nullopt;
+        bytes += static_cast<char>(hi * 16 + lo);
+        i += 2;
+      } else {
+        bytes += text[i];
+      }
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (charset == "utf-8") return util::valid_utf8(bytes) ? std::optional<std::string>(bytes) : std::nullopt;
+  if (charset == "iso-8859-1" || charset == "latin1") return latin1_to_utf8(bytes);
+  if (charset == "us-ascii") {
+    for (unsigned char c : bytes)
+      if (c >= 0x80) return std::nullopt;
+    return bytes;
+  }
+  return std::nullopt;
+}
+
+// A value made only of encoded-words (white space between them is dropped, RFC 2047
+// 6.2), decoded; nullopt for anything else, which is then stored as it came.
+std::optional<std::string> decode_words(std::string_view value) {
+  std::string out;
+  bool any = false;
+  std::size_t pos = 0;
+  while (pos < value.size()) {
+    while (pos < value.size() && (value[pos] == ' ' || value[pos] == '\t')) ++pos;
+    if (pos == value.size()) break;
+    auto end = value.find_first_of(" \t", pos);
+    if (end == std::string_view::npos) end = value.size();
+    auto word = decode_word(value.substr(pos, end - pos));
+    if (!word) return std::nullopt;
+    out += *word;
+    any = true;
+    pos = end;
+  }
+  return any ? std::optional<std::string>(std::move(out)) : std::nullopt;
+}
+
+}  // namespace
+
+std::string meta_value_to_store(std::string_view received) {
+  if (received.starts_with("=?"))
+    if (auto decoded = decode_words(received)) return std::move(*decoded);
+  if (util::valid_utf8(received)) return std::string(received);
+  return latin1_to_utf8(received);
 }
 
 std::string meta_value_to_send(std::string_view stored) {

@@ -11,9 +11,10 @@
 
 namespace dropslot::store {
 
-/// The text to store for a metadata value as received. A header value is bytes: valid
-/// UTF-8 is kept as it is; anything else is obs-text, read as ISO-8859-1 (RFC 9110 5.5),
-/// so a raw 0xE9 is stored as "é" (C3 A9).
+/// The text to store for a metadata value as received. A value made of RFC 2047
+/// encoded-words in UTF-8, ISO-8859-1 or US-ASCII (Q or B) is decoded ("=?UTF-8?B?w6k=?="
+/// is stored as "é"); any other is kept as text: valid UTF-8 as it is, anything else as
+/// obs-text, read as ISO-8859-1 (RFC 9110 5.5), so a raw 0xE9 is stored as "é" (C3 A9).
 std::string meta_value_to_store(std::string_view received);
 
 /// The header value to send for a stored metadata value: as it is when every byte is
