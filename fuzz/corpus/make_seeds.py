@@ -147,3 +147,13 @@ write("lambda_event", "rest_v1.json", json.dumps(v1))
 write("lambda_event", "http_v2.json", json.dumps(v2))
 write("lambda_event", "bad_base64.json", json.dumps(dict(v1, body="!!!")))
 write("lambda_event", "not_an_event.json", '{"Records": []}')
+
+# 13: user metadata values (raw header bytes): obs-text, encoded-words of each charset and
+# both encodings, junk that only looks like one, and a value whose decoded text is itself
+# an encoded-word (sent back as it is, it would read back as other text)
+meta_seeds = [b"caf\xe9 \xff", "\u00e9t\u00e9 \u2713".encode(), b"\x04mymeta", b"a=b?c_d e",
+              b"=?UTF-8?B?w6l0w6k=?=", b"=?iso-8859-1?q?caf=E9?= =?UTF-8?Q?_ok?=", b"=?us-ascii?Q?plain_text?=",
+              b"=?UTF-8?Q?=ZZ?=", b"=?koi8-r?B?8tXT08vJyg==?=", b"=?UTF-8?Q?=3D=3FUTF-8=3FQ=3Fa=3F=3D?=",
+              b"=?UTF-8?Q?=0D=0Ax-injected:_1?="]
+for i, v in enumerate(meta_seeds):
+    write("meta_encoding", f"value{i}", v)

@@ -104,7 +104,9 @@ std::string meta_value_to_store(std::string_view received) {
 std::string meta_value_to_send(std::string_view stored) {
   bool plain = true;
   for (unsigned char c : stored) plain = plain && c >= 0x20 && c <= 0x7E;
-  if (plain) return std::string(stored);
+  // Printable ASCII goes as it is, unless it reads as encoded-words itself (a client would
+  // decode it into other text): then it is encoded too, so what is read back is what is stored.
+  if (plain && !(stored.starts_with("=?") && decode_words(stored))) return std::string(stored);
   // RFC 2047 4.2: printable ASCII stands for itself except "=", "?" and "_"; a space may
   // be "_"; every other octet is "=" and two upper-case hex digits.
   static constexpr char hex[] = "0123456789ABCDEF";

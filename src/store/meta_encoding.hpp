@@ -18,8 +18,10 @@ namespace dropslot::store {
 std::string meta_value_to_store(std::string_view received);
 
 /// The header value to send for a stored metadata value: as it is when every byte is
-/// printable ASCII (0x20-0x7E), else one RFC 2047 Q encoded-word of its UTF-8 bytes
-/// ("é" -> "=?UTF-8?Q?=C3=A9?=", "\x04a" -> "=?UTF-8?Q?=04a?=").
+/// printable ASCII (0x20-0x7E) and it does not itself read as encoded-words, else one
+/// RFC 2047 Q encoded-word of its UTF-8 bytes ("é" -> "=?UTF-8?Q?=C3=A9?=", "\x04a" ->
+/// "=?UTF-8?Q?=04a?="). Always printable ASCII, and meta_value_to_store of it gives
+/// `stored` back (fuzz/meta_encoding_fuzz.cpp).
 std::string meta_value_to_send(std::string_view stored);
 
 }  // namespace dropslot::store
