@@ -156,8 +156,8 @@ double time_once(md5_digest::engine e, const std::vector<unsigned char>& probe) 
 md5_digest::choice measure() {
   md5_digest::choice c;
   // 16 KiB: 256 blocks, long enough that a clock read is noise, short enough that six
-  // probes take ~0.1 ms at 900 MB/s (0.2 ms at 500). Alternating rounds, best of each, so a preemption
-  // or a cold cache in one round does not decide.
+  // probes take ~0.1 ms at 900 MB/s (0.2 ms at 500). Alternating rounds, best of each,
+  // so a preemption or a cold cache in one round does not decide.
   std::vector<unsigned char> probe(16 * 1024);
   for (std::size_t i = 0; i < probe.size(); ++i) probe[i] = static_cast<unsigned char>(i * 131 + 7);
   const bool avx = md5_digest::avx512_available();
