@@ -10,6 +10,8 @@ one object store (the first instance's embedded store, given to the other two wi
   since the logout answered.
 - The upload-url rate limit is per instance: each instance has its own bucket of
   --upload-burst tokens, so a customer gets N x burst (and N x rate) from N instances.
+- /healthz asks the database: 503 on every instance while it cannot be reached, 200 again
+  once it can.
 """
 import concurrent.futures
 import json
@@ -198,6 +200,29 @@ class Cluster(unittest.TestCase):
         finally:
             for c in clients:
                 c.close()
+
+    def test_6_health_check_fails_without_the_database_and_recovers(self):
+        """/healthz really asks the database: with this cluster's database closed to new
+        connections and its sessions ended, every instance answers 503; opened again, 200
+        (each instance reconnects by itself, no restart)."""
+        psql(self.server, "ALTER DATABASE %s ALLOW_CONNECTIONS false" % self.dbname)
+        try:
+            psql(self.server, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s'"
+                 % self.dbname)
+            for n in self.nodes:
+                status, body, _ = request(n.api_port, "GET", "/healthz")
+                self.assertEqual(status, 503, body)
+                self.assertEqual(json.loads(body)["error"]["code"], "storage_unavailable")
+        finally:
+            psql(self.server, "ALTER DATABASE %s ALLOW_CONNECTIONS true" % self.dbname)
+        for n in self.nodes:
+            deadline = time.monotonic() + 60
+            while True:
+                status, body, _ = request(n.api_port, "GET", "/healthz")
+                if status == 200 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            self.assertEqual(status, 200, body)
 
 
 if __name__ == "__main__":
