@@ -52,6 +52,30 @@ async function expect_accessible(p, what) {
   assert.deepEqual(found, [], `axe-core on ${what}`);
 }
 
+// Clicks "Download all" and returns the download's URL and its ZIP's entries (name →
+// sha256 of the bytes), read by Python's zipfile.
+async function download_zip(p) {
+  const download_event = p.waitForEvent('download');
+  await p.click('#download-all');
+  await p.waitForFunction(() => /Downloaded|failed/.test(document.getElementById('download-status').textContent));
+  assert.equal(await p.locator('#download-status').textContent(), 'Downloaded.');
+  const download = await download_event;
+  const zip_path = join(temp_dir('dropslot-zip-'), 'photos.zip');
+  await download.saveAs(zip_path);
+  const entries = JSON.parse(execFileSync('/usr/bin/python3', ['-c',
+    'import sys, zipfile, hashlib, json; z = zipfile.ZipFile(sys.argv[1]); ' +
+    'print(json.dumps({i.filename: hashlib.sha256(z.read(i)).hexdigest() for i in z.infolist()}))', zip_path]).toString());
+  return { url: download.url(), entries };
+}
+
+async function expect_bucket_bytes(entries, listing) {
+  assert.equal(Object.keys(entries).length, listing.length);
+  for (const p of listing) {
+    const bytes = Buffer.from(await (await fetch(p.url)).arrayBuffer());
+    assert.equal(entries[p.key.split('/').pop()], sha256(bytes), `${p.key} in the ZIP`);
+  }
+}
+
 async function api_get(p, path) {
   return p.evaluate(async (url) => {
     const res = await fetch(url, { credentials: 'same-origin' });
@@ -141,23 +165,26 @@ test('staff onboard a customer, see their photos, download, answer, share and re
   await staff.keyboard.press('Escape');
   await staff.locator('#viewer:not([open])').waitFor({ state: 'attached' });
 
-  // Download all: the ZIP's entries are the bucket's bytes.
-  const download_event = staff.waitForEvent('download');
-  await staff.click('#download-all');
-  await staff.waitForFunction(() => /Downloaded|failed/.test(document.getElementById('download-status').textContent));
-  assert.equal(await staff.locator('#download-status').textContent(), 'Downloaded.');
-  const download = await download_event;
-  const zip_path = join(temp_dir('dropslot-zip-'), 'photos.zip');
-  await download.saveAs(zip_path);
-  const entries = JSON.parse(execFileSync('/usr/bin/python3', ['-c',
-    'import sys, zipfile, hashlib, json; z = zipfile.ZipFile(sys.argv[1]); ' +
-    'print(json.dumps({i.filename: hashlib.sha256(z.read(i)).hexdigest() for i in z.infolist()}))', zip_path]).toString());
+  // Download all: the ZIP's entries are the bucket's bytes. Streamed by the staff
+  // page's service worker (the save starts before any photo is fetched: the download
+  // comes from the worker's /staff/zip/ URL, not from a finished Blob)...
   const listing = (await api_get(staff, `/staff/jobs/${job_id}/photos`)).body.photos;
-  assert.equal(Object.keys(entries).length, 2);
-  for (const p of listing) {
-    const bytes = Buffer.from(await (await fetch(p.url)).arrayBuffer());
-    assert.equal(entries[p.key.split('/').pop()], sha256(bytes), `${p.key} in the ZIP`);
-  }
+  const streamed = await download_zip(staff);
+  assert.match(streamed.url, /\/staff\/zip\/[0-9a-f]{32}\/[^/]+\.zip$/, 'the ZIP comes from the service worker');
+  await expect_bucket_bytes(streamed.entries, listing);
+  // ...a worker's download URL serves once: opened again, it is a clear 404.
+  const again = await staff.evaluate(async (u) => { const r = await fetch(u); return { status: r.status, text: await r.text() }; }, streamed.url);
+  assert.equal(again.status, 404);
+  assert.match(again.text, /expired/);
+  // ...and a browser without service workers gets the same ZIP through the fallback.
+  const plain = await new_page({ serviceWorkers: 'block' });
+  await plain.context().addCookies(await staff.context().cookies());
+  await plain.goto(`${serve.api}/staff/#/jobs/${job_id}`);
+  await plain.waitForFunction(() => document.querySelectorAll('#gallery img').length === 2);
+  const blobbed = await download_zip(plain);
+  assert.match(blobbed.url, /^blob:/);
+  await expect_bucket_bytes(blobbed.entries, listing);
+  await plain.context().close();
 
   // The answer, seen by the customer's session.
   const form = staff.locator('#quotes form.reply').first();

@@ -186,31 +186,102 @@ async function share(e) {
 }
 
 // "Download all": the ZIP is streamed together in the browser from the presigned
-// GETs (client-zip), so the API never carries a byte and the first entry starts as
-// soon as its GET answers.
-async function download_all() {
-  const status = $('download-status');
-  status.textContent = `Preparing ${photos.length} photos…`;
+// GETs (client-zip), so the API never carries a byte. With the service worker
+// (zip-sw.js) the browser's save starts at once and each photo goes from its GET into
+// the file as it arrives, one at a time; without it (a browser that cannot register a
+// module worker) the ZIP is assembled as a Blob first, then saved.
+async function register_zip_worker() {
+  const reg = await navigator.serviceWorker.register('/staff/zip-sw.js', { type: 'module', scope: '/staff/' });
+  if (!reg) return null;  // a registration refused without an error (a blocking extension)
+  if (reg.active) return reg.active;
+  const next = reg.installing || reg.waiting;
+  if (!next) return null;
+  return new Promise((resolve) => {
+    next.addEventListener('statechange', () => {
+      if (next.state === 'activated') resolve(next);
+      else if (next.state === 'redundant') resolve(null);
+    });
+  });
+}
+const zip_worker = 'serviceWorker' in navigator ? register_zip_worker().catch(() => null) : Promise.resolve(null);
+
+const zip_name = () => `${$('job-view').dataset.job.replace(/[^A-Za-z0-9._-]/g, '_')}.zip`;
+const entry_name = (p) => p.key.split('/').pop();
+
+function random_id() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+async function download_streamed(worker, status) {
+  const id = random_id();
+  const channel = new MessageChannel();
+  const answered = new Promise((resolve) => { channel.port1.onmessage = (e) => resolve(e.data); });
+  worker.postMessage({
+    type: 'zip', id, name: zip_name(),
+    files: photos.map((p) => ({ name: entry_name(p), url: p.url, last_modified: p.last_modified })),
+  }, [channel.port2]);
+  const first = await answered;
+  if (first.type !== 'ready') throw new Error(first.message || 'the download could not start');
+  const finished = new Promise((resolve, reject) => {
+    channel.port1.onmessage = (e) => {
+      const m = e.data;
+      if (m.type === 'progress') status.textContent = `Downloading… ${m.done} of ${m.total} photos`;
+      else if (m.type === 'done') resolve();
+      else if (m.type === 'error') reject(new Error(m.message));
+    };
+  });
+  // A navigation the worker answers with the ZIP as an attachment: the page stays.
+  const a = el('a', { href: `/staff/zip/${id}/${encodeURIComponent(zip_name())}`, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // Messages keep the worker alive while the ZIP is still being written.
+  const keepalive = setInterval(() => worker.postMessage({ type: 'keepalive' }), 10_000);
+  try {
+    await finished;
+  } finally {
+    clearInterval(keepalive);
+    channel.port1.close();
+  }
+}
+
+async function download_blob(status) {
   const files = (async function* () {
+    let done = 0;
     for (const p of photos) {
       // no-store: the viewer's <img> may have cached this URL's answer without CORS
       // headers (the store sends them only to a request with an Origin), and a CORS
       // fetch may not reuse it.
       const res = await fetch(p.url, { credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
       if (!res.ok) throw new Error(`HTTP ${res.status} for ${p.key}`);
-      yield { name: p.key.split('/').pop(), lastModified: new Date(p.last_modified), input: res };
+      yield { name: entry_name(p), lastModified: new Date(p.last_modified), input: res };
+      status.textContent = `Preparing… ${++done} of ${photos.length} photos`;
     }
   })();
+  const blob = await downloadZip(files).blob();
+  const a = el('a', { href: URL.createObjectURL(blob), download: zip_name() });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+}
+
+async function download_all() {
+  const status = $('download-status');
+  const button = $('download-all');
+  button.disabled = true;
+  status.textContent = `Starting the download of ${photos.length} photos…`;
   try {
-    const blob = await downloadZip(files).blob();
-    const a = el('a', { href: URL.createObjectURL(blob), download: `${$('job-view').dataset.job}.zip` });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+    // A worker not active within 3 s (still installing) is not waited for.
+    const worker = await Promise.race([zip_worker, new Promise((resolve) => setTimeout(resolve, 3000, null))]);
+    if (worker) await download_streamed(worker, status);
+    else await download_blob(status);
     status.textContent = 'Downloaded.';
   } catch (err) {
     status.textContent = `Download failed: ${err.message}`;
+  } finally {
+    button.disabled = photos.length === 0;
   }
 }
 
