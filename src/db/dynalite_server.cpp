@@ -145,6 +145,32 @@ throttling_proxy::~throttling_proxy() {
 
 std::string throttling_proxy::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
+std::vector<std::string> throttling_proxy::operations() const {
+  std::lock_guard lock(operations_mutex_);
+  return operations_;
+}
+
+void throttling_proxy::clear_operations() {
+  std::lock_guard lock(operations_mutex_);
+  operations_.clear();
+}
+
+void throttling_proxy::record_operation(const std::string& head) {
+  const std::string lower = util::ascii_lower(head);
+  auto at = lower.find("\r\nx-amz-target:");
+  std::string op;
+  if (at != std::string::npos) {
+    auto from = at + 16;
+    auto eol = head.find("\r\n", from);
+    op = head.substr(from, eol == std::string::npos ? std::string::npos : eol - from);
+    op.erase(0, op.find_first_not_of(' '));
+    while (!op.empty() && (op.back() == ' ' || op.back() == '\r')) op.pop_back();
+    if (auto dot = op.rfind('.'); dot != std::string::npos) op.erase(0, dot + 1);
+  }
+  std::lock_guard lock(operations_mutex_);
+  operations_.push_back(op);
+}
+
 // One connection at a time, each request answered before the next is read: enough
 // for a test that calls from one thread.
 void throttling_proxy::serve() {
@@ -154,6 +180,7 @@ void throttling_proxy::serve() {
     std::string buf, head, body;
     while (util::testing::read_http_request(c, buf, head, body)) {
       std::string request = head + "\r\n\r\n" + body;
+      record_operation(head);
       std::string answer;
       if (seen_++ % period_ < throttle_) {
         ++throttled_answers_;

@@ -3,8 +3,10 @@
 // for the tests: the local DynamoDB every DynamoDB test runs against. Test support
 // only; never linked into dropslot.
 #include <atomic>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <sys/types.h>
 
@@ -63,16 +65,24 @@ class throttling_proxy {
   int forwarded() const { return forwarded_.load(); }
   /// How many forwarded requests DynamoDB answered with a ConditionalCheckFailedException.
   int conditional_failures() const { return conditional_failures_.load(); }
+  /// Every request's operation as received, in order: its X-Amz-Target without the
+  /// "DynamoDB_20120810." (Query, Scan, PutItem, ...). With `throttled` 0 the proxy
+  /// only records, so a test can see which calls a code path makes.
+  std::vector<std::string> operations() const;
+  void clear_operations();
 
  private:
   void serve();
   std::string forward(const std::string& request);
+  void record_operation(const std::string& head);
 
   int target_port_, throttle_, period_;
   int fd_ = -1;
   int port_ = 0;
   std::atomic<int> seen_{0}, throttled_answers_{0}, forwarded_{0}, conditional_failures_{0};
   std::atomic<bool> stopping_{false};
+  mutable std::mutex operations_mutex_;
+  std::vector<std::string> operations_;
   std::thread thread_;
 };
 

@@ -71,6 +71,7 @@ class dynamodb_database final : public database {
   std::string_view backend() const noexcept override { return "dynamodb"; }
 
   staff_database* staff() noexcept override { return staff_.get(); }
+  result<std::size_t> migrate_data() override { return board_backfill(*table_, *this); }
 
   result<void> ping() override {
     auto r = get(item_key("PING", "PING"));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <dropslot/db/dynamodb_schema.hpp>
 #include <dropslot/db/keys.hpp>
@@ -555,22 +556,97 @@ std::unique_ptr<staff_database> make_dynamodb_staff(dynamodb_table& table, datab
   return std::make_unique<dynamodb_staff>(table, db);
 }
 
+namespace {
+
+json::object board_item(const job& j, const customer& owner, std::int64_t activity) {
+  return json::object{{"pk", attr(job_pk(j.id))},
+                      {"sk", attr(board_sk)},
+                      {"job_id", attr(j.id)},
+                      {"customer", attr(owner.id)},
+                      {"customer_name", attr(owner.name)},
+                      {"customer_email", attr(owner.email)},
+                      {"search", attr(lower(j.title + "\n" + owner.name + "\n" + j.id))},
+                      {"quotes_waiting", attr(std::int64_t{0})},
+                      {"activity_at", attr(activity)},
+                      {"gsi1pk", attr(board_pk)},
+                      {"gsi1sk", attr(board_sort(activity, j.id))}};
+}
+
+}  // namespace
+
 result<void> board_job_created(dynamodb_table& table, const job& j, const customer& owner) {
-  std::int64_t at = to_unix(j.created_at);
-  json::object item{{"pk", attr(job_pk(j.id))},
-                    {"sk", attr(board_sk)},
-                    {"job_id", attr(j.id)},
-                    {"customer", attr(owner.id)},
-                    {"customer_name", attr(owner.name)},
-                    {"customer_email", attr(owner.email)},
-                    {"search", attr(lower(j.title + "\n" + owner.name + "\n" + j.id))},
-                    {"quotes_waiting", attr(std::int64_t{0})},
-                    {"activity_at", attr(at)},
-                    {"gsi1pk", attr(board_pk)},
-                    {"gsi1sk", attr(board_sort(at, j.id))}};
-  auto r = table.call("PutItem", {{"Item", std::move(item)}});
+  auto r = table.call("PutItem", {{"Item", board_item(j, owner, to_unix(j.created_at))}});
   if (!r) return fail(r.error());
   return {};
+}
+
+// Admin only (`dropslot admin migrate`): one Scan for the entries there are, then per
+// job without one, its newest upload (a Query, newest first, one item), its customer's
+// quotes and replies, and a conditional PutItem (an entry written meanwhile wins).
+result<std::size_t> board_backfill(dynamodb_table& table, database& db) {
+  std::unordered_set<std::string> have;
+  json::object scan{{"FilterExpression", "#sk = :board"},
+                    {"ProjectionExpression", "job_id"},
+                    {"ExpressionAttributeNames", json::object{{"#sk", "sk"}}},
+                    {"ExpressionAttributeValues", values({{":board", attr(board_sk)}})},
+                    {"ConsistentRead", true}};
+  for (;;) {
+    auto r = table.call("Scan", scan);
+    if (!r) return fail(r.error());
+    for (const auto& i : r->at("Items").as_array()) have.insert(text(i.as_object(), "job_id"));
+    auto* last = r->if_contains("LastEvaluatedKey");
+    if (!last) break;
+    scan["ExclusiveStartKey"] = *last;
+  }
+  auto jobs = db.list_all_jobs(std::nullopt);
+  if (!jobs) return fail(jobs.error());
+  std::size_t added = 0;
+  for (const auto& j : *jobs) {
+    if (have.contains(j.id)) continue;
+    auto owner = db.get_customer(j.customer);
+    if (!owner) return fail(owner.error());
+    if (!*owner) continue;  // its customer is gone: the job is not on the board
+    std::int64_t activity = std::max(to_unix(j.created_at), to_unix(j.updated_at));
+    json::object item = board_item(j, **owner, activity);
+    json::object newest{{"KeyConditionExpression", "pk = :pk AND begins_with(sk, :prefix)"},
+                        {"ExpressionAttributeValues", values({{":pk", attr(job_pk(j.id))}, {":prefix", attr("UPLOAD#")}})},
+                        {"ScanIndexForward", false},
+                        {"Limit", 1},
+                        {"ConsistentRead", true}};
+    auto u = table.call("Query", std::move(newest));
+    if (!u) return fail(u.error());
+    if (const auto& items = u->at("Items").as_array(); !items.empty()) {
+      const auto& up = items[0].as_object();
+      std::int64_t at = number(up, "created_at");
+      item["last_upload_at"] = attr(at);
+      item["last_key"] = attr(text(up, "key"));
+      activity = std::max(activity, at);
+    }
+    auto quotes = db.list_quotes(j.customer);
+    if (!quotes) return fail(quotes.error());
+    std::vector<std::int64_t> replied;
+    if (auto* staff = db.staff()) {
+      auto replies = staff->customer_quote_replies(j.customer);
+      if (!replies) return fail(replies.error());
+      for (const auto& r : *replies) replied.push_back(r.quote_id);
+    }
+    std::int64_t waiting = 0;
+    for (const auto& q : *quotes) {
+      if (q.job_id != j.id) continue;
+      activity = std::max(activity, to_unix(q.created_at));
+      if (std::find(replied.begin(), replied.end(), q.id) == replied.end()) ++waiting;
+    }
+    item["quotes_waiting"] = attr(waiting);
+    item["activity_at"] = attr(activity);
+    item["gsi1sk"] = attr(board_sort(activity, j.id));
+    auto put = table.call("PutItem", {{"Item", std::move(item)}, {"ConditionExpression", "attribute_not_exists(pk)"}});
+    if (!put) {
+      if (is_conditional_failure(put.error())) continue;
+      return fail(put.error());
+    }
+    ++added;
+  }
+  return added;
 }
 
 result<void> board_touch(dynamodb_table& table, std::string_view job_id, timestamp now, bool upload, bool quote_added,

@@ -28,6 +28,10 @@ std::unique_ptr<staff_database> make_dynamodb_staff(dynamodb_table& table, datab
 /// A new job's board entry (its customer's name and email are kept on it, as the
 /// search text). Best effort: the job stands if this write fails.
 result<void> board_job_created(dynamodb_table& table, const job& j, const customer& owner);
+/// `dropslot admin migrate`: an entry for every job that has none (jobs made before
+/// the board existed), from the job, its newest upload and its quotes still waiting;
+/// how many were added. Scans the table: admin only, never on a request's path.
+result<std::size_t> board_backfill(dynamodb_table& table, database& db);
 /// Moves the job up the board to `now`; with `upload`, also its newest upload time
 /// (and `upload_key`, the board's thumbnail); with `quote_added`, one more quote
 /// request waits. Only an existing entry is touched (a job made before the board

@@ -119,6 +119,11 @@ class database {
   /// per backend, owned by this one). nullptr on a backend without them yet: the API
   /// then refuses staff logins and routes with 503 (docs/api.md).
   virtual staff_database* staff() noexcept { return nullptr; }
+
+  /// `dropslot admin migrate`, after the open that made the schema current: fills in
+  /// what older data lacks; how many items were written. DynamoDB: the board entries
+  /// of jobs made before the board (a Scan: admin only). The SQL backends: nothing.
+  virtual result<std::size_t> migrate_data() { return std::size_t{0}; }
 };
 
 /// Tuning for open_database; the defaults suit `dropslot serve` and `dropslot admin`.
