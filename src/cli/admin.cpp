@@ -171,6 +171,9 @@ int sessions_revoke(const admin_settings& s) {
 // TTL (docs/deploy.md: run once before the first Lambda deploy with DynamoDB).
 int migrate(const admin_settings& s) {
   return with_database(s, [&](db::database& d) {
+    auto filled = d.migrate_data();
+    if (!filled) return fail_with(filled.error().message());
+    if (*filled) std::printf("%s: board entries added for %zu older jobs\n", std::string(d.backend()).c_str(), *filled);
     std::printf("%s: schema current\n", std::string(d.backend()).c_str());
     return 0;
   });

@@ -275,6 +275,27 @@ TEST_F(dynamo_lambda, a_missing_table_is_an_init_error_that_names_it) {
   EXPECT_EQ(described.error().type, "ResourceNotFoundException");
 }
 
+// Jobs made before the staff board (issue 21) have no board entry; `admin migrate`
+// adds one for each, and only for those.
+TEST_F(dynamo_lambda, migrate_gives_older_jobs_their_board_entries) {
+  EXPECT_EQ(admin("migrate"), "dynamodb: schema current");
+  std::string me = admin("customer add --name Me --email me@example.com");
+  std::string older = admin("job add --customer " + me + " --title Roof");
+  std::string newer = admin("job add --customer " + me + " --title Shed");
+  db::detail::dynamodb_table table(db::detail::make_dynamodb_client(s3::process_environment()), prefix_ + "-main");
+  auto entry = [&](const std::string& job) {
+    auto r = table.call("GetItem", {{"Key", db::detail::item_key(db::detail::job_pk(job), "BOARD")}, {"ConsistentRead", true}});
+    EXPECT_TRUE(r) << (r ? std::string() : r.error().message());
+    return r && r->contains("Item");
+  };
+  ASSERT_TRUE(table.call("DeleteItem", {{"Key", db::detail::item_key(db::detail::job_pk(older), "BOARD")}}));
+  EXPECT_FALSE(entry(older));
+  EXPECT_EQ(admin("migrate"), "dynamodb: board entries added for 1 older jobs\ndynamodb: schema current");
+  EXPECT_TRUE(entry(older));
+  EXPECT_TRUE(entry(newer));
+  EXPECT_EQ(admin("migrate"), "dynamodb: schema current");
+}
+
 TEST_F(dynamo_lambda, login_upload_list_and_another_customers_job_is_404) {
   EXPECT_EQ(admin("migrate"), "dynamodb: schema current");
   std::string me = admin("customer add --name Me --email me@example.com");
