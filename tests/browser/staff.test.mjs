@@ -56,6 +56,9 @@ async function expect_accessible(p, what) {
 // sha256 of the bytes), read by Python's zipfile.
 async function download_zip(p) {
   const download_event = p.waitForEvent('download');
+  const zip_responses = [];
+  const seen = (r) => { if (r.url().includes('/staff/zip/')) zip_responses.push(r); };
+  p.on('response', seen);
   await p.click('#download-all');
   await p.waitForFunction(() => /Downloaded|failed/.test(document.getElementById('download-status').textContent));
   assert.equal(await p.locator('#download-status').textContent(), 'Downloaded.');
@@ -65,7 +68,11 @@ async function download_zip(p) {
   const entries = JSON.parse(execFileSync('/usr/bin/python3', ['-c',
     'import sys, zipfile, hashlib, json; z = zipfile.ZipFile(sys.argv[1]); ' +
     'print(json.dumps({i.filename: hashlib.sha256(z.read(i)).hexdigest() for i in z.infolist()}))', zip_path]).toString());
-  return { url: download.url(), entries };
+  p.off('response', seen);
+  const bytes = readFileSync(zip_path).length;
+  const response = zip_responses.find((r) => r.url() === download.url());
+  const content_length = response ? Number(await response.headerValue('content-length')) : null;
+  return { url: download.url(), entries, bytes, content_length };
 }
 
 async function expect_bucket_bytes(entries, listing) {
@@ -171,6 +178,8 @@ test('staff onboard a customer, see their photos, download, answer, share and re
   const listing = (await api_get(staff, `/staff/jobs/${job_id}/photos`)).body.photos;
   const streamed = await download_zip(staff);
   assert.match(streamed.url, /\/staff\/zip\/[0-9a-f]{32}\/[^/]+\.zip$/, 'the ZIP comes from the service worker');
+  // Its length was announced before the first byte (the browser shows progress).
+  assert.equal(streamed.content_length, streamed.bytes);
   await expect_bucket_bytes(streamed.entries, listing);
   // ...a worker's download URL serves once: opened again, it is a clear 404.
   const again = await staff.evaluate(async (u) => { const r = await fetch(u); return { status: r.status, text: await r.text() }; }, streamed.url);

@@ -219,7 +219,7 @@ async function download_streamed(worker, status) {
   const answered = new Promise((resolve) => { channel.port1.onmessage = (e) => resolve(e.data); });
   worker.postMessage({
     type: 'zip', id, name: zip_name(),
-    files: photos.map((p) => ({ name: entry_name(p), url: p.url, last_modified: p.last_modified })),
+    files: photos.map((p) => ({ name: entry_name(p), url: p.url, size: p.size, last_modified: p.last_modified })),
   }, [channel.port2]);
   const first = await answered;
   if (first.type !== 'ready') throw new Error(first.message || 'the download could not start');

@@ -6,7 +6,7 @@
 // arrives: one photo's response at a time, never the whole job in memory, and never a
 // byte through the API. Loaded as a module worker (Chromium); a browser that cannot
 // register it gets the page's fallback (the ZIP assembled as a Blob, then saved).
-import { downloadZip } from '../vendor/client-zip/index.js';
+import { downloadZip, predictLength } from '../vendor/client-zip/index.js';
 
 const pending = new Map();  // id → { name, files, port, created }
 const stale_ms = 60_000;     // a download not started within a minute is dropped
@@ -33,7 +33,8 @@ function valid_files(files) {
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
     const when = new Date(f.last_modified);
-    out.push({ name: safe_name(f.name, `photo-${i + 1}`), url: url.href, last_modified: Number.isNaN(when.getTime()) ? new Date() : when });
+    const size = Number.isSafeInteger(f.size) && f.size >= 0 ? f.size : null;
+    out.push({ name: safe_name(f.name, `photo-${i + 1}`), url: url.href, size, last_modified: Number.isNaN(when.getTime()) ? new Date() : when });
   }
   return out;
 }
@@ -76,14 +77,17 @@ function zip_response(job) {
     },
   });
   zip.pipeTo(tell.writable).catch((err) => job.port.postMessage({ type: 'error', message: String(err?.message || err) }));
-  return new Response(tell.readable, {
-    headers: {
-      'Content-Type': 'application/zip',
-      'Content-Disposition': `attachment; filename="${job.name}"`,
-      'Cache-Control': 'no-store',
-      'X-Content-Type-Options': 'nosniff',
-    },
-  });
+  const headers = {
+    'Content-Type': 'application/zip',
+    'Content-Disposition': `attachment; filename="${job.name}"`,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  };
+  // With every photo's size listed, the ZIP's exact length is known before its first
+  // byte, and the browser shows the download's progress and time left.
+  if (job.files.every((f) => f.size !== null))
+    headers['Content-Length'] = String(predictLength(job.files.map((f) => ({ name: f.name, size: f.size }))));
+  return new Response(tell.readable, { headers });
 }
 
 self.addEventListener('fetch', (e) => {
