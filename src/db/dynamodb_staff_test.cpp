@@ -11,6 +11,7 @@
 
 #include <dropslot/db/database.hpp>
 #include <dropslot/db/dynamodb_schema.hpp>
+#include <dropslot/db/timed_database.hpp>
 #include <dropslot/db/tokens.hpp>
 
 #include "dynalite_server.hpp"
@@ -132,7 +133,9 @@ TEST_F(dynamodb_board, migrate_backfills_the_entries_of_older_jobs) {
   const std::string prefix = fresh_prefix();
   auto d = open_database("dynamodb://" + prefix);
   ASSERT_TRUE(d) << d.error().message();
-  auto& db = **d;
+  // Through the metrics decorator, as serve holds it: migrate_data is forwarded.
+  auto timed = with_metrics(std::shared_ptr<database>(std::move(*d)));
+  auto& db = *timed;
   fill(db);
   auto* staff = db.staff();
   ASSERT_NE(staff, nullptr);

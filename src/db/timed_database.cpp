@@ -50,6 +50,8 @@ class timed_database final : public database {
   std::string_view backend() const noexcept override { return inner_->backend(); }
   // The company's side: the inner backend's own object, not timed yet (docs/metrics.md).
   staff_database* staff() noexcept override { return inner_->staff(); }
+  // Admin only (`admin migrate`), not a request's call: forwarded untimed.
+  result<std::size_t> migrate_data() override { return inner_->migrate_data(); }
   result<void> ping() override { return timed(op::ping, [&] { return inner_->ping(); }); }
 
   result<customer> create_customer(const std::string& name, const std::string& email, timestamp now) override {
