@@ -2,6 +2,8 @@
 
 #include "dynalite_server.hpp"
 
+#include <dropslot/db/tokens.hpp>
+
 #include <libpq-fe.h>
 #include <unistd.h>
 
@@ -157,6 +159,18 @@ std::unique_ptr<database> database_test::reopen(const open_options& o) {
   auto opened = open_database(scratch_->url(), o);
   EXPECT_TRUE(opened) << opened.error().message();
   return opened ? std::move(*opened) : nullptr;
+}
+
+upload_request test_upload(const std::string& job_id, customer_id c, timestamp expires_at) {
+  upload_request r;
+  r.job_id = job_id;
+  r.customer = c;
+  r.content_type = "image/jpeg";
+  r.size = 10;
+  r.expires_at = expires_at;
+  r.session_hash = hash_token("s");
+  r.ext = "jpg";
+  return r;
 }
 
 }  // namespace dropslot::db::testing

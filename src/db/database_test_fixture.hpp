@@ -40,6 +40,10 @@ class scratch_database {
   std::string admin_url_;
 };
 
+/// An upload request for customer `c`'s job `job_id`: a 10-byte JPEG whose URL
+/// expires at `expires_at`, for a session hashed from "s".
+upload_request test_upload(const std::string& job_id, customer_id c, timestamp expires_at);
+
 /// Appends a libpq `options=-csearch_path=<schema>` parameter to a postgres URL.
 std::string with_search_path(const std::string& url, const std::string& schema);
 

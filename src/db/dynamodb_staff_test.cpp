@@ -12,8 +12,8 @@
 #include <dropslot/db/database.hpp>
 #include <dropslot/db/dynamodb_schema.hpp>
 #include <dropslot/db/timed_database.hpp>
-#include <dropslot/db/tokens.hpp>
 
+#include "database_test_fixture.hpp"
 #include "dynalite_server.hpp"
 #include "dynamodb_table.hpp"
 
@@ -27,18 +27,6 @@ const timestamp t0{std::chrono::seconds(1'800'000'000)};
 std::string fresh_prefix() {
   static int n = 0;
   return "board-" + std::to_string(getpid()) + "-" + std::to_string(n++);
-}
-
-upload_request upload_for(const std::string& job_id, customer_id c) {
-  upload_request r;
-  r.job_id = job_id;
-  r.customer = c;
-  r.content_type = "image/jpeg";
-  r.size = 10;
-  r.expires_at = t0 + 900s;
-  r.session_hash = hash_token("s");
-  r.ext = "jpg";
-  return r;
 }
 
 // A customer with three jobs: "a" (two uploads and a quote request), "b" (one
@@ -55,9 +43,9 @@ customer fill(database& db) {
     at += 10s;
     EXPECT_TRUE(db.create_job(j, at));
   }
-  EXPECT_TRUE(db.allocate_upload(upload_for("a", c->id), t0 + 40s));
-  EXPECT_TRUE(db.allocate_upload(upload_for("a", c->id), t0 + 50s));
-  EXPECT_TRUE(db.allocate_upload(upload_for("b", c->id), t0 + 60s));
+  EXPECT_TRUE(db.allocate_upload(test_upload("a", c->id, t0 + 900s), t0 + 40s));
+  EXPECT_TRUE(db.allocate_upload(test_upload("a", c->id, t0 + 900s), t0 + 50s));
+  EXPECT_TRUE(db.allocate_upload(test_upload("b", c->id, t0 + 900s), t0 + 60s));
   new_quote q;
   q.customer = c->id;
   q.job_id = "a";
