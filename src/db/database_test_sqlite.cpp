@@ -38,7 +38,9 @@ TEST(sqlite_migrations, a_file_at_version_1_is_brought_to_the_latest) {
   // Make the file look as version 1 left it.
   ASSERT_EQ(exec(path,
                  "DROP TRIGGER uploads_take_number; DROP INDEX uploads_by_client_id; "
-                 "ALTER TABLE uploads DROP COLUMN client_id; "
+                 "ALTER TABLE uploads DROP COLUMN client_id; ALTER TABLE jobs DROP COLUMN shots; "
+                 "ALTER TABLE uploads DROP COLUMN shot; ALTER TABLE uploads DROP COLUMN caption; "
+                 "ALTER TABLE uploads DROP COLUMN state; ALTER TABLE uploads DROP COLUMN received_at; "
                  // version 5 (the company's side)
                  "DROP TRIGGER uploads_touch_board; DROP TRIGGER quotes_wait; DROP TRIGGER quotes_answered; "
                  "DROP TRIGGER jobs_activity_on_insert; DROP TRIGGER jobs_activity_on_update; "

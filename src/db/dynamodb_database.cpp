@@ -45,8 +45,30 @@ job read_job(const json::object& item) {
   j.photo_count = number(item, "photo_count");
   j.created_at = from_unix(number(item, "created_at"));
   j.updated_at = from_unix(number(item, "updated_at"));
+  j.shots = opt_text(item, "shots");
   return j;
 }
+
+// An upload record item (pk JOB#<id>, sk UPLOAD#<number>). Items written before the
+// receipts have no `state`: pending, as the SQL migration's default.
+upload_record read_upload(const json::object& item) {
+  upload_record u;
+  u.job_id = text(item, "pk").substr(4);
+  u.number = number(item, "number");
+  u.key = text(item, "key");
+  u.customer = number(item, "customer");
+  u.content_type = text(item, "content_type");
+  u.size = static_cast<std::uint64_t>(number(item, "size"));
+  u.checksum_sha256 = opt_text(item, "checksum_sha256");
+  u.shot = opt_text(item, "shot");
+  u.caption = opt_text(item, "caption");
+  u.state = parse_upload_state(opt_text(item, "state").value_or("pending")).value_or(upload_state::pending);
+  if (auto t = opt_number(item, "received_at")) u.received_at = from_unix(*t);
+  u.created_at = from_unix(number(item, "created_at"));
+  return u;
+}
+
+std::string upload_sk(std::int64_t number) { return "UPLOAD#" + padded(number, 10); }
 
 quote read_quote(const json::object& item) {
   return quote{number(item, "id"),          number(item, "customer"),       opt_text(item, "job_id"),
@@ -447,6 +469,9 @@ class dynamodb_database final : public database {
                         {"created_at", attr(to_unix(now))}};
     if (req.checksum_sha256) record["checksum_sha256"] = attr(*req.checksum_sha256);
     if (req.client_id) record["client_id"] = attr(*req.client_id);
+    if (req.shot) record["shot"] = attr(*req.shot);
+    if (req.caption) record["caption"] = attr(*req.caption);
+    record["state"] = attr(to_string(upload_state::pending));
     if (auto r = put(std::move(record), {}); !r) return fail(r.error());
     // Up the staff board. Best effort: the key is issued either way, and the board's
     // order is the only thing a failure here delays.
@@ -475,6 +500,147 @@ class dynamodb_database final : public database {
     if (auto v = check_upload_request(req); !v) return done(fail(v.error()));
     auto job = [this, req = std::move(req), now, done]() { done(allocate_upload(req, now)); };
     if (!workers_.post(job)) job();
+  }
+
+  // --- shot lists and receipts ----------------------------------------------------
+  result<bool> set_job_shots(std::string_view job_id, const std::optional<std::string>& shots_json,
+                             timestamp now) override {
+    if (!valid_job_id(job_id)) return false;
+    json::object vals = values({{":now", attr(to_unix(now))}});
+    std::string update = "SET #updated = :now";
+    if (shots_json) {
+      update += ", #shots = :shots";
+      vals[":shots"] = attr(*shots_json);
+    } else {
+      update += " REMOVE #shots";
+    }
+    json::object body{{"Key", item_key(job_pk(job_id), job_sk)},
+                      {"UpdateExpression", update},
+                      {"ConditionExpression", "attribute_exists(pk)"},
+                      {"ExpressionAttributeNames", {{"#updated", "updated_at"}, {"#shots", "shots"}}},
+                      {"ExpressionAttributeValues", std::move(vals)}};
+    auto r = table_->call("UpdateItem", std::move(body));
+    if (r) return true;
+    if (is_conditional_failure(r.error())) return false;
+    return fail(r.error());
+  }
+
+  result<std::optional<upload_record>> get_upload(std::string_view job_id, std::int64_t n) override {
+    if (!valid_job_id(job_id)) return std::optional<upload_record>{};
+    auto r = get(item_key(job_pk(job_id), upload_sk(n)));
+    if (!r) return fail(r.error());
+    if (!*r) return std::optional<upload_record>{};
+    return std::optional<upload_record>(read_upload(**r));
+  }
+
+  // One strongly consistent Query of the job's partition (its UPLOAD# items).
+  result<std::vector<upload_record>> list_uploads(std::string_view job_id) override {
+    std::vector<upload_record> out;
+    if (!valid_job_id(job_id)) return out;
+    auto q = query_all({{"KeyConditionExpression", "pk = :pk AND begins_with(sk, :prefix)"},
+                        {"ExpressionAttributeValues", values({{":pk", attr(job_pk(job_id))}, {":prefix", attr("UPLOAD#")}})},
+                        {"ConsistentRead", true}},
+                       [&](const json::object& i) { out.push_back(read_upload(i)); });
+    if (!q) return fail(q.error());
+    return out;
+  }
+
+  result<std::optional<upload_record>> label_upload(std::string_view job_id, std::int64_t n,
+                                                    const upload_labels& l) override {
+    if (!valid_job_id(job_id)) return std::optional<upload_record>{};
+    if (!l.shot && !l.caption) return get_upload(job_id, n);
+    // "" clears: REMOVE, as NULL in the SQL backends.
+    std::vector<std::string> sets, removes;
+    json::object names;
+    json::object vals;
+    auto field = [&](const std::optional<std::string>& v, std::string_view name) {
+      if (!v) return;
+      std::string ref = "#" + std::string(name);
+      names[ref] = name;
+      if (v->empty()) {
+        removes.push_back(ref);
+      } else {
+        sets.push_back(ref + " = :" + std::string(name));
+        vals[":" + std::string(name)] = attr(*v);
+      }
+    };
+    field(l.shot, "shot");
+    field(l.caption, "caption");
+    std::string update;
+    auto join = [](const std::vector<std::string>& parts) {
+      std::string out;
+      for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+      return out;
+    };
+    if (!sets.empty()) update += "SET " + join(sets);
+    if (!removes.empty()) update += (update.empty() ? "" : " ") + std::string("REMOVE ") + join(removes);
+    json::object body{{"Key", item_key(job_pk(job_id), upload_sk(n))},
+                      {"UpdateExpression", update},
+                      {"ConditionExpression", "attribute_exists(pk)"},
+                      {"ExpressionAttributeNames", std::move(names)},
+                      {"ReturnValues", "ALL_NEW"}};
+    if (!vals.empty()) body["ExpressionAttributeValues"] = std::move(vals);
+    auto r = table_->call("UpdateItem", std::move(body));
+    if (!r) {
+      if (is_conditional_failure(r.error())) return std::optional<upload_record>{};
+      return fail(r.error());
+    }
+    return std::optional<upload_record>(read_upload(r->at("Attributes").as_object()));
+  }
+
+  // One conditional UpdateItem: DynamoDB serializes writes to the item, so of two
+  // events racing each other only one moves it (database::set_upload_state).
+  result<std::optional<upload_record>> set_upload_state(std::string_view job_id, std::int64_t n, upload_state to,
+                                                        timestamp at) override {
+    if (!valid_job_id(job_id)) return std::optional<upload_record>{};
+    std::string condition = "attribute_exists(pk) AND (attribute_not_exists(#state) OR #state = :pending";
+    json::object vals = values({{":to", attr(to_string(to))}, {":pending", attr(to_string(upload_state::pending))}});
+    if (to == upload_state::received || to == upload_state::rejected) {
+      condition += " OR #state = :expired";
+      vals[":expired"] = attr(to_string(upload_state::expired));
+    }
+    condition += ")";
+    std::string update = "SET #state = :to";
+    json::object names{{"#state", "state"}};
+    if (to == upload_state::received) {
+      update += ", #received = :at";
+      names["#received"] = "received_at";
+      vals[":at"] = attr(to_unix(at));
+    }
+    json::object body{{"Key", item_key(job_pk(job_id), upload_sk(n))},
+                      {"UpdateExpression", update},
+                      {"ConditionExpression", condition},
+                      {"ExpressionAttributeNames", std::move(names)},
+                      {"ExpressionAttributeValues", std::move(vals)},
+                      {"ReturnValues", "ALL_NEW"}};
+    auto r = table_->call("UpdateItem", std::move(body));
+    if (r) return std::optional<upload_record>(read_upload(r->at("Attributes").as_object()));
+    if (!is_conditional_failure(r.error())) return fail(r.error());
+    // No such record, or a move that is not allowed: the record as it stands.
+    return get_upload(job_id, n);
+  }
+
+  // One Query of the job's partition, only its received uploads' shots returned.
+  result<std::vector<shot_count>> received_shot_counts(std::string_view job_id) override {
+    std::vector<shot_count> out;
+    if (!valid_job_id(job_id)) return out;
+    auto q = query_all({{"KeyConditionExpression", "pk = :pk AND begins_with(sk, :prefix)"},
+                        {"FilterExpression", "#state = :received AND attribute_exists(#shot)"},
+                        {"ProjectionExpression", "#shot"},
+                        {"ExpressionAttributeNames", {{"#state", "state"}, {"#shot", "shot"}}},
+                        {"ExpressionAttributeValues", values({{":pk", attr(job_pk(job_id))},
+                                                              {":prefix", attr("UPLOAD#")},
+                                                              {":received", attr(to_string(upload_state::received))}})},
+                        {"ConsistentRead", true}},
+                       [&](const json::object& i) {
+                         std::string shot = text(i, "shot");
+                         auto it = std::find_if(out.begin(), out.end(), [&](const shot_count& c) { return c.shot == shot; });
+                         if (it == out.end()) out.push_back({std::move(shot), 1});
+                         else ++it->count;
+                       });
+    if (!q) return fail(q.error());
+    std::sort(out.begin(), out.end(), [](const shot_count& a, const shot_count& b) { return a.shot < b.shot; });
+    return out;
   }
 
   // --- quote requests --------------------------------------------------------------

@@ -12,7 +12,11 @@ namespace {
 
 #define DROPSLOT_JOB_COLUMNS                                                                     \
   "id, customer_id, title, address, status, scheduled_date, notes, access_instructions, "      \
-  "next_photo_number - 1, created_at, updated_at"
+  "next_photo_number - 1, created_at, updated_at, shots"
+
+#define DROPSLOT_UPLOAD_COLUMNS                                                                    \
+  "job_id, photo_number, key, customer_id, content_type, size, checksum_sha256, shot, caption, "  \
+  "state, received_at, created_at"
 
 // Every statement this backend runs. Each is prepared once per connection.
 namespace sql {
@@ -98,9 +102,9 @@ constexpr pg_statement upload_allocate{
     "  WHERE id = $1 AND customer_id = $2::bigint AND ($3::bigint IS NULL OR next_photo_number <= $3::bigint) "
     "  RETURNING id, next_photo_number - 1 AS n) "
     "INSERT INTO uploads (key, job_id, customer_id, photo_number, content_type, size, checksum_sha256, "
-    "  expires_at, session_hash, created_at, client_id) "
+    "  expires_at, session_hash, created_at, client_id, shot, caption) "
     "SELECT 'jobs/' || j.id || '/photo-' || lpad(j.n::text, greatest(3, length(j.n::text)), '0') || '.' || $4, "
-    "  j.id, $2::bigint, j.n, $5, $6::bigint, $7, $8::bigint, $9, $10::bigint, $11::text FROM j "
+    "  j.id, $2::bigint, j.n, $5, $6::bigint, $7, $8::bigint, $9, $10::bigint, $11::text, $12::text, $13::text FROM j "
     "RETURNING photo_number, key"};
 constexpr pg_statement job_exists{"job_exists", "SELECT 1 FROM jobs WHERE id = $1 AND customer_id = $2::bigint"};
 // The slot an earlier allocation with the same client_id took, if the job is still the caller's.
@@ -108,6 +112,31 @@ constexpr pg_statement upload_by_client_id{
     "upload_by_client_id",
     "SELECT u.photo_number, u.key FROM uploads u JOIN jobs j ON j.id = u.job_id "
     "WHERE u.job_id = $1 AND u.client_id = $2 AND j.customer_id = $3::bigint"};
+// Shot lists and receipts (issue 22); the same statements as sqlite_database.cpp.
+constexpr pg_statement job_set_shots{"job_set_shots",
+                                     "UPDATE jobs SET shots = $2::text, updated_at = $3::bigint WHERE id = $1"};
+constexpr pg_statement upload_get{
+    "upload_get", "SELECT " DROPSLOT_UPLOAD_COLUMNS " FROM uploads WHERE job_id = $1 AND photo_number = $2::bigint"};
+constexpr pg_statement upload_list{
+    "upload_list", "SELECT " DROPSLOT_UPLOAD_COLUMNS " FROM uploads WHERE job_id = $1 ORDER BY photo_number"};
+constexpr pg_statement upload_label{
+    "upload_label",
+    "UPDATE uploads SET shot = CASE WHEN $3::text IS NULL THEN shot ELSE NULLIF($3::text, '') END, "
+    "caption = CASE WHEN $4::text IS NULL THEN caption ELSE NULLIF($4::text, '') END "
+    "WHERE job_id = $1 AND photo_number = $2::bigint RETURNING " DROPSLOT_UPLOAD_COLUMNS};
+// The allowed moves are in the WHERE (database::set_upload_state): under READ
+// COMMITTED a concurrent second UPDATE waits for the row lock, re-checks the state
+// and matches nothing.
+constexpr pg_statement upload_set_state{
+    "upload_set_state",
+    "UPDATE uploads SET state = $3::text, "
+    "received_at = CASE WHEN $3::text = 'received' THEN $4::bigint ELSE received_at END "
+    "WHERE job_id = $1 AND photo_number = $2::bigint AND (state = 'pending' OR "
+    "(state = 'expired' AND $3::text IN ('received', 'rejected')))"};
+constexpr pg_statement upload_shot_counts{
+    "upload_shot_counts",
+    "SELECT shot, COUNT(*) FROM uploads WHERE job_id = $1 AND state = 'received' AND shot IS NOT NULL "
+    "GROUP BY shot ORDER BY shot"};
 constexpr pg_statement quote_create{
     "quote_create",
     "INSERT INTO quotes (customer_id, job_id, description, preferred_date, created_at) "
@@ -138,7 +167,25 @@ job read_job(const pg_result& r, int i) {
   j.photo_count = r.int64(i, 8);
   j.created_at = from_unix(r.int64(i, 9));
   j.updated_at = from_unix(r.int64(i, 10));
+  j.shots = r.opt_text(i, 11);
   return j;
+}
+
+upload_record read_upload(const pg_result& r, int i) {
+  upload_record u;
+  u.job_id = r.text(i, 0);
+  u.number = r.int64(i, 1);
+  u.key = r.text(i, 2);
+  u.customer = r.int64(i, 3);
+  u.content_type = r.text(i, 4);
+  u.size = static_cast<std::uint64_t>(r.int64(i, 5));
+  u.checksum_sha256 = r.opt_text(i, 6);
+  u.shot = r.opt_text(i, 7);
+  u.caption = r.opt_text(i, 8);
+  u.state = parse_upload_state(r.text(i, 9)).value_or(upload_state::pending);
+  if (!r.is_null(i, 10)) u.received_at = from_unix(r.int64(i, 10));
+  u.created_at = from_unix(r.int64(i, 11));
+  return u;
 }
 
 customer read_customer(const pg_result& r, int i) {
@@ -329,7 +376,7 @@ class postgres_database final : public database {
     auto r = (*c)->run(sql::upload_allocate,
                        {req.job_id, req.customer, req.max_photos, req.ext, req.content_type,
                         static_cast<std::int64_t>(req.size), req.checksum_sha256, to_unix(req.expires_at),
-                        req.session_hash, to_unix(now), req.client_id});
+                        req.session_hash, to_unix(now), req.client_id, req.shot, req.caption});
     if (!r && req.client_id && r.error().code == db_errc::conflict) {
       // A concurrent request with the same client_id committed between the lookup and
       // this insert: the unique index refused the second row (the whole statement,
@@ -359,6 +406,58 @@ class postgres_database final : public database {
     if (auto v = check_upload_request(req); !v) return done(fail(v.error()));
     auto job = [this, req = std::move(req), now, done]() { done(allocate_upload(req, now)); };
     if (!workers_.post(job)) job();
+  }
+
+  // --- shot lists and receipts ----------------------------------------------------
+  result<bool> set_job_shots(std::string_view job_id, const std::optional<std::string>& shots_json,
+                             timestamp now) override {
+    if (!valid_job_id(job_id)) return false;
+    auto r = run(sql::job_set_shots, {job_id, shots_json, to_unix(now)});
+    if (!r) return fail(r.error());
+    return r->affected() > 0;
+  }
+
+  result<std::optional<upload_record>> get_upload(std::string_view job_id, std::int64_t number) override {
+    auto r = run(sql::upload_get, {job_id, number});
+    if (!r) return fail(r.error());
+    if (r->rows() == 0) return std::optional<upload_record>{};
+    return std::optional<upload_record>(read_upload(*r, 0));
+  }
+
+  result<std::vector<upload_record>> list_uploads(std::string_view job_id) override {
+    auto r = run(sql::upload_list, {job_id});
+    if (!r) return fail(r.error());
+    std::vector<upload_record> out;
+    for (int i = 0; i < r->rows(); ++i) out.push_back(read_upload(*r, i));
+    return out;
+  }
+
+  result<std::optional<upload_record>> label_upload(std::string_view job_id, std::int64_t number,
+                                                    const upload_labels& l) override {
+    auto r = run(sql::upload_label, {job_id, number, l.shot, l.caption});
+    if (!r) return fail(r.error());
+    if (r->rows() == 0) return std::optional<upload_record>{};
+    return std::optional<upload_record>(read_upload(*r, 0));
+  }
+
+  result<std::optional<upload_record>> set_upload_state(std::string_view job_id, std::int64_t number,
+                                                        upload_state to, timestamp at) override {
+    auto c = pool_.acquire();
+    if (!c) return fail(c.error());
+    auto u = (*c)->run(sql::upload_set_state, {job_id, number, to_string(to), to_unix(at)});
+    if (!u) return fail(u.error());
+    auto r = (*c)->run(sql::upload_get, {job_id, number});
+    if (!r) return fail(r.error());
+    if (r->rows() == 0) return std::optional<upload_record>{};
+    return std::optional<upload_record>(read_upload(*r, 0));
+  }
+
+  result<std::vector<shot_count>> received_shot_counts(std::string_view job_id) override {
+    auto r = run(sql::upload_shot_counts, {job_id});
+    if (!r) return fail(r.error());
+    std::vector<shot_count> out;
+    for (int i = 0; i < r->rows(); ++i) out.push_back({r->text(i, 0), r->int64(i, 1)});
+    return out;
   }
 
   result<quote> create_quote(const new_quote& q, timestamp now) override {

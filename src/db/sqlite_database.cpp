@@ -18,7 +18,11 @@ namespace {
 
 #define DROPSLOT_JOB_COLUMNS                                                                     \
   "id, customer_id, title, address, status, scheduled_date, notes, access_instructions, "      \
-  "next_photo_number - 1, created_at, updated_at"
+  "next_photo_number - 1, created_at, updated_at, shots"
+
+#define DROPSLOT_UPLOAD_COLUMNS                                                                    \
+  "job_id, photo_number, key, customer_id, content_type, size, checksum_sha256, shot, caption, "  \
+  "state, received_at, created_at"
 
 job read_job(const sqlite_stmt& s) {
   job j;
@@ -33,7 +37,25 @@ job read_job(const sqlite_stmt& s) {
   j.photo_count = s.int64(8);
   j.created_at = from_unix(s.int64(9));
   j.updated_at = from_unix(s.int64(10));
+  j.shots = s.opt_text(11);
   return j;
+}
+
+upload_record read_upload(const sqlite_stmt& s) {
+  upload_record u;
+  u.job_id = s.text(0);
+  u.number = s.int64(1);
+  u.key = s.text(2);
+  u.customer = s.int64(3);
+  u.content_type = s.text(4);
+  u.size = static_cast<std::uint64_t>(s.int64(5));
+  u.checksum_sha256 = s.opt_text(6);
+  u.shot = s.opt_text(7);
+  u.caption = s.opt_text(8);
+  u.state = parse_upload_state(s.text(9)).value_or(upload_state::pending);
+  if (!s.is_null(10)) u.received_at = from_unix(s.int64(10));
+  u.created_at = from_unix(s.int64(11));
+  return u;
 }
 
 customer read_customer(const sqlite_stmt& s) {
@@ -309,6 +331,71 @@ class sqlite_database final : public database, private sqlite_access {
     if (start && !writer_thread_->post([this] { drain_queue(); })) drain_queue();
   }
 
+  // --- shot lists and receipts ----------------------------------------------------------
+  result<bool> set_job_shots(std::string_view job_id, const std::optional<std::string>& shots_json,
+                             timestamp now) override {
+    if (!valid_job_id(job_id)) return false;
+    auto r = write([&](sqlite_connection& c) {
+      return c.execute("UPDATE jobs SET shots = ?2, updated_at = ?3 WHERE id = ?1", job_id, shots_json, to_unix(now));
+    });
+    if (!r) return fail(r.error());
+    return *r > 0;
+  }
+
+  result<std::optional<upload_record>> get_upload(std::string_view job_id, std::int64_t number) override {
+    return read([&](sqlite_connection& c) { return select_upload(c, job_id, number); });
+  }
+
+  result<std::vector<upload_record>> list_uploads(std::string_view job_id) override {
+    return read([&](sqlite_connection& c) -> result<std::vector<upload_record>> {
+      std::vector<upload_record> out;
+      auto r = c.query("SELECT " DROPSLOT_UPLOAD_COLUMNS " FROM uploads WHERE job_id = ?1 ORDER BY photo_number",
+                       [&](const sqlite_stmt& s) { out.push_back(read_upload(s)); }, job_id);
+      if (!r) return fail(r.error());
+      return out;
+    });
+  }
+
+  result<std::optional<upload_record>> label_upload(std::string_view job_id, std::int64_t number,
+                                                    const upload_labels& l) override {
+    return write([&](sqlite_connection& c) -> result<std::optional<upload_record>> {
+      // "" clears a field (NULLIF), an unset one stays (COALESCE over NULL).
+      std::optional<upload_record> out;
+      auto r = c.query("UPDATE uploads SET shot = CASE WHEN ?3 IS NULL THEN shot ELSE NULLIF(?3, '') END, "
+                       "caption = CASE WHEN ?4 IS NULL THEN caption ELSE NULLIF(?4, '') END "
+                       "WHERE job_id = ?1 AND photo_number = ?2 RETURNING " DROPSLOT_UPLOAD_COLUMNS,
+                       [&](const sqlite_stmt& s) { out = read_upload(s); }, job_id, number, l.shot, l.caption);
+      if (!r) return fail(r.error());
+      return out;
+    });
+  }
+
+  result<std::optional<upload_record>> set_upload_state(std::string_view job_id, std::int64_t number,
+                                                        upload_state to, timestamp at) override {
+    return write([&](sqlite_connection& c) -> result<std::optional<upload_record>> {
+      // The allowed moves are in the WHERE: one statement, so two events racing each
+      // other cannot both move the record (receipts.hpp, database::set_upload_state).
+      auto r = c.execute("UPDATE uploads SET state = ?3, "
+                         "received_at = CASE WHEN ?3 = 'received' THEN ?4 ELSE received_at END "
+                         "WHERE job_id = ?1 AND photo_number = ?2 AND (state = 'pending' OR "
+                         "(state = 'expired' AND ?3 IN ('received', 'rejected')))",
+                         job_id, number, to_string(to), to_unix(at));
+      if (!r) return fail(r.error());
+      return select_upload(c, job_id, number);
+    });
+  }
+
+  result<std::vector<shot_count>> received_shot_counts(std::string_view job_id) override {
+    return read([&](sqlite_connection& c) -> result<std::vector<shot_count>> {
+      std::vector<shot_count> out;
+      auto r = c.query("SELECT shot, COUNT(*) FROM uploads WHERE job_id = ?1 AND state = 'received' "
+                       "AND shot IS NOT NULL GROUP BY shot ORDER BY shot",
+                       [&](const sqlite_stmt& s) { out.push_back({s.text(0), s.int64(1)}); }, job_id);
+      if (!r) return fail(r.error());
+      return out;
+    });
+  }
+
   // --- quotes ------------------------------------------------------------------------
   result<quote> create_quote(const new_quote& q, timestamp now) override {
     if (auto v = check_new_quote(q); !v) return fail(v.error());
@@ -342,6 +429,15 @@ class sqlite_database final : public database, private sqlite_access {
   // sqlite_access: what sqlite_staff.cpp runs its statements on.
   result<void> reading(const std::function<result<void>(sqlite_connection&)>& body) override { return read(body); }
   result<void> writing(const std::function<result<void>(sqlite_connection&)>& body) override { return write(body); }
+
+  static result<std::optional<upload_record>> select_upload(sqlite_connection& c, std::string_view job_id,
+                                                            std::int64_t number) {
+    std::optional<upload_record> out;
+    auto r = c.query("SELECT " DROPSLOT_UPLOAD_COLUMNS " FROM uploads WHERE job_id = ?1 AND photo_number = ?2",
+                     [&](const sqlite_stmt& s) { out = read_upload(s); }, job_id, number);
+    if (!r) return fail(r.error());
+    return out;
+  }
 
   struct pending_upload {
     upload_request req;
@@ -406,15 +502,15 @@ class sqlite_database final : public database, private sqlite_access {
     std::optional<upload_slot> slot;
     auto r = c.query(
         "INSERT INTO uploads (job_id, photo_number, key, customer_id, content_type, size, checksum_sha256, "
-        "expires_at, session_hash, created_at, client_id) "
+        "expires_at, session_hash, created_at, client_id, shot, caption) "
         "SELECT id, next_photo_number, 'jobs/' || id || '/photo-' || printf('%03d', next_photo_number) || '.' || ?4, "
-        "customer_id, ?5, ?6, ?7, ?8, ?9, ?10, ?11 FROM jobs "
+        "customer_id, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 FROM jobs "
         "WHERE id = ?1 AND customer_id = ?2 AND (?3 IS NULL OR next_photo_number <= ?3) "
         "ON CONFLICT (job_id, client_id) WHERE client_id IS NOT NULL DO NOTHING "
         "RETURNING photo_number, key",
         [&](const sqlite_stmt& s) { slot = upload_slot{s.int64(0), s.text(1)}; }, req.job_id, req.customer,
         req.max_photos, req.ext, req.content_type, static_cast<std::int64_t>(req.size), req.checksum_sha256,
-        to_unix(req.expires_at), req.session_hash, to_unix(now), req.client_id);
+        to_unix(req.expires_at), req.session_hash, to_unix(now), req.client_id, req.shot, req.caption);
     if (!r) return fail(r.error());
     if (!slot && req.client_id) {
       // Before the cap: a retry of a photo the job already holds is no new photo.

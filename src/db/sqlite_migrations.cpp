@@ -7,7 +7,7 @@
 namespace dropslot::db::detail {
 namespace {
 
-constexpr std::array<migration, 4> list{{
+constexpr std::array<migration, 5> list{{
     {1, "initial schema", R"sql(
 CREATE TABLE customers (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -93,6 +93,17 @@ END;
 ALTER TABLE uploads ADD COLUMN client_id TEXT;
 CREATE UNIQUE INDEX uploads_by_client_id ON uploads(job_id, client_id) WHERE client_id IS NOT NULL;
 )sql"},
+    {4, "shot lists and upload receipts", R"sql(
+-- Issue 22. A job's own shot list (JSON text; NULL: the operator's default). Each
+-- upload names the shot it answers and a caption, and carries its receipt: pending
+-- until the object is confirmed (received), refused (rejected) or never came
+-- (expired). Records from before this version start pending: reconcile confirms
+-- the ones whose object is there and expires the rest.
+ALTER TABLE jobs ADD COLUMN shots TEXT;
+ALTER TABLE uploads ADD COLUMN shot TEXT;
+ALTER TABLE uploads ADD COLUMN caption TEXT;
+ALTER TABLE uploads ADD COLUMN state TEXT NOT NULL DEFAULT 'pending';
+ALTER TABLE uploads ADD COLUMN received_at INTEGER;
     {5, "the company's side: staff, the board, quote replies, share links", R"sql(
 -- Version 5, not 4: issue 22's shots and receipts take 4 (the runner applies any
 -- version above the current one, in order, so the gap is harmless).

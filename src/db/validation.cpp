@@ -1,5 +1,7 @@
 #include "validation.hpp"
 
+#include <dropslot/db/receipts.hpp>
+
 #include <dropslot/db/keys.hpp>
 #include <dropslot/db/tokens.hpp>
 
@@ -61,6 +63,9 @@ result<void> check_upload_request(const upload_request& r) {
   // The client photo ID has the job id's alphabet and length.
   if (r.client_id && !valid_job_id(*r.client_id))
     return fail(db_errc::invalid_argument, "client id must match [A-Za-z0-9_-]{1,64}");
+  if (r.shot && !valid_shot_id(*r.shot)) return fail(db_errc::invalid_argument, "shot must match [a-z0-9_-]{1,32}");
+  if (r.caption && !valid_caption(*r.caption))
+    return fail(db_errc::invalid_argument, "caption must be valid UTF-8 of at most 500 characters");
   return {};
 }
 

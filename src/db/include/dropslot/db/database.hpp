@@ -14,6 +14,7 @@
 
 #include <dropslot/db/error.hpp>
 #include <dropslot/db/keys.hpp>
+#include <dropslot/db/receipts.hpp>
 #include <dropslot/db/records.hpp>
 #include <dropslot/db/staff_database.hpp>
 #include <dropslot/db/tokens.hpp>
@@ -106,6 +107,31 @@ class database {
                                      std::function<void(result<upload_slot>)> done) {
     done(allocate_upload(r, now));
   }
+
+  // --- shot lists and receipts (issue 22; receipts.hpp) ------------------------------
+  /// Staff/admin: sets the job's own shot list (JSON text that parse_shots accepted;
+  /// nullopt: back to the operator's default). False when the job does not exist.
+  virtual result<bool> set_job_shots(std::string_view job_id, const std::optional<std::string>& shots_json,
+                                     timestamp now) = 0;
+  /// One upload record by job and photo number, whoever owns it (callers check
+  /// ownership through get_job first; bucket events carry no customer).
+  virtual result<std::optional<upload_record>> get_upload(std::string_view job_id, std::int64_t number) = 0;
+  /// The job's upload records, by photo number.
+  virtual result<std::vector<upload_record>> list_uploads(std::string_view job_id) = 0;
+  /// Changes shot and caption (already checked; "" clears). nullopt when no such record.
+  virtual result<std::optional<upload_record>> label_upload(std::string_view job_id, std::int64_t number,
+                                                            const upload_labels& labels) = 0;
+  /// Moves the record to `to` if the move is allowed, atomically (a conditional write):
+  /// pending -> received | rejected | expired, expired -> received | rejected (the
+  /// object came late). Any other move changes nothing, so repeated and out-of-order
+  /// events leave one record in one state. `at` becomes received_at on a move to
+  /// received. Returns the record as it is afterwards; nullopt when there is none.
+  virtual result<std::optional<upload_record>> set_upload_state(std::string_view job_id, std::int64_t number,
+                                                                upload_state to, timestamp at) = 0;
+  /// How many received uploads the job has per shot: the input of missing_shots().
+  /// One indexed read (SQL: the uploads primary key's job prefix; DynamoDB: one Query
+  /// of the job's partition), cheap enough per row of the staff board.
+  virtual result<std::vector<shot_count>> received_shot_counts(std::string_view job_id) = 0;
 
   // --- quote requests --------------------------------------------------------------
   /// not_found when job_id is set and not the customer's; invalid_argument when the

@@ -30,6 +30,9 @@ struct job {
   std::string notes;                          ///< customer-editable
   std::string access_instructions;            ///< customer-editable
   std::int64_t photo_count = 0;               ///< keys issued so far (next number - 1)
+  /// The job's own shot list as JSON text (receipts.hpp parse_shots); nullopt: the
+  /// operator's default (DROPSLOT_SHOTS or the built-in list).
+  std::optional<std::string> shots;
   timestamp created_at{};
   timestamp updated_at{};
 };
@@ -89,6 +92,10 @@ struct upload_request {
   /// `reused` set) without taking a new number or counting against max_photos.
   /// invalid_argument when it breaks the pattern. Unset: every call takes a new number.
   std::optional<std::string> client_id;
+  /// The requested shot this photo answers (already checked against the job's list)
+  /// and the customer's caption (valid UTF-8, at most 500 characters); both optional.
+  std::optional<std::string> shot;
+  std::optional<std::string> caption;
 };
 
 /// What allocate_upload issued: the photo number (1, 2, ...) and the object key.
