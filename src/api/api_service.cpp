@@ -46,6 +46,8 @@ router<route_spec> api_service::make_routes() {
   r.add("PATCH", "/jobs/{id}", {&api_service::patch_job, auth_need::session}, text_body);
   r.add("GET", "/jobs/{id}/photos", {&api_service::list_photos, auth_need::session}, 0);
   r.add("DELETE", "/jobs/{id}/photos/{name}", {&api_service::delete_photo, auth_need::session}, 0);
+  r.add("PATCH", "/jobs/{id}/photos/{name}", {&api_service::patch_photo, auth_need::session}, small_body);
+  r.add("POST", "/jobs/{id}/photos/{name}/complete", {&api_service::complete_photo, auth_need::session}, small_body);
   r.add("GET", "/settings", {&api_service::settings, auth_need::none}, 0);
   r.add("POST", "/upload-url", {&api_service::upload_url, auth_need::session, &api_service::upload_url_async}, small_body);
   r.add("POST", "/quotes", {&api_service::create_quote, auth_need::session}, text_body);

@@ -101,6 +101,9 @@ class api_service final : public http::service {
   http::response list_photos(call& c);
   http::response delete_photo(call& c);
   http::response settings(call& c);
+  // receipt_routes.cpp (issue 22)
+  http::response complete_photo(call& c);
+  http::response patch_photo(call& c);
   http::response create_quote(call& c);
   http::response list_quotes(call& c);
 
@@ -118,6 +121,15 @@ class api_service final : public http::service {
   http::response shared_gallery(call& c);
 
  private:
+  /// The upload record behind {id}/{name} when the job is the caller's; nullopt
+  /// (answer 404) otherwise. invalid_field for a bad id or name.
+  result<std::optional<db::upload_record>> owned_upload(call& c);
+  /// Adds `shots` (each with its received count) and `missing_shots` to a job's JSON;
+  /// the error response when the database fails.
+  std::optional<http::response> add_shots(boost::json::object& out, const db::job& j, std::string_view request_id);
+  /// 400 unless `shot` is one of the job's shots.
+  std::optional<http::response> check_shot(const db::job& j, const std::string& shot) const;
+
   /// Routing, authentication and CSRF, then the route. With `reply`, a route that
   /// has an asynchronous form gets it and answers through it: nullopt then.
   std::optional<http::response> dispatch(const http::request& req, const http::reply_fn* reply);
@@ -188,6 +200,9 @@ auto guarded(std::string_view request_id, F&& f) -> decltype(f()) {
 boost::json::object job_json(const db::job& j);
 boost::json::object quote_json(const db::quote& q);
 boost::json::object reply_json(const db::quote_reply& r);
+/// Adds a photo's receipt and labels to its listing entry: state, received_at,
+/// shot, caption (null when unset).
+void receipt_json(boost::json::object& o, const db::upload_record& r);
 
 /// ISO 8601 UTC with a trailing Z, whole seconds ("2026-11-29T04:25:00Z").
 std::string iso8601(std::chrono::system_clock::time_point t);

@@ -135,6 +135,30 @@ class s3_bucket_access final : public bucket_access {
     return !page->objects.empty() && page->objects.front().key == key;
   }
 
+  result<std::optional<object_head>> head(const std::string& key) const override {
+    auto h = client_.head_object_info(key);
+    if (!h) return fail(storage_failure(h.error()));
+    if (!*h) return std::optional<object_head>{};
+    return std::optional<object_head>(object_head{(*h)->size, std::move((*h)->content_type)});
+  }
+
+  result<std::string> read_prefix(const std::string& key, std::size_t length) const override {
+    auto r = client_.get_object_prefix(key, length);
+    if (!r) return fail(storage_failure(r.error()));
+    return std::move(*r);
+  }
+
+  result<std::vector<listed_object>> list_page(const std::string& prefix, const std::string& continuation,
+                                               std::string& next) const override {
+    auto page = client_.list_objects_v2(prefix, continuation, 1000);
+    if (!page) return fail(storage_failure(page.error()));
+    std::vector<listed_object> out;
+    out.reserve(page->objects.size());
+    for (auto& o : page->objects) out.push_back({std::move(o.key), o.size, std::move(o.last_modified)});
+    next = page->truncated ? std::move(page->next_continuation_token) : std::string();
+    return out;
+  }
+
   result<void> remove(const std::string& key) const override {
     auto r = client_.delete_object(key);
     if (!r) return fail(storage_failure(r.error()));

@@ -41,6 +41,12 @@ struct listed_object {
   std::string last_modified;  // as S3 gives it (ISO 8601)
 };
 
+/// What a HEAD of an object tells (the receipt's check, receipts.hpp).
+struct object_head {
+  std::uint64_t size = 0;
+  std::string content_type;
+};
+
 /// Thread-safe after construction.
 class bucket_access {
  public:
@@ -85,6 +91,17 @@ class bucket_access {
   /// the listing needs anyway; a HEAD of a missing key answers 403 without
   /// s3:ListBucket on AWS). storage_unavailable as list().
   virtual result<bool> exists(const std::string& key) const = 0;
+  /// HeadObject: size and type, nullopt when there is no such object.
+  /// storage_unavailable as list().
+  virtual result<std::optional<object_head>> head(const std::string& key) const = 0;
+  /// The first `length` bytes of `key` (a ranged GET): what the magic-number check
+  /// reads. storage_unavailable as list() (also when the object vanished meanwhile).
+  virtual result<std::string> read_prefix(const std::string& key, std::size_t length) const = 0;
+  /// One page of ListObjectsV2 under `prefix` (at most 1000 keys) after
+  /// `continuation` (empty: the first page); reconcile walks a bucket with it and
+  /// never holds more than a page. `next` is empty on the last page.
+  virtual result<std::vector<listed_object>> list_page(const std::string& prefix, const std::string& continuation,
+                                                       std::string& next) const = 0;
   /// Deletes `key` (DeleteObject); an absent key is no error, as in S3.
   virtual result<void> remove(const std::string& key) const = 0;
 

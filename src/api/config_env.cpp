@@ -157,6 +157,11 @@ result<app_config> app_config_from_env(const env_lookup& env) {
       return fail(api_errc::bad_config, "DROPSLOT_STAFF_SESSION_TTL must be 60..604800 seconds");
     c.staff_session_ttl = std::chrono::seconds(*n);
   }
+  if (auto v = get("DROPSLOT_SHOTS")) {
+    auto shots = db::parse_shots(*v);
+    if (!shots) return fail(api_errc::bad_config, "DROPSLOT_SHOTS: " + shots.error().detail);
+    c.default_shots = std::move(*shots);
+  }
   if (auto v = get("DROPSLOT_ALLOWED_TYPES")) {
     auto t = parse_types(*v);
     if (!t) return fail(t.error());

@@ -15,6 +15,7 @@ const char* to_string(api_errc e) noexcept {
     case api_errc::photo_limit: return "photo_limit";
     case api_errc::payload_too_large: return "payload_too_large";
     case api_errc::unsupported_media_type: return "unsupported_media_type";
+    case api_errc::content_mismatch: return "content_mismatch";
     case api_errc::rate_limited: return "rate_limited";
     case api_errc::storage_unavailable: return "storage_unavailable";
     case api_errc::internal: return "internal";
@@ -36,6 +37,7 @@ int http_status(api_errc e) noexcept {
     case api_errc::photo_limit: return 409;
     case api_errc::payload_too_large: return 413;
     case api_errc::unsupported_media_type: return 415;
+    case api_errc::content_mismatch: return 422;
     case api_errc::rate_limited: return 429;
     case api_errc::storage_unavailable: return 503;
     case api_errc::internal: return 500;

@@ -1,6 +1,7 @@
 // GET/PATCH {base}/jobs[/{id}], GET {base}/jobs/{id}/photos, DELETE
 // {base}/jobs/{id}/photos/{name} and GET {base}/settings (DESIGN.md, HTTP API).
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "api_service.hpp"
@@ -53,8 +54,10 @@ http::response api_service::get_job(call& c) {
   auto j = db_->get_job(id, c.session->customer);
   if (!j) return db_error_response(j.error(), c.req.request_id);
   if (!*j) return error_response(api_errc::not_found, "no such job");
+  boost::json::object job = job_json(**j);
+  if (auto failed = add_shots(job, **j, c.req.request_id)) return std::move(*failed);
   boost::json::object out;
-  out["job"] = job_json(**j);
+  out["job"] = std::move(job);
   return json_response(200, out);
 }
 
@@ -102,6 +105,12 @@ std::variant<http::response, boost::json::object> api_service::photo_listing(con
   const std::string prefix = job_prefix(id);
   auto objects = bucket_->list(prefix, max_listed_objects);
   if (!objects) return api_error_response(objects.error(), c.req.request_id);
+  // The receipts (issue 22): read after the listing, so an object listed has its
+  // record's latest state or a later one.
+  auto records = db_->list_uploads(id);
+  if (!records) return db_error_response(records.error(), c.req.request_id);
+  std::unordered_map<std::string_view, const db::upload_record*> by_key;
+  for (const auto& r : *records) by_key.emplace(r.key, &r);
 
   // Photos are the objects right under the job's prefix; thumbnails live under
   // thumbs/ and pair with the photo of the same number. Anything deeper is neither.
@@ -114,6 +123,9 @@ std::variant<http::response, boost::json::object> api_service::photo_listing(con
   photos.reserve(objects->size() - thumb_keys.size());
   for (const auto& o : *objects) {
     if (o.key.find('/', prefix.size()) != std::string::npos) continue;
+    auto rec = by_key.find(o.key);
+    // A rejected photo's object is being deleted: never shown.
+    if (rec != by_key.end() && rec->second->state == db::upload_state::rejected) continue;
     auto get = bucket_->presign_get(o.key, c.now);
     if (!get) return api_error_response(get.error(), c.req.request_id);
     boost::json::object p;
@@ -126,6 +138,16 @@ std::variant<http::response, boost::json::object> api_service::photo_listing(con
     }
     p["size"] = o.size;
     p["last_modified"] = o.last_modified;
+    if (rec != by_key.end()) {
+      receipt_json(p, *rec->second);
+    } else {
+      // An object with no record (written before receipts existed, or by hand):
+      // nothing vouches for it, so it is not called received.
+      p["state"] = "pending";
+      p["received_at"] = nullptr;
+      p["shot"] = nullptr;
+      p["caption"] = nullptr;
+    }
     photos.push_back(std::move(p));
   }
   boost::json::object out;

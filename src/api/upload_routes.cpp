@@ -65,6 +65,15 @@ std::variant<http::response, upload_plan> api_service::plan_upload(call& c) {
   if (!captured_at) return api_error_response(captured_at.error(), rid);
   if (*captured_at && !valid_captured_at(**captured_at))
     return error_response(api_errc::invalid_field, "captured_at must be an RFC 3339 UTC time such as 2026-12-06T13:03:07Z");
+  // The shot list and caption (issue 22; both optional).
+  auto shot = f.optional_string("shot", 64);
+  if (!shot) return api_error_response(shot.error(), rid);
+  if (*shot && !db::valid_shot_id(**shot)) return error_response(api_errc::invalid_field, "shot must match [a-z0-9_-]{1,32}");
+  auto caption = f.optional_string("caption", 4 * db::max_caption_chars);
+  if (!caption) return api_error_response(caption.error(), rid);
+  if (*caption && !db::valid_caption(**caption))
+    return error_response(api_errc::invalid_field, "caption must be at most 500 characters");
+  if (caption->has_value() && (*caption)->empty()) caption->reset();
   std::optional<put_terms> thumb;
   if (auto it = body->find("thumbnail"); it != body->end() && !it->value().is_null()) {
     if (!it->value().is_object())
@@ -91,6 +100,15 @@ std::variant<http::response, upload_plan> api_service::plan_upload(call& c) {
     return res;
   }
 
+  // A shot must be one of the job's: one read of the job, only when a shot is named
+  // (the allocation checks ownership again; a job that is not the caller's is 404).
+  if (*shot) {
+    auto j = db_->get_job(*job_id, c.session->customer);
+    if (!j) return db_error_response(j.error(), rid);
+    if (!*j) return error_response(api_errc::not_found, "no such job");
+    if (auto bad = check_shot(**j, **shot)) return std::move(*bad);
+  }
+
   auto expiry = bucket_->expiry_at(c.now);
   if (!expiry) return api_error_response(expiry.error(), rid);
 
@@ -106,6 +124,8 @@ std::variant<http::response, upload_plan> api_service::plan_upload(call& c) {
   ur.ext = type->extension;
   ur.max_photos = config_.max_photos_per_job;
   ur.client_id = std::move(*client_id);
+  ur.shot = std::move(*shot);
+  ur.caption = std::move(*caption);
   p.terms = put_terms{type->content_type, *size, std::move(*checksum), std::move(*captured_at)};
   p.thumb = std::move(thumb);
   p.ext = type->extension;

@@ -16,6 +16,7 @@
 #include <dropslot/db/dynamodb_schema.hpp>
 
 #include "admin_staff.hpp"
+#include "admin_reconcile.hpp"
 #include "command.hpp"
 #include "admin_backup.hpp"  // backup, restore
 
@@ -259,6 +260,7 @@ const registrar reg{"admin", [](CLI::App& app, int& exit_code) {
   revoke->callback([&exit_code] { exit_code = sessions_revoke(s); });
 
   add_backup_commands(*admin, s.data_dir, s.database_url, exit_code);  // backup, restore (admin_backup.cpp)
+  add_reconcile_command(*admin, s.data_dir, s.database_url, exit_code);
 }};
 
 }  // namespace

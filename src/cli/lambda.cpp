@@ -10,6 +10,7 @@
 #include "command.hpp"
 #include "dropslot/api/app.hpp"
 #include "dropslot/api/app_services.hpp"
+#include "dropslot/api/receipt_intake.hpp"
 #include "dropslot/db/database.hpp"
 #include "dropslot/lambda/api_gateway_adapter.hpp"
 #include "dropslot/lambda/beast_http_transport.hpp"
@@ -120,6 +121,10 @@ int run_lambda() {
   if (!database) return lambda::report_init_error(runtime, {"Runtime.InitError", lambda::redact_url_passwords("database: " + database.error().message())});
   api::app_services services;
   services.database = std::move(*database);
+  // Bucket events (S3 ObjectCreated through EventBridge, deploy/template.yaml) run
+  // the upload receipt's confirmation on the same database (issue 22).
+  auto intake = api::make_receipt_intake(*config, services);
+  if (!intake) return lambda::report_init_error(runtime, {"Runtime.InitError", lambda::redact_url_passwords("receipts: " + intake.error().message())});
   auto service = api::make_api(*config, std::move(services));
   if (!service) return lambda::report_init_error(runtime, {"Runtime.InitError", lambda::redact_url_passwords("init: " + service.error().message())});
   // Only non-secret configuration goes to the log.
@@ -128,7 +133,16 @@ int run_lambda() {
                     {"custom_endpoint", !config->s3_endpoint.empty()}, {"origin_check", origin.has_value()},
                     {"database_from_secret", database_url.has_value()}});
 
-  lambda::api_gateway_adapter adapter(std::move(service).value(), std::move(origin));
+  lambda::bucket_event_sink bucket_events = [receipts = *intake](std::string_view bucket, std::string_view key) {
+    auto r = receipts->confirm(bucket, key);
+    if (!r) {
+      lambda::log_line("error", "", "receipt", {{"key", key}, {"detail", r.error().message()}});
+      return false;
+    }
+    lambda::log_line("info", "", "receipt", {{"key", key}, {"outcome", api::to_string(*r)}});
+    return true;
+  };
+  lambda::api_gateway_adapter adapter(std::move(service).value(), std::move(origin), std::move(bucket_events));
   return lambda::run_loop(runtime, adapter);
 }
 

@@ -3,7 +3,9 @@
 // listener unless --s3-endpoint points at a real S3. Wiring only: the parts do the
 // work (the site's routing and page headers: http/site.hpp; flags and environment:
 // api::app_config_from_env). The API reaches the store over HTTP on loopback, exactly as it would reach
-// AWS: there is no in-process shortcut.
+// AWS: there is no in-process shortcut. The one in-process link is the store's
+// "object created" event, which hands a key to the API's receipt intake (issue 22);
+// the intake then checks the object over HTTP like any S3 client.
 #include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -24,6 +27,7 @@
 #include "metrics_listener.hpp"
 #include "dropslot/api/app.hpp"
 #include "dropslot/api/app_services.hpp"
+#include "dropslot/api/receipt_intake.hpp"
 #include "dropslot/db/database.hpp"
 #include "dropslot/db/seed.hpp"
 #include "dropslot/db/timed_database.hpp"
@@ -55,6 +59,17 @@ struct serve_options {
   /// The flags that have an environment variable, under its name ({name, value};
   /// empty: not given). api::app_config_from_env reads them over the environment.
   std::vector<std::pair<std::string, std::string>> config_flags;
+};
+
+/// Where the store's events go: the receipt intake, made after the store listens
+/// (it needs the store's address), so the store's hook looks it up per event.
+struct receipt_slot {
+  std::mutex mutex;
+  std::shared_ptr<api::receipt_intake> intake;
+  std::shared_ptr<api::receipt_intake> get() {
+    std::lock_guard lk(mutex);
+    return intake;
+  }
 };
 
 /// The dashboard folder, first found of:
@@ -178,11 +193,15 @@ int run_serve(const serve_options& o) {
 
   // --- the object store (embedded) or the given endpoint.
   std::string s3_origin;
+  auto receipts = std::make_shared<receipt_slot>();
   if (embedded_store) {
     auto key = store::load_or_create_access_key(data / "s3", std::getenv("DROPSLOT_S3_ACCESS_KEY_ID"),
                                                 std::getenv("DROPSLOT_S3_SECRET_ACCESS_KEY"));
     if (!key) return fail_with(fmt::format("store access key: {}", key.error().message()));
     store::store_config sc;
+    sc.on_object_created = [receipts](std::string_view b, std::string_view k) {
+      if (auto intake = receipts->get()) intake->object_created(b, k);
+    };
     sc.data_dir = data / "s3";
     sc.region = region;
     sc.key = *key;
@@ -222,6 +241,12 @@ int run_serve(const serve_options& o) {
   auto api = api::make_api(cfg, services);
   if (!api) return fail_with(fmt::format("api: {}", api.error().message()));
   site->api = std::move(*api);
+  if (embedded_store) {
+    auto intake = api::make_receipt_intake(cfg, services);
+    if (!intake) return fail_with(fmt::format("receipts: {}", intake.error().message()));
+    std::lock_guard lk(receipts->mutex);
+    receipts->intake = std::move(*intake);
+  }
 
   site->page_headers = http::dashboard_page_headers(s3_origin);
   const auto web = find_web_dir(o.web);
@@ -310,6 +335,8 @@ int run_serve(const serve_options& o) {
                o.drain_timeout);
   server.stop();
   server.join();
+  // Confirmations still queued finish (or fail and are logged) before the database closes.
+  if (auto intake = receipts->get()) intake->drain();
   std::fprintf(stderr, "dropslot: stopped\n");
   return 0;
 }

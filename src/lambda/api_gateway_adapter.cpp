@@ -11,6 +11,7 @@
 #include "dropslot/lambda/emf.hpp"
 #include "dropslot/lambda/event.hpp"
 #include "dropslot/lambda/log.hpp"
+#include "dropslot/lambda/s3_event.hpp"
 #include "dropslot/sigv4/crypto.hpp"
 #include "dropslot/util/redact.hpp"
 
@@ -50,6 +51,18 @@ bool api_gateway_adapter::from_origin(const http::request& req) const {
 
 invocation_outcome api_gateway_adapter::operator()(const invocation& inv) const {
   auto started = std::chrono::steady_clock::now();
+  if (bucket_events_) {
+    // A bucket event is told apart by its shape before the proxy parser sees it;
+    // a proxy event never has top-level Records or source "aws.s3".
+    if (auto objects = parse_s3_event(inv.event)) {
+      std::size_t failed = 0;
+      for (const auto& o : *objects)
+        if (!bucket_events_(o.bucket, o.key)) ++failed;
+      log_line("info", inv.request_id, "bucket event", {{"objects", objects->size()}, {"failed", failed}});
+      if (failed) return {std::nullopt, {"BucketEventFailed", "a confirmation failed; the event will be retried"}};
+      return {boost::json::serialize(boost::json::object{{"objects", objects->size()}}), {}};
+    }
+  }
   std::optional<payload_format> format;
   auto event = parse_event(inv.event, &format);
   if (!event && !format) {

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <charconv>
 #include <pugixml.hpp>
 #include <sstream>
 
@@ -199,6 +200,30 @@ result<bool> client::head_object(std::string_view key) {
     return fail(r.error());
   }
   return true;
+}
+
+result<std::optional<object_head>> client::head_object_info(std::string_view key) {
+  auto r = send("HEAD", config_.endpoint.object_path(key), {}, {}, {}, true);
+  if (!r) {
+    if (r.error().code == s3_errc::no_such_key) return std::optional<object_head>{};
+    return fail(r.error());
+  }
+  object_head h;
+  std::string length = header_value(*r, "content-length");
+  auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), h.size);
+  if (ec != std::errc() || end != length.data() + length.size() || length.empty())
+    return fail(s3_errc::bad_response, "HeadObject answered without a Content-Length");
+  h.content_type = header_value(*r, "content-type");
+  return std::optional<object_head>(std::move(h));
+}
+
+result<std::string> client::get_object_prefix(std::string_view key, std::size_t length) {
+  if (length == 0) return std::string();
+  auto r = send("GET", config_.endpoint.object_path(key), {}, {{"range", "bytes=0-" + std::to_string(length - 1)}}, {});
+  if (!r) return fail(r.error());
+  // A server that ignores Range sends the whole object: keep only what was asked.
+  if (r->body.size() > length) r->body.resize(length);
+  return std::move(r->body);
 }
 
 result<void> client::delete_object(std::string_view key) {

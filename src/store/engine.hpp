@@ -89,6 +89,10 @@ class store_engine {
   storage& backend() { return *backend_; }
   const store_config& config() const { return config_; }
   std::chrono::sys_seconds now() const;
+  /// Tells store_config::on_object_created (when set) that `key` was committed.
+  void object_created(std::string_view bucket, std::string_view key) const {
+    if (config_.on_object_created) config_.on_object_created(bucket, key);
+  }
 
   /// The answer to a request whose head could not be parsed (400 BadRequest).
   s3_response reject_head(std::string_view message) const;

@@ -119,6 +119,62 @@ TEST_F(dynamo_serve, login_upload_list_and_another_customers_job_is_404) {
   EXPECT_EQ(http_request("GET", serve_->api() + "/api/jobs", bearer(them.token)).status, 401);
 }
 
+// Shot lists and receipts (issue 22) on DynamoDB: every state change through the
+// API (received by the store's event or complete, rejected and deleted, pending
+// before the PUT), the job's missing_shots, and a relabel.
+TEST_F(dynamo_serve, receipts_received_rejected_pending_and_missing_shots) {
+  auto me = serve_->login(serve_->demo_code());
+  ASSERT_EQ(me.status, 200);
+  std::string job = first_job(me.token);
+  ASSERT_FALSE(job.empty());
+  auto complete = [&](const std::string& key) {
+    return http_request("POST", serve_->api() + "/api/jobs/" + job + "/photos/" + key.substr(key.rfind('/') + 1) +
+                                    "/complete", bearer(me.token));
+  };
+  std::string jpeg = sample_jpeg();
+  auto body = upload_body(job, jpeg.size());
+  body["shot"] = "wide";
+  body["caption"] = "From the driveway";
+  auto grant = upload_url(*serve_, me.token, body);
+  ASSERT_EQ(grant.status, 200) << grant.body;
+  std::string key(grant.json().at("key").as_string());
+  EXPECT_EQ(complete(key).status, 409);  // pending: nothing PUT yet
+  auto g = grant.json();
+  ASSERT_EQ(http_request("PUT", std::string(g.at("url").as_string()), grant_headers(g), jpeg).status, 200);
+  auto done = complete(key);
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.json().at("state").as_string(), "received");
+  EXPECT_EQ(complete(key).body, done.body);  // idempotent
+
+  std::string fake(64, 'x');
+  auto bad = upload_url(*serve_, me.token, upload_body(job, fake.size()));
+  ASSERT_EQ(bad.status, 200);
+  auto b = bad.json();
+  ASSERT_EQ(http_request("PUT", std::string(b.at("url").as_string()), grant_headers(b), fake).status, 200);
+  auto rejected = complete(std::string(b.at("key").as_string()));
+  EXPECT_EQ(rejected.status, 422) << rejected.body;
+  EXPECT_EQ(rejected.json().at("error").at("code").as_string(), "content_mismatch");
+
+  auto j = http_request("GET", serve_->api() + "/api/jobs/" + job, bearer(me.token));
+  ASSERT_EQ(j.status, 200) << j.body;
+  EXPECT_EQ(j.json().at("job").at("missing_shots"), json::parse(R"(["closeup","access"])"));
+  auto list = http_request("GET", serve_->api() + "/api/jobs/" + job + "/photos", bearer(me.token));
+  ASSERT_EQ(list.status, 200);
+  auto photos = list.json().at("photos").as_array();
+  ASSERT_EQ(photos.size(), 1u);  // the rejected one is gone
+  EXPECT_EQ(photos[0].at("state").as_string(), "received");
+  EXPECT_EQ(photos[0].at("shot").as_string(), "wide");
+  EXPECT_EQ(photos[0].at("caption").as_string(), "From the driveway");
+
+  auto h = bearer(me.token);
+  h.emplace_back("Content-Type", "application/json");
+  auto relabel = http_request("PATCH", serve_->api() + "/api/jobs/" + job + "/photos/" + key.substr(key.rfind('/') + 1),
+                              h, R"({"shot":"closeup","caption":""})");
+  ASSERT_EQ(relabel.status, 200) << relabel.body;
+  EXPECT_EQ(relabel.json().at("photo").at("shot").as_string(), "closeup");
+  EXPECT_TRUE(relabel.json().at("photo").at("caption").is_null());
+}
+
 TEST_F(dynamo_serve, a_dead_dynamodb_is_a_503_json_error_and_service_comes_back) {
   auto me = serve_->login(serve_->demo_code());
   ASSERT_EQ(me.status, 200);

@@ -88,6 +88,7 @@ dispatch complete_multipart_upload(store_engine& e, std::shared_ptr<request_ctx>
                     auto done = e.backend().complete_upload(ctx->target.bucket, id, ctx->target.key, *parts, e.now(),
                                                             must_not_exist);
                     if (!done) return e.error_response(*ctx, done.error());
+                    e.object_created(ctx->target.bucket, ctx->target.key);
                     std::string location = "/" + ctx->target.bucket + "/" + url_encode_key(ctx->target.key);
                     return xml_response(200, complete_multipart_xml(location, ctx->target.bucket, ctx->target.key, done->etag));
                   })};

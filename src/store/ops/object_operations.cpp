@@ -81,6 +81,7 @@ dispatch put_object(store_engine& e, std::shared_ptr<request_ctx> ctx) {
     m.checksum_value = reader.checksum_value();
     if (auto r = e.backend().commit_object(ctx->target.bucket, std::move(body), m, must_not_exist); !r)
       return e.error_response(*ctx, r.error());
+    e.object_created(ctx->target.bucket, ctx->target.key);
     s3_response res;
     res.headers.set("ETag", m.etag);
     if (!m.checksum_name.empty()) res.headers.set(m.checksum_name, m.checksum_value);

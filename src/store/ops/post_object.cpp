@@ -75,6 +75,7 @@ class post_consumer final : public body_consumer {
     meta_.last_modified = e_.now();
     if (auto r = e_.backend().commit_object(ctx_->target.bucket, std::move(*temp_), meta_, false); !r)
       return e_.error_response(*ctx_, r.error());
+    e_.object_created(ctx_->target.bucket, meta_.key);
     const auto& fields = parser_.fields();
     std::string location = "/" + ctx_->target.bucket + "/" + url_encode_key(meta_.key);
     if (auto redirect = field(fields, "success_action_redirect"); redirect && !redirect->empty()) {

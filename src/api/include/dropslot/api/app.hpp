@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "dropslot/db/receipts.hpp"
 #include "dropslot/http/service.hpp"
 #include "dropslot/util/result.hpp"
 
@@ -95,6 +96,9 @@ struct app_config {
   std::chrono::seconds staff_session_ttl{std::chrono::hours(8)};
   /// What GET {base}/settings tells the dashboard.
   photo_settings photos;
+  /// The shots a job requests unless staff gave it its own list (DROPSLOT_SHOTS, a
+  /// JSON array of {id, label, hint?, required}; else the built-in junk-removal list).
+  std::vector<db::shot> default_shots = db::builtin_shots();
 
   // --- storage ---
   /// "sqlite:///abs/path.db" or "postgres://...". Required.
@@ -123,7 +127,8 @@ env_lookup env_with_overrides(std::vector<std::pair<std::string, std::string>> o
 ///   DROPSLOT_ALLOWED_TYPES ("image/jpeg=jpg,image/png=png"), DROPSLOT_UPLOAD_RATE
 ///   (per second, 0 = no limit), DROPSLOT_UPLOAD_BURST, DROPSLOT_MAX_PHOTOS,
 ///   DROPSLOT_PHOTO_MAX_EDGE (0 or 320..16384), DROPSLOT_PHOTO_QUALITY ((0, 1]),
-///   DROPSLOT_STAFF_SESSION_TTL (seconds, 60..604800).
+///   DROPSLOT_STAFF_SESSION_TTL (seconds, 60..604800),
+///   DROPSLOT_SHOTS (the default shot list, JSON).
 /// Fails with api_errc::bad_config on an unparsable value (never ignores one).
 result<app_config> app_config_from_env(const env_lookup& env);
 

@@ -18,6 +18,7 @@ enum class api_errc {
   photo_limit,             // 409: the job holds the most photos it may
   payload_too_large,       // 413: declared upload size or request body too large
   unsupported_media_type,  // 415: content type not on the allow-list
+  content_mismatch,        // 422: the uploaded object is not what was signed (size, type, magic number)
   rate_limited,            // 429: per-customer token bucket empty
   storage_unavailable,     // 503: database or S3 down, or S3 denies the API
   internal,                // 500: a bug; details only in the log

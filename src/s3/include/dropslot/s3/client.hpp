@@ -69,6 +69,12 @@ struct object_data {
   std::string etag;
 };
 
+/// What a HeadObject tells about an object.
+struct object_head {
+  std::uint64_t size = 0;
+  std::string content_type;
+};
+
 /// Thread-safe: any member may be called from many threads at once. Errors
 /// (error.hpp): unavailable when S3 cannot be reached or answers 5xx,
 /// access_denied on 403 (detail: S3's code and message), and so on.
@@ -97,6 +103,11 @@ class client {
   result<void> put_object(std::string_view key, std::string_view body, std::string_view content_type = {});
   result<object_data> get_object(std::string_view key);
   result<bool> head_object(std::string_view key);  // false: 404
+  /// HeadObject with what it tells: size and type; nullopt on 404.
+  result<std::optional<object_head>> head_object_info(std::string_view key);
+  /// The first `length` bytes of an object (GET with Range: bytes=0-(length-1));
+  /// fewer when the object is shorter. no_such_key when absent.
+  result<std::string> get_object_prefix(std::string_view key, std::size_t length);
   result<void> delete_object(std::string_view key);
 
  private:

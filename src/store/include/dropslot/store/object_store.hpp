@@ -41,6 +41,11 @@ struct store_config {
   /// Bucket policies the store enforces, by bucket name (bucket_policy.hpp): the
   /// uploads bucket's, as deploy/template.yaml sets it on AWS.
   std::map<std::string, std::shared_ptr<const bucket_policy>, std::less<>> bucket_policies;
+  /// Called with (bucket, key) once an object is committed by PUT, POST Object or
+  /// CompleteMultipartUpload, before the client gets its answer, on the connection's
+  /// thread: it must return at once (hand the work over). `dropslot serve` points it
+  /// at the API's receipt intake (issue 22). Empty: nobody is told.
+  std::function<void(std::string_view bucket, std::string_view key)> on_object_created;
 };
 
 class store_engine;  // the request handling behind the listener (internal)

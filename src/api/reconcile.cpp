@@ -1,0 +1,206 @@
+#include "dropslot/api/reconcile.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <set>
+#include <unordered_set>
+
+#include "bucket_access.hpp"
+#include "receipts.hpp"
+#include "dropslot/api/error.hpp"
+#include "dropslot/api/validation.hpp"
+#include "dropslot/db/database.hpp"
+
+namespace dropslot::api {
+
+std::string_view to_string(finding_kind k) noexcept {
+  switch (k) {
+    case finding_kind::record_without_object: return "record_without_object";
+    case finding_kind::object_without_record: return "object_without_record";
+    case finding_kind::thumbnail_without_original: return "thumbnail_without_original";
+    case finding_kind::stale_pending: return "stale_pending";
+    case finding_kind::confirmed: return "confirmed";
+  }
+  return "record_without_object";
+}
+
+namespace {
+
+using namespace std::chrono;
+
+// How long an object may sit without a record (or a pending record without an
+// object) before it counts as abandoned: a presigned PUT URL lives at most 7 days,
+// the API's default 15 minutes; 24 h is DESIGN.md's rule.
+constexpr seconds grace{24 * 3600};
+
+/// S3's LastModified ("2026-12-08T01:02:03.000Z"); nullopt when it does not parse
+/// (then the object counts as young: never deleted on a guess).
+std::optional<sys_seconds> parse_last_modified(const std::string& t) {
+  std::tm tm{};
+  if (!strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return std::nullopt;
+  return sys_seconds(seconds(timegm(&tm)));
+}
+
+/// The job id of a key under jobs/ ("jobs/<id>/..."); empty when there is none.
+std::string_view job_of(std::string_view key) {
+  if (!key.starts_with("jobs/")) return {};
+  key.remove_prefix(5);
+  auto slash = key.find('/');
+  return slash == std::string_view::npos ? std::string_view() : key.substr(0, slash);
+}
+
+class reconciler {
+ public:
+  reconciler(db::database& db, const bucket_access& bucket, sys_seconds now, bool fix,
+             const std::function<void(const finding&)>& report)
+      : db_(db), bucket_(bucket), now_(now), fix_(fix), report_(report) {}
+
+  result<reconcile_summary> run() {
+    // Pass 1: the bucket, a page at a time. A job's keys are contiguous in
+    // ListObjectsV2's order (they share the prefix jobs/<id>/), and its photos come
+    // before its thumbs/ ("p" < "t"), so one job's records and seen keys suffice.
+    std::string token, next;
+    do {
+      auto page = bucket_.list_page("jobs/", token, next);
+      if (!page) return fail(page.error());
+      for (const auto& o : *page)
+        if (auto r = object(o); !r) return fail(r.error());
+      token = next;
+    } while (!token.empty());
+    if (auto r = finish_job(); !r) return fail(r.error());
+    // Pass 2: jobs that have records but no object at all.
+    auto jobs = db_.list_all_jobs();
+    if (!jobs) return fail(jobs.error());
+    for (const auto& j : *jobs) {
+      if (jobs_seen_.count(j.id)) continue;
+      if (auto r = start_job(j.id); !r) return fail(r.error());
+      if (auto r = finish_job(); !r) return fail(r.error());
+    }
+    return summary_;
+  }
+
+ private:
+  void add(finding_kind kind, std::string key, std::string action) {
+    ++summary_.findings;
+    report_(finding{kind, std::move(key), std::move(action)});
+  }
+
+  result<void> start_job(const std::string& id) {
+    job_ = id;
+    jobs_seen_.insert(id);
+    records_.clear();
+    seen_.clear();
+    auto recs = db_.list_uploads(id);
+    if (!recs) return fail(recs.error());
+    for (auto& r : *recs) records_.emplace(r.number, std::move(r));
+    summary_.records += static_cast<std::int64_t>(records_.size());
+    return {};
+  }
+
+  // An object nothing vouches for: reported, and with --fix deleted once old.
+  result<void> orphan(finding_kind kind, const listed_object& o) {
+    auto modified = parse_last_modified(o.last_modified);
+    bool old = modified && now_ - *modified > grace;
+    if (!fix_) {
+      add(kind, o.key, "reported");
+      return {};
+    }
+    if (!old) {
+      add(kind, o.key, "kept (younger than 24 h)");
+      return {};
+    }
+    if (auto r = bucket_.remove(o.key); !r) return fail(r.error());
+    add(kind, o.key, "deleted");
+    return {};
+  }
+
+  result<void> object(const listed_object& o) {
+    ++summary_.objects;
+    std::string_view job = job_of(o.key);
+    if (job.empty()) return orphan(finding_kind::object_without_record, o);
+    if (job != job_) {
+      if (auto r = finish_job(); !r) return r;
+      if (auto r = start_job(std::string(job)); !r) return r;
+    }
+    if (auto ref = parse_photo_key(o.key)) {
+      auto it = records_.find(ref->number);
+      if (it == records_.end() || it->second.key != o.key || it->second.state == db::upload_state::rejected)
+        return orphan(finding_kind::object_without_record, o);
+      seen_.insert(ref->number);
+      auto& rec = it->second;
+      if (rec.state == db::upload_state::pending || rec.state == db::upload_state::expired) {
+        // The object is there and nobody confirmed it: an event that never came.
+        auto done = confirm_upload(db_, bucket_, job_, rec.number, now_);
+        if (!done) return fail(done.error());
+        if (*done) {
+          rec = (*done)->record;
+          add(finding_kind::confirmed, o.key, std::string(db::to_string(rec.state)));
+          if (rec.state == db::upload_state::rejected) seen_.erase(rec.number);
+        }
+      }
+      return {};
+    }
+    // A thumbnail pairs with the photo of its number: jobs/<id>/thumbs/photo-NNN.jpg.
+    const std::string thumbs = "jobs/" + job_ + "/thumbs/";
+    if (o.key.starts_with(thumbs)) {
+      std::string_view name = std::string_view(o.key).substr(thumbs.size());
+      if (valid_photo_name(name)) {
+        auto ref = parse_photo_key("jobs/" + job_ + "/" + std::string(name));
+        if (ref && seen_.count(ref->number)) return {};
+      }
+      return orphan(finding_kind::thumbnail_without_original, o);
+    }
+    return orphan(finding_kind::object_without_record, o);
+  }
+
+  // The job's records whose object never showed in the listing.
+  result<void> finish_job() {
+    if (job_.empty()) return {};
+    for (auto& [number, rec] : records_) {
+      if (seen_.count(number)) continue;
+      if (rec.state == db::upload_state::received) {
+        add(finding_kind::record_without_object, rec.key, "reported");
+      } else if (rec.state == db::upload_state::pending && now_ - rec.created_at > grace) {
+        auto moved = db_.set_upload_state(job_, number, db::upload_state::expired, now_);
+        if (!moved) return fail(moved.error());
+        add(finding_kind::stale_pending, rec.key, *moved ? std::string(db::to_string((*moved)->state)) : "gone");
+      }
+    }
+    job_.clear();
+    records_.clear();
+    seen_.clear();
+    return {};
+  }
+
+  db::database& db_;
+  const bucket_access& bucket_;
+  sys_seconds now_;
+  bool fix_;
+  const std::function<void(const finding&)>& report_;
+  reconcile_summary summary_;
+  std::string job_;
+  std::map<std::int64_t, db::upload_record> records_;
+  std::set<std::int64_t> seen_;
+  std::unordered_set<std::string> jobs_seen_;
+};
+
+}  // namespace
+
+result<reconcile_summary> reconcile(const app_config& config, app_services services, bool fix,
+                                    const std::function<void(const finding&)>& report) {
+  auto clock = services.clock ? services.clock : [] { return system_clock::now(); };
+  std::shared_ptr<db::database> database = services.database;
+  if (!database) {
+    if (config.database_url.empty()) return fail(api_errc::bad_config, "no database URL");
+    auto opened = db::open_database(config.database_url);
+    if (!opened) return fail(opened.error());
+    database = std::move(*opened);
+  }
+  auto bucket = make_bucket_access(config, clock());
+  if (!bucket) return fail(bucket.error());
+  reconciler r(*database, **bucket, time_point_cast<seconds>(clock()), fix, report);
+  return r.run();
+}
+
+}  // namespace dropslot::api

@@ -1,0 +1,14 @@
+#pragma once
+// `dropslot admin reconcile` (admin_reconcile.cpp), registered under `admin`.
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace dropslot::cli {
+
+/// Adds `reconcile` under `admin`; `data_dir` and `database_url` are admin's own
+/// flags (read when the command runs).
+void add_reconcile_command(CLI::App& admin, const std::string& data_dir, const std::string& database_url,
+                           int& exit_code);
+
+}  // namespace dropslot::cli
