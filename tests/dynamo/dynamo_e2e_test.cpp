@@ -385,5 +385,73 @@ TEST_F(dynamo_lambda, login_upload_list_and_another_customers_job_is_404) {
   EXPECT_EQ(function_->wait_for(0ms), std::nullopt) << function_->output();
 }
 
+
+// Upload receipts (issue 22) through `dropslot lambda`: bucket events (S3's
+// notification Records and EventBridge's shape) delivered before the object
+// exists, then twice, and for a thumbnail, leave each record in one state.
+TEST_F(dynamo_lambda, bucket_events_twice_and_out_of_order_leave_one_state) {
+  EXPECT_EQ(admin("migrate"), "dynamodb: schema current");
+  std::string me = admin("customer add --name Me --email me@example.com");
+  std::string job = admin("job add --customer " + me + " --title Garage");
+  start_function();
+  std::string token = login(me);
+  ASSERT_FALSE(token.empty()) << function_->output();
+
+  auto put = [&](const response_doc& grant, const std::string& bytes) {
+    std::ofstream(dir_.path() + "/body", std::ios::binary) << bytes;
+    std::string curl = "curl -sS -o /dev/null -w '%{http_code}' -X PUT --data-binary @" + dir_.path() + "/body";
+    for (const auto& [name, value] : grant.body.at("headers").as_object())
+      curl += " -H '" + std::string(name) + ": " + std::string(value.as_string()) + "'";
+    return must_run(curl + " '" + std::string(grant.body.at("url").as_string()) + "'");
+  };
+  auto records = [](const std::vector<std::string>& keys) {
+    json::array recs;
+    for (const auto& k : keys)
+      recs.push_back(json::object{{"eventSource", "aws:s3"}, {"eventName", "ObjectCreated:Put"},
+                                  {"s3", {{"bucket", {{"name", "uploads"}}}, {"object", {{"key", k}}}}}});
+    return json::serialize(json::object{{"Records", recs}});
+  };
+  auto bridge = [](const std::string& k) {
+    return json::serialize(json::object{{"source", "aws.s3"}, {"detail-type", "Object Created"},
+                                        {"detail", {{"bucket", {{"name", "uploads"}}}, {"object", {{"key", k}}}}}});
+  };
+  auto objects_of = [](const runtime_emulator::outcome& out) {
+    EXPECT_EQ(out.kind, "response") << out.body;
+    return out.kind == "response" ? json::parse(out.body).at("objects").as_int64() : -1;
+  };
+
+  const std::string jpeg = std::string("\xff\xd8\xff\xe0", 4) + std::string(60, 'j');
+  auto good = call("POST", "/upload-url", token, upload_body(job, jpeg.size()));
+  ASSERT_EQ(good.status, 200) << json::serialize(good.doc);
+  const std::string fake(64, 'x');
+  auto bad = call("POST", "/upload-url", token, upload_body(job, fake.size()));
+  ASSERT_EQ(bad.status, 200);
+  std::string good_key(good.body.at("key").as_string()), bad_key(bad.body.at("key").as_string());
+
+  // Out of order: the event before the object is visible changes nothing.
+  EXPECT_EQ(objects_of(emu_.invoke(bridge(good_key))), 1);
+  EXPECT_EQ(put(good, jpeg), "200");
+  EXPECT_EQ(put(bad, fake), "200");
+  // Twice each, in both shapes, with a thumbnail's event mixed in.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(objects_of(emu_.invoke(records({bad_key, good_key, "jobs/" + job + "/thumbs/photo-001.jpg"}))), 3);
+    EXPECT_EQ(objects_of(emu_.invoke(bridge(good_key))), 1);
+  }
+  auto photos = call("GET", "/jobs/" + job + "/photos", token);
+  ASSERT_EQ(photos.status, 200) << json::serialize(photos.doc);
+  auto list = photos.body.at("photos").as_array();
+  ASSERT_EQ(list.size(), 1u);  // the rejected one was deleted
+  EXPECT_EQ(list[0].at("key").as_string(), good_key);
+  EXPECT_EQ(list[0].at("state").as_string(), "received");
+  std::string received_at(list[0].at("received_at").as_string());
+  auto name = [](const std::string& k) { return k.substr(k.rfind('/') + 1); };
+  auto again = call("POST", "/jobs/" + job + "/photos/" + name(good_key) + "/complete", token);
+  ASSERT_EQ(again.status, 200) << json::serialize(again.doc);
+  EXPECT_EQ(again.body.at("received_at").as_string(), received_at);
+  auto rejected = call("POST", "/jobs/" + job + "/photos/" + name(bad_key) + "/complete", token);
+  EXPECT_EQ(rejected.status, 422) << json::serialize(rejected.doc);
+  EXPECT_EQ(function_->wait_for(0ms), std::nullopt) << function_->output();
+}
+
 }  // namespace
 }  // namespace dropslot::test

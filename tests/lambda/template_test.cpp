@@ -610,6 +610,26 @@ TEST_F(Template, ExecuteApiIsReachedOnlyWithCloudFrontsSecretOriginHeader) {
 
 // ------------------------------------------------------------------ REST API
 
+// Upload receipts (issue 22): the bucket's events go to EventBridge, whose rule sends
+// Object Created under jobs/ to the live alias, and only that rule may invoke it so.
+TEST_F(Template, BucketObjectCreatedGoesToTheLiveAlias) {
+  EXPECT_EQ(props("UploadsBucket").at("NotificationConfiguration").at("EventBridgeConfiguration").at("EventBridgeEnabled"),
+            true);
+  const auto& rule = props("ObjectCreatedRule");
+  const auto& pattern = rule.at("EventPattern");
+  EXPECT_EQ(pattern.at("source"), (json::array{"aws.s3"}));
+  EXPECT_EQ(pattern.at("detail-type"), (json::array{"Object Created"}));
+  EXPECT_EQ(pattern.at("detail").at("bucket").at("name"), (json::array{json::value{{"Ref", "UploadsBucket"}}}));
+  EXPECT_EQ(pattern.at("detail").at("object").at("key"), (json::array{json::value{{"prefix", "jobs/"}}}));
+  const auto& targets = rule.at("Targets").as_array();
+  ASSERT_EQ(targets.size(), 1u);
+  EXPECT_EQ(targets[0].at("Arn"), (json::value{{"Ref", "LiveAlias"}}));
+  const auto& perm = props("ObjectCreatedInvokePermission");
+  EXPECT_EQ(perm.at("Principal"), "events.amazonaws.com");
+  EXPECT_EQ(perm.at("FunctionName"), (json::value{{"Ref", "LiveAlias"}}));
+  EXPECT_EQ(perm.at("SourceArn"), (json::value{{"Fn::GetAtt", {"ObjectCreatedRule", "Arn"}}}));
+}
+
 TEST_F(Template, RestApiRoutesAreProxyIntegrationsIntoTheAlias) {
   for (const auto& m : of_type("AWS::ApiGateway::Method")) {
     const auto& p = props(m);
@@ -629,7 +649,8 @@ TEST_F(Template, RestApiRoutesAreProxyIntegrationsIntoTheAlias) {
     EXPECT_NE(std::string_view(p.at("SourceArn").at("Fn::Sub").as_string()).find("${RestApi}/" + stage + "/*/*"),
               std::string_view::npos);
   }
-  EXPECT_EQ(of_type("AWS::Lambda::Permission").size(), 2u);
+  // The third: EventBridge's, for the upload receipts (BucketObjectCreatedGoesToTheLiveAlias).
+  EXPECT_EQ(of_type("AWS::Lambda::Permission").size(), 3u);
   EXPECT_EQ(props("LiveAlias").at("Name"), "live");
   EXPECT_EQ(props("SmokeAlias").at("Name"), "smoke");
   EXPECT_EQ(props("LiveAlias").at("FunctionVersion"), (json::value{{"Fn::GetAtt", {"FunctionFirstVersion", "Version"}}}));
