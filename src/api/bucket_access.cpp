@@ -148,6 +148,20 @@ class s3_bucket_access final : public bucket_access {
     return std::move(*r);
   }
 
+  result<std::string> read(const std::string& key, std::size_t max_bytes) const override {
+    auto r = client_.get_object(key);
+    if (!r) return fail(storage_failure(r.error()));
+    if (r->body.size() > max_bytes)
+      return fail(api_errc::storage_unavailable, "the object is too large to read\n" + key + " is over the limit");
+    return std::move(r->body);
+  }
+
+  result<void> write(const std::string& key, std::string_view body, std::string_view content_type) const override {
+    auto r = client_.put_object(key, body, content_type);
+    if (!r) return fail(storage_failure(r.error()));
+    return {};
+  }
+
   result<std::vector<listed_object>> list_page(const std::string& prefix, const std::string& continuation,
                                                std::string& next) const override {
     auto page = client_.list_objects_v2(prefix, continuation, 1000);

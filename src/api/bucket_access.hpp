@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -97,6 +98,11 @@ class bucket_access {
   /// The first `length` bytes of `key` (a ranged GET): what the magic-number check
   /// reads. storage_unavailable as list() (also when the object vanished meanwhile).
   virtual result<std::string> read_prefix(const std::string& key, std::size_t length) const = 0;
+  /// The whole object (GetObject); storage_unavailable as list(), also when it is
+  /// absent or larger than `max_bytes`.
+  virtual result<std::string> read(const std::string& key, std::size_t max_bytes) const = 0;
+  /// Writes `key` (PutObject) with `content_type`: the server's own thumbnails.
+  virtual result<void> write(const std::string& key, std::string_view body, std::string_view content_type) const = 0;
   /// One page of ListObjectsV2 under `prefix` (at most 1000 keys) after
   /// `continuation` (empty: the first page); reconcile walks a bucket with it and
   /// never holds more than a page. `next` is empty on the last page.

@@ -157,6 +157,12 @@ result<app_config> app_config_from_env(const env_lookup& env) {
       return fail(api_errc::bad_config, "DROPSLOT_STAFF_SESSION_TTL must be 60..604800 seconds");
     c.staff_session_ttl = std::chrono::seconds(*n);
   }
+  if (auto v = get("DROPSLOT_THUMBNAIL_DELAY")) {
+    auto n = parse_uint("DROPSLOT_THUMBNAIL_DELAY", *v);
+    if (!n) return fail(n.error());
+    if (*n < 1 || *n > 86400) return fail(api_errc::bad_config, "DROPSLOT_THUMBNAIL_DELAY must be 1..86400 seconds");
+    c.thumbnail_delay = std::chrono::seconds(*n);
+  }
   if (auto v = get("DROPSLOT_SHOTS")) {
     auto shots = db::parse_shots(*v);
     if (!shots) return fail(api_errc::bad_config, "DROPSLOT_SHOTS: " + shots.error().detail);

@@ -1,11 +1,14 @@
 #include "dropslot/api/receipt_intake.hpp"
 
 #include <condition_variable>
+#include <map>
 #include <mutex>
+#include <thread>
 
 #include "api_service.hpp"
 #include "bucket_access.hpp"
 #include "receipts.hpp"
+#include "thumbnail_backfill.hpp"
 #include "dropslot/util/worker_pool.hpp"
 
 namespace dropslot::api {
@@ -25,11 +28,25 @@ namespace {
 
 class bucket_receipt_intake final : public receipt_intake {
  public:
-  bucket_receipt_intake(std::string bucket, std::shared_ptr<db::database> db, std::unique_ptr<bucket_access> access,
-                        std::function<std::chrono::system_clock::time_point()> clock)
-      : bucket_(std::move(bucket)), db_(std::move(db)), access_(std::move(access)), clock_(std::move(clock)) {}
+  bucket_receipt_intake(const app_config& config, std::shared_ptr<db::database> db,
+                        std::unique_ptr<bucket_access> access, std::function<std::chrono::system_clock::time_point()> clock)
+      : bucket_(config.bucket),
+        thumb_delay_(config.thumbnail_delay),
+        thumb_edge_(config.photos.thumb_edge),
+        thumb_quality_(config.photos.thumb_quality),
+        db_(std::move(db)),
+        access_(std::move(access)),
+        clock_(std::move(clock)) {}
 
-  ~bucket_receipt_intake() override { drain(); }
+  ~bucket_receipt_intake() override {
+    drain();
+    {
+      std::lock_guard lk(mutex_);
+      stopping_ = true;
+    }
+    due_changed_.notify_all();
+    if (timer_.joinable()) timer_.join();
+  }
 
   void object_created(std::string_view bucket, std::string_view key) override {
     if (bucket != bucket_ || !parse_photo_key(key)) return;  // thumbnails never queue work
@@ -42,6 +59,10 @@ class bucket_receipt_intake final : public receipt_intake {
       // An event lost to a failure is not lost for good: complete and reconcile run
       // the same check later.
       if (!r) log_failure("", "receipt event", std::string(k) + ": " + r.error().message());
+      // Only here, in a long-lived process (serve), not in confirm (Lambda's
+      // sandbox may be frozen between invocations; reconcile backfills there).
+      if (r && *r == receipt_outcome::received)
+        if (auto ref = parse_photo_key(k)) schedule_thumbnail(ref->job_id, ref->number);
       std::lock_guard lk(mutex_);
       if (--queued_ == 0) idle_.notify_all();
     };
@@ -70,13 +91,51 @@ class bucket_receipt_intake final : public receipt_intake {
   }
 
  private:
+  // A received photo's thumbnail is checked thumb_delay_ later, on the timer thread:
+  // by then the browser's own thumbnail PUT (sent right after the photo's) is in.
+  void schedule_thumbnail(const std::string& job, std::int64_t number) {
+    std::lock_guard lk(mutex_);
+    if (stopping_) return;
+    due_.emplace(std::chrono::steady_clock::now() + thumb_delay_, std::make_pair(job, number));
+    if (!timer_.joinable()) timer_ = std::thread([this] { run_timer(); });
+    due_changed_.notify_all();
+  }
+
+  void run_timer() {
+    std::unique_lock lk(mutex_);
+    while (!stopping_) {
+      if (due_.empty()) {
+        due_changed_.wait(lk);
+        continue;
+      }
+      auto first = due_.begin();
+      if (first->first > std::chrono::steady_clock::now()) {
+        due_changed_.wait_until(lk, first->first);
+        continue;
+      }
+      auto [job, number] = first->second;
+      due_.erase(first);
+      lk.unlock();
+      auto made = backfill_thumbnail(*db_, *access_, job, number, thumb_edge_, thumb_quality_);
+      if (!made) log_failure("", "thumbnail backfill", job + "/" + std::to_string(number) + ": " + made.error().message());
+      lk.lock();
+    }
+  }
+
   std::string bucket_;
+  std::chrono::seconds thumb_delay_;
+  std::uint32_t thumb_edge_;
+  double thumb_quality_;
   std::shared_ptr<db::database> db_;
   std::unique_ptr<bucket_access> access_;
   std::function<std::chrono::system_clock::time_point()> clock_;
   std::mutex mutex_;
   std::condition_variable idle_;
   std::size_t queued_ = 0;
+  std::condition_variable due_changed_;
+  std::multimap<std::chrono::steady_clock::time_point, std::pair<std::string, std::int64_t>> due_;
+  bool stopping_ = false;
+  std::thread timer_;  // started by the first received photo
   // Two threads: a confirmation is two short requests to the store and one write;
   // a burst of uploads queues rather than taking the server's threads. Last member:
   // destroyed first, so queued work finishes while the rest still exists.
@@ -97,7 +156,7 @@ result<std::shared_ptr<receipt_intake>> make_receipt_intake(const app_config& co
   auto bucket = make_bucket_access(config, clock());
   if (!bucket) return fail(bucket.error());
   return std::shared_ptr<receipt_intake>(
-      std::make_shared<bucket_receipt_intake>(config.bucket, std::move(database), std::move(*bucket), std::move(clock)));
+      std::make_shared<bucket_receipt_intake>(config, std::move(database), std::move(*bucket), std::move(clock)));
 }
 
 }  // namespace dropslot::api

@@ -8,6 +8,7 @@
 
 #include "bucket_access.hpp"
 #include "receipts.hpp"
+#include "thumbnail_backfill.hpp"
 #include "dropslot/api/error.hpp"
 #include "dropslot/api/validation.hpp"
 #include "dropslot/db/database.hpp"
@@ -21,6 +22,7 @@ std::string_view to_string(finding_kind k) noexcept {
     case finding_kind::thumbnail_without_original: return "thumbnail_without_original";
     case finding_kind::stale_pending: return "stale_pending";
     case finding_kind::confirmed: return "confirmed";
+    case finding_kind::thumbnail_made: return "thumbnail_made";
   }
   return "record_without_object";
 }
@@ -52,9 +54,9 @@ std::string_view job_of(std::string_view key) {
 
 class reconciler {
  public:
-  reconciler(db::database& db, const bucket_access& bucket, sys_seconds now, bool fix,
+  reconciler(const app_config& config, db::database& db, const bucket_access& bucket, sys_seconds now, bool fix,
              const std::function<void(const finding&)>& report)
-      : db_(db), bucket_(bucket), now_(now), fix_(fix), report_(report) {}
+      : config_(config), db_(db), bucket_(bucket), now_(now), fix_(fix), report_(report) {}
 
   result<reconcile_summary> run() {
     // Pass 1: the bucket, a page at a time. A job's keys are contiguous in
@@ -91,6 +93,7 @@ class reconciler {
     jobs_seen_.insert(id);
     records_.clear();
     seen_.clear();
+    thumbs_seen_.clear();
     auto recs = db_.list_uploads(id);
     if (!recs) return fail(recs.error());
     for (auto& r : *recs) records_.emplace(r.number, std::move(r));
@@ -147,7 +150,10 @@ class reconciler {
       std::string_view name = std::string_view(o.key).substr(thumbs.size());
       if (valid_photo_name(name)) {
         auto ref = parse_photo_key("jobs/" + job_ + "/" + std::string(name));
-        if (ref && seen_.count(ref->number)) return {};
+        if (ref && seen_.count(ref->number)) {
+          thumbs_seen_.insert(ref->number);
+          return {};
+        }
       }
       return orphan(finding_kind::thumbnail_without_original, o);
     }
@@ -158,7 +164,17 @@ class reconciler {
   result<void> finish_job() {
     if (job_.empty()) return {};
     for (auto& [number, rec] : records_) {
-      if (seen_.count(number)) continue;
+      if (seen_.count(number)) {
+        // A thumbnail that never came: the browser's arrives right after its photo.
+        if (rec.state == db::upload_state::received && !thumbs_seen_.count(number) && rec.received_at &&
+            now_ - *rec.received_at > config_.thumbnail_delay) {
+          auto made = backfill_thumbnail(db_, bucket_, job_, number, config_.photos.thumb_edge,
+                                         config_.photos.thumb_quality);
+          if (!made) return fail(made.error());
+          if (*made) add(finding_kind::thumbnail_made, thumb_key(rec.key), "made");
+        }
+        continue;
+      }
       if (rec.state == db::upload_state::received) {
         add(finding_kind::record_without_object, rec.key, "reported");
       } else if (rec.state == db::upload_state::pending && now_ - rec.created_at > grace) {
@@ -170,9 +186,11 @@ class reconciler {
     job_.clear();
     records_.clear();
     seen_.clear();
+    thumbs_seen_.clear();
     return {};
   }
 
+  const app_config& config_;
   db::database& db_;
   const bucket_access& bucket_;
   sys_seconds now_;
@@ -182,6 +200,7 @@ class reconciler {
   std::string job_;
   std::map<std::int64_t, db::upload_record> records_;
   std::set<std::int64_t> seen_;
+  std::set<std::int64_t> thumbs_seen_;
   std::unordered_set<std::string> jobs_seen_;
 };
 
@@ -199,7 +218,7 @@ result<reconcile_summary> reconcile(const app_config& config, app_services servi
   }
   auto bucket = make_bucket_access(config, clock());
   if (!bucket) return fail(bucket.error());
-  reconciler r(*database, **bucket, time_point_cast<seconds>(clock()), fix, report);
+  reconciler r(config, *database, **bucket, time_point_cast<seconds>(clock()), fix, report);
   return r.run();
 }
 

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -257,6 +258,33 @@ TEST_P(receipts_test, TheStoresEventReceivesAPhotoWhosePageNeverCalledComplete) 
   EXPECT_EQ(job_json(token, job).at("missing_shots"), json::parse(R"(["wide","closeup"])"));
 }
 
+// A thumbnail that never came: the server makes one for a received JPEG whose page
+// sent none (DROPSLOT_THUMBNAIL_DELAY shortened from 2 minutes to 1 s for the test).
+TEST_P(receipts_test, TheServerMakesTheThumbnailThatNeverCame) {
+  ::setenv("DROPSLOT_THUMBNAIL_DELAY", "1", 1);  // serve inherits the environment
+  start({"--no-access-log"});
+  ::unsetenv("DROPSLOT_THUMBNAIL_DELAY");
+  if (IsSkipped() || HasFatalFailure()) return;
+  std::string token = demo_token();
+  std::string job = first_job(token);
+  const std::string jpeg = sample_jpeg();
+  std::string key = put_photo(token, job, jpeg);  // no thumbnail asked for
+  ASSERT_FALSE(key.empty());
+  json::value p;
+  for (auto deadline = std::chrono::steady_clock::now() + 30s; std::chrono::steady_clock::now() < deadline;) {
+    p = listed(token, job, key);
+    ASSERT_TRUE(p.is_object());
+    if (p.as_object().contains("thumb_url")) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(p.as_object().contains("thumb_url")) << json::serialize(p);
+  auto thumb = http_request("GET", str(p.at("thumb_url")));
+  ASSERT_EQ(thumb.status, 200);
+  EXPECT_EQ(thumb.body.substr(0, 3), "\xff\xd8\xff");
+  EXPECT_LT(thumb.body.size(), jpeg.size());
+  EXPECT_EQ(str(p.at("state")), "received");
+}
+
 // Reconcile on a bucket seeded with every kind of orphan: an object no record names
 // (in a job, and under a job that does not exist), a thumbnail without its original,
 // a received record whose object is gone, and a pending record whose PUT never came.
@@ -269,6 +297,9 @@ TEST_P(receipts_test, ReconcileFindsEveryOrphanAndFixesTheOldOnes) {
   ASSERT_EQ(complete(token, job, kept).status, 200);
   std::string lost = put_photo(token, job, sample_jpeg());
   ASSERT_EQ(complete(token, job, lost).status, 200);
+  std::string bare = put_photo(token, job, sample_jpeg());  // its page never sent a thumbnail
+  ASSERT_EQ(complete(token, job, bare).status, 200);
+  const std::string bare_thumb = "jobs/" + job + "/thumbs/" + name_of(bare).substr(0, name_of(bare).rfind('.')) + ".jpg";
   ASSERT_TRUE(bucket().delete_object(lost));  // behind the API's back
   auto never = upload_url(s(), token, photo_body(job, 100));
   ASSERT_EQ(never.status, 200);
@@ -310,6 +341,10 @@ TEST_P(receipts_test, ReconcileFindsEveryOrphanAndFixesTheOldOnes) {
   EXPECT_EQ(action_of(lost), "record_without_object reported");
   EXPECT_EQ(action_of(pending), "stale_pending expired");
   EXPECT_EQ(action_of(kept), "none");
+  EXPECT_EQ(action_of(bare_thumb), "thumbnail_made made");
+  auto made = bucket().get_object(bare_thumb);
+  ASSERT_TRUE(made) << made.error().message();
+  EXPECT_EQ(made->body.substr(0, 3), "\xff\xd8\xff");
   for (const auto& k : {stray, lonely_thumb, no_job}) {
     auto h = bucket().head_object(k);
     ASSERT_TRUE(h);

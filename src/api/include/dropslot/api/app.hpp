@@ -99,6 +99,9 @@ struct app_config {
   /// The shots a job requests unless staff gave it its own list (DROPSLOT_SHOTS, a
   /// JSON array of {id, label, hint?, required}; else the built-in junk-removal list).
   std::vector<db::shot> default_shots = db::builtin_shots();
+  /// How long after a photo is received the server makes its thumbnail when the
+  /// browser sent none (DROPSLOT_THUMBNAIL_DELAY, seconds; issue 22).
+  std::chrono::seconds thumbnail_delay{120};
 
   // --- storage ---
   /// "sqlite:///abs/path.db" or "postgres://...". Required.
@@ -128,7 +131,8 @@ env_lookup env_with_overrides(std::vector<std::pair<std::string, std::string>> o
 ///   (per second, 0 = no limit), DROPSLOT_UPLOAD_BURST, DROPSLOT_MAX_PHOTOS,
 ///   DROPSLOT_PHOTO_MAX_EDGE (0 or 320..16384), DROPSLOT_PHOTO_QUALITY ((0, 1]),
 ///   DROPSLOT_STAFF_SESSION_TTL (seconds, 60..604800),
-///   DROPSLOT_SHOTS (the default shot list, JSON).
+///   DROPSLOT_SHOTS (the default shot list, JSON), DROPSLOT_THUMBNAIL_DELAY (seconds,
+///   1..86400).
 /// Fails with api_errc::bad_config on an unparsable value (never ignores one).
 result<app_config> app_config_from_env(const env_lookup& env);
 

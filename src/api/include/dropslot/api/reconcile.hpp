@@ -6,7 +6,9 @@
 //   - thumbnails without an original,
 //   - pending records older than 24 h, which it marks expired,
 // and confirms a pending photo whose object is there (an event that never came),
-// through the same confirmation as POST .../complete. With `fix`, orphaned objects
+// through the same confirmation as POST .../complete, and makes the thumbnail of a
+// received JPEG, PNG or WebP photo that has none (received more than
+// config.thumbnail_delay ago). With `fix`, orphaned objects
 // older than 24 h are deleted. It walks the bucket one ListObjectsV2 page (1,000 keys)
 // at a time, holding one job's records at once: never a whole bucket in memory.
 #include <cstdint>
@@ -26,6 +28,7 @@ enum class finding_kind {
   thumbnail_without_original,
   stale_pending,  ///< pending for more than 24 h, no object: marked expired
   confirmed,      ///< pending with its object there: run through the confirmation
+  thumbnail_made, ///< a received JPEG/PNG/WebP without a thumbnail: the server made one
 };
 
 std::string_view to_string(finding_kind k) noexcept;
