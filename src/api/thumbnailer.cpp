@@ -18,11 +18,19 @@ namespace dropslot::api {
 
 namespace {
 
+enum class decoded { ok, bad, too_large };
+
 /// Decoded pixels, 3 bytes (RGB) each, row after row.
 struct rgb_image {
   std::uint32_t width = 0, height = 0;
   std::vector<unsigned char> pixels;
 };
+
+// Decompression bombs: a small file can declare a huge image. Decoded pixels are
+// capped (25 MP of RGB is 75 MB) before any pixel memory is taken; a JPEG may
+// declare more, up to 200 MP, since its DCT scaling decodes it at 1/8 the edge.
+constexpr std::uint64_t max_decoded_pixels = 25'000'000;
+constexpr std::uint64_t max_jpeg_pixels = 200'000'000;
 
 error bad_image(const char* what) { return error{make_error_code(api_errc::invalid_field), what}; }
 
@@ -35,7 +43,7 @@ struct jpeg_failure {
 [[noreturn]] void jpeg_fail(j_common_ptr info) { std::longjmp(reinterpret_cast<jpeg_failure*>(info->err)->jump, 1); }
 void jpeg_quiet(j_common_ptr, int) {}
 
-bool decode_jpeg(std::string_view bytes, std::uint32_t edge, rgb_image& out) {
+decoded decode_jpeg(std::string_view bytes, std::uint32_t edge, rgb_image& out) {
   jpeg_decompress_struct info{};
   jpeg_failure err{};
   info.err = jpeg_std_error(&err.mgr);
@@ -43,11 +51,15 @@ bool decode_jpeg(std::string_view bytes, std::uint32_t edge, rgb_image& out) {
   err.mgr.emit_message = jpeg_quiet;
   if (setjmp(err.jump)) {
     jpeg_destroy_decompress(&info);
-    return false;
+    return decoded::bad;
   }
   jpeg_create_decompress(&info);
   jpeg_mem_src(&info, reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<unsigned long>(bytes.size()));
   jpeg_read_header(&info, TRUE);
+  if (std::uint64_t(info.image_width) * info.image_height > max_jpeg_pixels) {
+    jpeg_destroy_decompress(&info);
+    return decoded::too_large;
+  }
   info.out_color_space = JCS_RGB;
   // The DCT can decode at 1/2, 1/4 or 1/8 size almost for free: the largest scale
   // that still leaves the longer edge at least `edge` pixels.
@@ -60,6 +72,10 @@ bool decode_jpeg(std::string_view bytes, std::uint32_t edge, rgb_image& out) {
       break;
     }
   jpeg_start_decompress(&info);
+  if (std::uint64_t(info.output_width) * info.output_height > max_decoded_pixels) {
+    jpeg_destroy_decompress(&info);
+    return decoded::too_large;
+  }
   out.width = info.output_width;
   out.height = info.output_height;
   out.pixels.resize(static_cast<std::size_t>(out.width) * out.height * 3);
@@ -69,36 +85,38 @@ bool decode_jpeg(std::string_view bytes, std::uint32_t edge, rgb_image& out) {
   }
   jpeg_finish_decompress(&info);
   jpeg_destroy_decompress(&info);
-  return true;
+  return decoded::ok;
 }
 
-bool decode_png(std::string_view bytes, rgb_image& out) {
+decoded decode_png(std::string_view bytes, rgb_image& out) {
   png_image img{};
   img.version = PNG_IMAGE_VERSION;
-  if (!png_image_begin_read_from_memory(&img, bytes.data(), bytes.size())) return false;
+  if (!png_image_begin_read_from_memory(&img, bytes.data(), bytes.size())) return decoded::bad;
   img.format = PNG_FORMAT_RGB;  // alpha composed onto black by libpng's simplified API
-  if (img.width == 0 || img.height == 0 || img.width > 20000 || img.height > 20000) {
+  if (img.width == 0 || img.height == 0 || std::uint64_t(img.width) * img.height > max_decoded_pixels) {
     png_image_free(&img);
-    return false;
+    return img.width && img.height ? decoded::too_large : decoded::bad;
   }
   out.width = img.width;
   out.height = img.height;
   out.pixels.resize(PNG_IMAGE_SIZE(img));
   if (!png_image_finish_read(&img, nullptr, out.pixels.data(), 0, nullptr)) {
     png_image_free(&img);
-    return false;
+    return decoded::bad;
   }
-  return true;
+  return decoded::ok;
 }
 
-bool decode_webp(std::string_view bytes, rgb_image& out) {
+decoded decode_webp(std::string_view bytes, rgb_image& out) {
   int w = 0, h = 0;
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
-  if (!WebPGetInfo(data, bytes.size(), &w, &h) || w <= 0 || h <= 0 || w > 20000 || h > 20000) return false;
+  if (!WebPGetInfo(data, bytes.size(), &w, &h) || w <= 0 || h <= 0) return decoded::bad;
+  if (std::uint64_t(w) * std::uint64_t(h) > max_decoded_pixels) return decoded::too_large;
   out.width = static_cast<std::uint32_t>(w);
   out.height = static_cast<std::uint32_t>(h);
   out.pixels.resize(static_cast<std::size_t>(w) * h * 3);
-  return WebPDecodeRGBInto(data, bytes.size(), out.pixels.data(), out.pixels.size(), w * 3) != nullptr;
+  return WebPDecodeRGBInto(data, bytes.size(), out.pixels.data(), out.pixels.size(), w * 3) ? decoded::ok
+                                                                                              : decoded::bad;
 }
 
 /// Box-filter downscale so the longer edge is at most `edge` (an area average: no
@@ -169,11 +187,12 @@ result<std::string> make_thumbnail(std::string_view content_type, std::string_vi
                                    int quality) {
   if (edge == 0) return fail(bad_image("the thumbnail edge must be at least 1 pixel"));
   rgb_image img;
-  bool ok = content_type == "image/jpeg"   ? decode_jpeg(bytes, edge, img)
-            : content_type == "image/png"  ? decode_png(bytes, img)
-            : content_type == "image/webp" ? decode_webp(bytes, img)
-                                           : false;
-  if (!ok) return fail(bad_image("the photo could not be decoded"));
+  decoded d = content_type == "image/jpeg"   ? decode_jpeg(bytes, edge, img)
+              : content_type == "image/png"  ? decode_png(bytes, img)
+              : content_type == "image/webp" ? decode_webp(bytes, img)
+                                             : decoded::bad;
+  if (d == decoded::too_large) return fail(bad_image("the photo has too many pixels for a thumbnail"));
+  if (d != decoded::ok) return fail(bad_image("the photo could not be decoded"));
   std::string out;
   if (!encode_jpeg(shrink(img, edge), std::clamp(quality, 1, 100), out)) return fail(bad_image("encoding failed"));
   return out;

@@ -57,6 +57,16 @@ std::pair<unsigned, unsigned> jpeg_size(const std::string& jpeg) {
   return out;
 }
 
+/// PNG's chunk CRC (CRC-32, ISO 3309), so an edited header still checks out.
+std::uint32_t crc32_of(const std::string& bytes, std::size_t from, std::size_t to) {
+  std::uint32_t c = 0xffffffffu;
+  for (std::size_t i = from; i < to; ++i) {
+    c ^= static_cast<unsigned char>(bytes[i]);
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+  }
+  return c ^ 0xffffffffu;
+}
+
 bool is_jpeg(const std::string& b) { return b.size() > 3 && b.compare(0, 3, "\xff\xd8\xff") == 0; }
 
 TEST(thumbnailer, png_webp_and_jpeg_become_a_jpeg_of_the_asked_edge) {
@@ -89,6 +99,30 @@ TEST(thumbnailer, bytes_that_do_not_decode_are_refused) {
   EXPECT_FALSE(make_thumbnail("image/png", "\x89PNG\r\n\x1a\n but no more", 320, 70));
   EXPECT_FALSE(make_thumbnail("image/webp", "RIFF\x10\0\0\0WEBPVP8 ", 320, 70));
   EXPECT_FALSE(make_thumbnail("image/heic", "anything", 320, 70));
+  // A decompression bomb: a valid PNG header declaring 30,000 x 30,000 pixels is
+  // refused before any pixel memory is taken.
+  png_image img{};
+  img.version = PNG_IMAGE_VERSION;
+  img.width = 1;
+  img.height = 1;
+  img.format = PNG_FORMAT_RGB;
+  unsigned char one[3] = {1, 2, 3};
+  png_alloc_size_t size = 0;
+  ASSERT_TRUE(png_image_write_to_memory(&img, nullptr, &size, 0, one, 0, nullptr));
+  std::string png(size, '\0');
+  ASSERT_TRUE(png_image_write_to_memory(&img, png.data(), &size, 0, one, 0, nullptr));
+  // IHDR's width and height are the 4-byte big-endian fields at offsets 16 and 20.
+  for (int off : {16, 20}) {
+    png[off] = 0;
+    png[off + 1] = 0;
+    png[off + 2] = static_cast<char>(30000 >> 8);
+    png[off + 3] = static_cast<char>(30000 & 0xff);
+  }
+  std::uint32_t crc = crc32_of(png, 12, 29);  // IHDR's type and 13 data bytes
+  for (int i = 0; i < 4; ++i) png[29 + i] = static_cast<char>(crc >> (24 - 8 * i));
+  auto bomb = make_thumbnail("image/png", png, 320, 70);
+  ASSERT_FALSE(bomb);
+  EXPECT_EQ(bomb.error().detail, "the photo has too many pixels for a thumbnail");
   EXPECT_FALSE(can_thumbnail("image/heic"));
   EXPECT_TRUE(can_thumbnail("image/webp"));
 }
