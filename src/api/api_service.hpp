@@ -14,6 +14,7 @@
 
 #include "bucket_access.hpp"
 #include "dropslot/api/app.hpp"
+#include "dropslot/api/app_services.hpp"
 #include "dropslot/api/error.hpp"
 #include "dropslot/api/json_io.hpp"
 #include "dropslot/api/rate_limiter.hpp"
@@ -173,6 +174,15 @@ class api_service final : public http::service {
   std::condition_variable in_flight_done_;
   std::size_t in_flight_ = 0;
 };
+
+/// What the API, the receipt intake and reconcile are built from: the database in
+/// `services` (or opened from config.database_url), the bucket, and the clock.
+struct api_parts {
+  std::shared_ptr<db::database> database;
+  std::unique_ptr<bucket_access> bucket;
+  std::function<std::chrono::system_clock::time_point()> clock;
+};
+result<api_parts> make_parts(const app_config& config, app_services services);
 
 /// The response for a failed db call (unavailable -> 503, not_found -> 404, ...).
 http::response db_error_response(const error& e, std::string_view request_id);

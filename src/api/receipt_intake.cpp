@@ -145,18 +145,10 @@ class bucket_receipt_intake final : public receipt_intake {
 }  // namespace
 
 result<std::shared_ptr<receipt_intake>> make_receipt_intake(const app_config& config, app_services services) {
-  auto clock = services.clock ? services.clock : [] { return std::chrono::system_clock::now(); };
-  std::shared_ptr<db::database> database = services.database;
-  if (!database) {
-    if (config.database_url.empty()) return fail(api_errc::bad_config, "no database URL");
-    auto opened = db::open_database(config.database_url);
-    if (!opened) return fail(opened.error());
-    database = std::move(*opened);
-  }
-  auto bucket = make_bucket_access(config, clock());
-  if (!bucket) return fail(bucket.error());
-  return std::shared_ptr<receipt_intake>(
-      std::make_shared<bucket_receipt_intake>(config, std::move(database), std::move(*bucket), std::move(clock)));
+  auto parts = make_parts(config, std::move(services));
+  if (!parts) return fail(parts.error());
+  return std::shared_ptr<receipt_intake>(std::make_shared<bucket_receipt_intake>(
+      config, std::move(parts->database), std::move(parts->bucket), std::move(parts->clock)));
 }
 
 }  // namespace dropslot::api

@@ -6,6 +6,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "api_service.hpp"
 #include "bucket_access.hpp"
 #include "receipts.hpp"
 #include "thumbnail_backfill.hpp"
@@ -208,17 +209,9 @@ class reconciler {
 
 result<reconcile_summary> reconcile(const app_config& config, app_services services, bool fix,
                                     const std::function<void(const finding&)>& report) {
-  auto clock = services.clock ? services.clock : [] { return system_clock::now(); };
-  std::shared_ptr<db::database> database = services.database;
-  if (!database) {
-    if (config.database_url.empty()) return fail(api_errc::bad_config, "no database URL");
-    auto opened = db::open_database(config.database_url);
-    if (!opened) return fail(opened.error());
-    database = std::move(*opened);
-  }
-  auto bucket = make_bucket_access(config, clock());
-  if (!bucket) return fail(bucket.error());
-  reconciler r(config, *database, **bucket, time_point_cast<seconds>(clock()), fix, report);
+  auto parts = make_parts(config, std::move(services));
+  if (!parts) return fail(parts.error());
+  reconciler r(config, *parts->database, *parts->bucket, time_point_cast<seconds>(parts->clock()), fix, report);
   return r.run();
 }
 
