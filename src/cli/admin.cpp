@@ -261,6 +261,7 @@ const registrar reg{"admin", [](CLI::App& app, int& exit_code) {
 
   add_backup_commands(*admin, s.data_dir, s.database_url, exit_code);  // backup, restore (admin_backup.cpp)
   add_reconcile_command(*admin, s.data_dir, s.database_url, exit_code);
+  add_shots_command(*admin, s.data_dir, s.database_url, exit_code);
 }};
 
 }  // namespace

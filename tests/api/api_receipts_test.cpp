@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 #include <thread>
 
 #include "api_fixture.hpp"
@@ -139,6 +140,30 @@ TEST_P(receipts_test, ShotsCountReceivedPhotosAndMissingShotsShrink) {
   EXPECT_EQ(str(p.at("received_at")), received_at);
   EXPECT_EQ(str(p.at("shot")), "wide");
   EXPECT_EQ(str(p.at("caption")), "The whole garage");
+}
+
+TEST_P(receipts_test, AJobsOwnShotListReplacesTheDefault) {
+  DROPSLOT_START({"--no-access-log"});
+  std::string token = demo_token();
+  std::string job = first_job(token);
+  std::string out = s().admin({"shots", "--job", job, "--set",
+                               R"([{"id":"roof","label":"The roof, from the street","required":true},{"id":"yard","label":"The yard"}])"});
+  EXPECT_EQ(json::parse(out).as_array().size(), 2u) << out;
+  auto j = job_json(token, job);
+  EXPECT_EQ(j.at("shots").as_array().size(), 2u);
+  EXPECT_EQ(str(j.at("shots").at(0).at("label")), "The roof, from the street");
+  EXPECT_EQ(j.at("missing_shots"), json::parse(R"(["roof"])"));
+  auto body = photo_body(job, 10);
+  body["shot"] = "wide";  // the default list's, not this job's
+  EXPECT_EQ(upload_url(s(), token, body).status, 400);
+  body["shot"] = "yard";
+  EXPECT_EQ(upload_url(s(), token, body).status, 200);
+  // A bad list is refused with the rule it broke; --reset goes back to the default.
+  EXPECT_THROW(s().admin({"shots", "--job", job, "--set", R"([{"id":"Roof","label":"x"}])"}), std::runtime_error);
+  EXPECT_EQ(job_json(token, job).at("shots").as_array().size(), 2u);  // unchanged
+  out = s().admin({"shots", "--job", job, "--reset"});
+  EXPECT_EQ(json::parse(out).as_array().size(), 4u) << out;
+  EXPECT_EQ(job_json(token, job).at("missing_shots"), json::parse(R"(["wide","closeup","access"])"));
 }
 
 TEST_P(receipts_test, UploadUrlRefusesAnUnknownShotAndALongCaption) {
