@@ -209,9 +209,13 @@ class reconciler {
 
 result<reconcile_summary> reconcile(const app_config& config, app_services services, bool fix,
                                     const std::function<void(const finding&)>& report) {
+  // `services.clock` says when the findings are judged (what is 24 h old); the
+  // bucket's requests are dated by the wall clock, since S3 checks their time.
+  const auto judged_at = time_point_cast<seconds>(services.clock ? services.clock() : system_clock::now());
+  services.clock = nullptr;
   auto parts = make_parts(config, std::move(services));
   if (!parts) return fail(parts.error());
-  reconciler r(config, *parts->database, *parts->bucket, time_point_cast<seconds>(parts->clock()), fix, report);
+  reconciler r(config, *parts->database, *parts->bucket, judged_at, fix, report);
   return r.run();
 }
 

@@ -49,7 +49,9 @@ struct reconcile_summary {
 };
 
 /// Runs one reconciliation of `config`'s bucket against the database in `services`
-/// (or config.database_url), `services.clock` for "now". Each finding goes to
+/// (or config.database_url). `services.clock` is the time the findings are judged
+/// at (what counts as older than 24 h); requests to the bucket are dated by the
+/// wall clock, as S3 checks their time. Each finding goes to
 /// `report` as it is found. Errors: the first failure of S3 or the database (what
 /// was reported until then stands; a second run picks up where it failed).
 result<reconcile_summary> reconcile(const app_config& config, app_services services, bool fix,
