@@ -128,6 +128,9 @@ class api_service final : public http::service {
   /// Adds `shots` (each with its received count) and `missing_shots` to a job's JSON;
   /// the error response when the database fails.
   std::optional<http::response> add_shots(boost::json::object& out, const db::job& j, std::string_view request_id);
+  /// The job's required shots without a received photo (the staff board's
+  /// missing_shots): its own list (read when `j` does not carry it) or the default.
+  result<boost::json::array> missing_shots_json(const db::job& j);
   /// 400 unless `shot` is one of the job's shots.
   std::optional<http::response> check_shot(const db::job& j, const std::string& shot) const;
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "api_service.hpp"
@@ -126,10 +127,17 @@ http::response api_service::shared_gallery(call& c) {
   std::unordered_set<std::string_view> thumb_keys;
   for (const auto& o : *objects)
     if (o.key.starts_with(thumbs) && o.key.find('/', thumbs.size()) == std::string::npos) thumb_keys.insert(o.key);
+  // Shot and caption per photo (issue 22); a rejected photo is never shown.
+  auto records = db_->list_uploads((*j)->id);
+  if (!records) return db_error_response(records.error(), c.req.request_id);
+  std::unordered_map<std::string_view, const db::upload_record*> by_key;
+  for (const auto& r : *records) by_key.emplace(r.key, &r);
   boost::json::array photos;
   std::int64_t lifetime = shared_url_lifetime.count();
   for (const auto& o : *objects) {
     if (o.key.find('/', prefix.size()) != std::string::npos) continue;
+    auto rec = by_key.find(o.key);
+    if (rec != by_key.end() && rec->second->state == db::upload_state::rejected) continue;
     auto get = bucket_->presign_get_fresh(o.key, c.now, shared_url_lifetime);
     if (!get) return api_error_response(get.error(), c.req.request_id);
     lifetime = std::min<std::int64_t>(lifetime, get->expires_in.count());
@@ -140,7 +148,8 @@ http::response api_service::shared_gallery(call& c) {
       if (!tget) return api_error_response(tget.error(), c.req.request_id);
       p["thumb_url"] = tget->url;
     }
-    // WIRE(issue 22): shot and caption per photo once they are on main.
+    if (rec != by_key.end() && rec->second->shot) p["shot"] = *rec->second->shot;
+    if (rec != by_key.end() && rec->second->caption) p["caption"] = *rec->second->caption;
     photos.push_back(std::move(p));
   }
   boost::json::object job;

@@ -120,9 +120,10 @@ http::response api_service::staff_board(call& c) {
     }
     o["quote_waiting"] = row.quote_waiting;
     o["activity_at"] = iso8601(row.activity_at);
-    // WIRE(issue 22): the job's required shots without a received photo, once shots
-    // and receipts are on main; until then no job has a shot list.
-    o["missing_shots"] = boost::json::array{};
+    // The job's required shots without a received photo (issue 22).
+    auto missing = missing_shots_json(row.j);
+    if (!missing) return db_error_response(missing.error(), c.req.request_id);
+    o["missing_shots"] = std::move(*missing);
     jobs.push_back(std::move(o));
   }
   boost::json::object out;
@@ -172,14 +173,30 @@ http::response api_service::staff_patch_job(call& c) {
   auto body = parse_object(c.req.body);
   if (!body) return api_error_response(body.error(), c.req.request_id);
   field_reader f(*body);
-  // WIRE(issue 22): "shots" joins these once the shot list is on main.
-  if (auto r = f.only({"title", "status"}); !r) return api_error_response(r.error(), c.req.request_id);
+  if (auto r = f.only({"title", "status", "shots"}); !r) return api_error_response(r.error(), c.req.request_id);
+  // The job's shot list (issue 22): an array of {id, label, hint?, required}, or
+  // null for the operator's default. Checked before anything is written.
+  std::optional<std::optional<std::string>> shots;
+  if (auto it = body->find("shots"); it != body->end()) {
+    if (it->value().is_null()) {
+      shots.emplace(std::nullopt);
+    } else {
+      auto parsed = db::parse_shots(boost::json::serialize(it->value()));
+      if (!parsed) return error_response(api_errc::invalid_field, parsed.error().detail);
+      shots.emplace(db::shots_to_json(*parsed));
+    }
+  }
   auto title = f.optional_string("title", 200);
   if (!title) return api_error_response(title.error(), c.req.request_id);
   auto status = f.optional_string("status", 64);
   if (!status) return api_error_response(status.error(), c.req.request_id);
   if ((*title && (*title)->empty()) || (*status && (*status)->empty()))
     return error_response(api_errc::invalid_field, "title and status must not be empty");
+  if (shots) {
+    auto set = db_->set_job_shots(id, *shots, c.now_s);
+    if (!set) return db_error_response(set.error(), c.req.request_id);
+    if (!*set) return error_response(api_errc::not_found, "no such job");
+  }
   auto j = db_->staff()->update_job_by_staff(id, *title, *status, c.now_s);
   if (!j) return db_error_response(j.error(), c.req.request_id);
   if (!*j) return error_response(api_errc::not_found, "no such job");
@@ -195,8 +212,8 @@ http::response api_service::staff_job_photos(call& c) {
   auto j = db_->staff()->find_job(id);
   if (!j) return db_error_response(j.error(), c.req.request_id);
   if (!*j) return error_response(api_errc::not_found, "no such job");
-  // WIRE(issue 22): shot, caption, state and received_at per photo come from the
-  // upload records once receipts are on main; the customer listing's shape until then.
+  // The customer listing's shape, with shot, caption, state and received_at per
+  // photo from the upload records (issue 22).
   auto listing = photo_listing(c, id);
   if (auto* refused = std::get_if<http::response>(&listing)) return std::move(*refused);
   return json_response(200, std::get<boost::json::object>(listing));

@@ -92,6 +92,7 @@ ALTER TABLE uploads ADD COLUMN shot TEXT;
 ALTER TABLE uploads ADD COLUMN caption TEXT;
 ALTER TABLE uploads ADD COLUMN state TEXT NOT NULL DEFAULT 'pending';
 ALTER TABLE uploads ADD COLUMN received_at BIGINT;
+)sql"},
     {5, "the company's side: staff, the board, quote replies, share links", R"sql(
 -- As sqlite_migrations.cpp, version 5 (4 is issue 22's).
 CREATE TABLE staff (

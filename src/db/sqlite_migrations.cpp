@@ -104,9 +104,9 @@ ALTER TABLE uploads ADD COLUMN shot TEXT;
 ALTER TABLE uploads ADD COLUMN caption TEXT;
 ALTER TABLE uploads ADD COLUMN state TEXT NOT NULL DEFAULT 'pending';
 ALTER TABLE uploads ADD COLUMN received_at INTEGER;
+)sql"},
     {5, "the company's side: staff, the board, quote replies, share links", R"sql(
--- Version 5, not 4: issue 22's shots and receipts take 4 (the runner applies any
--- version above the current one, in order, so the gap is harmless).
+-- Version 5, after issue 22's 4 (shots and receipts).
 CREATE TABLE staff (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,
   name        TEXT NOT NULL,

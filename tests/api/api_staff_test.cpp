@@ -269,7 +269,8 @@ TEST_P(staff_test, BoardOrdersFiltersAndPages) {
   EXPECT_TRUE(jobs[0].at("last_upload_at").is_string());
   EXPECT_TRUE(jobs[0].at("quote_waiting").as_bool());
   EXPECT_EQ(jobs[0].at("customer").at("name").as_string(), "Ola Nordmann");
-  EXPECT_TRUE(jobs[0].at("missing_shots").as_array().empty());
+  // No received photo yet: every required shot of the default list (issue 22).
+  EXPECT_EQ(jobs[0].at("missing_shots"), json::parse(R"(["wide","closeup","access"])"));
   EXPECT_TRUE(jobs[1].at("last_upload_at").is_null());
   // The newest photo's thumbnail URL, for the board's image; none without a photo.
   EXPECT_NE(std::string(jobs[0].at("thumb_url").as_string()).find("/jobs/g-100/thumbs/photo-001.jpg"),
@@ -411,6 +412,58 @@ TEST_P(staff_test, StaffCookieNeedsCsrfProofAndLogoutEndsTheStaffSession) {
   EXPECT_EQ(http_request("GET", s().api() + "/api/staff/jobs", bearer(again)).status, 200);
   s().admin({"staff", "remove", "--id", staff_id_});
   EXPECT_EQ(http_request("GET", s().api() + "/api/staff/jobs", bearer(again)).status, 401);
+}
+
+// Shots and receipts on the company's side (issue 22): the board's missing_shots
+// follow received photos and the job's own list, which staff set with PATCH; the
+// staff photo listing carries shot, caption, state and received_at.
+TEST_P(staff_test, BoardMissingShotsFollowReceivedPhotosAndTheJobsOwnList) {
+  DROPSLOT_START();
+  std::string token = demo_token();
+  std::string job = first_job(token);
+  std::string staff = staff_token();
+  auto missing = [&]() -> json::value {
+    auto r = staff_call(staff, "GET", "/staff/jobs");
+    EXPECT_EQ(r.status, 200) << r.body;
+    const json::value doc = r.json();
+    for (const auto& j : doc.at("jobs").as_array())
+      if (j.at("id").as_string() == job) return j.at("missing_shots");
+    return nullptr;
+  };
+  EXPECT_EQ(missing(), json::parse(R"(["wide","closeup","access"])"));
+  auto set = staff_call(staff, "PATCH", "/staff/jobs/" + job, R"({"shots":[{"id":"roof","label":"The roof","required":true}]})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(missing(), json::parse(R"(["roof"])"));
+  EXPECT_EQ(staff_call(staff, "PATCH", "/staff/jobs/" + job, R"({"shots":[{"id":"Roof","label":""}]})").status, 400);
+
+  const std::string jpeg = sample_jpeg();
+  auto grant = upload_url(s(), token, json::object{{"job_id", job}, {"content_type", "image/jpeg"}, {"size", jpeg.size()},
+                                                   {"shot", "roof"}, {"caption", "From the street"}});
+  ASSERT_EQ(grant.status, 200) << grant.body;
+  auto g = grant.json();
+  header_list h;
+  for (const auto& kv : g.at("headers").as_object())
+    h.emplace_back(std::string(kv.key()), std::string(kv.value().as_string()));
+  ASSERT_EQ(http_request("PUT", std::string(g.at("url").as_string()), h, jpeg).status, 200);
+  std::string key(g.at("key").as_string());
+  auto done = http_request("POST", s().api() + "/api/jobs/" + job + "/photos/" + key.substr(key.rfind('/') + 1) + "/complete",
+                           bearer(token));
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(missing(), json::parse("[]"));
+
+  auto photos = staff_call(staff, "GET", "/staff/jobs/" + job + "/photos");
+  ASSERT_EQ(photos.status, 200) << photos.body;
+  const json::value doc = photos.json();
+  const auto& list = doc.at("photos").as_array();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].at("shot").as_string(), "roof");
+  EXPECT_EQ(list[0].at("caption").as_string(), "From the street");
+  EXPECT_EQ(list[0].at("state").as_string(), "received");
+  EXPECT_TRUE(list[0].at("received_at").is_string());
+
+  // null: back to the operator's default list.
+  ASSERT_EQ(staff_call(staff, "PATCH", "/staff/jobs/" + job, R"({"shots":null})").status, 200);
+  EXPECT_EQ(missing(), json::parse(R"(["wide","closeup","access"])"));
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, staff_test, ::testing::Values("sqlite", "postgres", "dynamodb"),
