@@ -27,12 +27,15 @@ namespace {
 enum class op : std::size_t {
   ping, create_customer, list_customers, get_customer, delete_customer, create_login_code, consume_login_code,
   create_session, lookup_session, revoke_session, revoke_sessions, create_job, list_jobs, get_job, update_job,
-  list_all_jobs, allocate_upload, create_quote, list_quotes, count_
+  list_all_jobs, allocate_upload, create_quote, list_quotes,
+  // shot lists and receipts (issue 22)
+  set_job_shots, get_upload, list_uploads, label_upload, set_upload_state, received_shot_counts, count_
 };
 constexpr std::array<std::string_view, static_cast<std::size_t>(op::count_)> op_names = {
     "ping", "create_customer", "list_customers", "get_customer", "delete_customer", "create_login_code",
     "consume_login_code", "create_session", "lookup_session", "revoke_session", "revoke_sessions", "create_job",
-    "list_jobs", "get_job", "update_job", "list_all_jobs", "allocate_upload", "create_quote", "list_quotes"};
+    "list_jobs", "get_job", "update_job", "list_all_jobs", "allocate_upload", "create_quote", "list_quotes",
+    "set_job_shots", "get_upload", "list_uploads", "label_upload", "set_upload_state", "received_shot_counts"};
 
 template <class T>
 bool failed(const result<T>& r) {
@@ -116,6 +119,29 @@ class timed_database final : public database {
   }
   result<std::vector<quote>> list_quotes(customer_id c) override {
     return timed(op::list_quotes, [&] { return inner_->list_quotes(c); });
+  }
+
+  // --- shot lists and receipts (issue 22)
+  result<bool> set_job_shots(std::string_view job_id, const std::optional<std::string>& shots_json,
+                             timestamp now) override {
+    return timed(op::set_job_shots, [&] { return inner_->set_job_shots(job_id, shots_json, now); });
+  }
+  result<std::optional<upload_record>> get_upload(std::string_view job_id, std::int64_t number) override {
+    return timed(op::get_upload, [&] { return inner_->get_upload(job_id, number); });
+  }
+  result<std::vector<upload_record>> list_uploads(std::string_view job_id) override {
+    return timed(op::list_uploads, [&] { return inner_->list_uploads(job_id); });
+  }
+  result<std::optional<upload_record>> label_upload(std::string_view job_id, std::int64_t number,
+                                                    const upload_labels& labels) override {
+    return timed(op::label_upload, [&] { return inner_->label_upload(job_id, number, labels); });
+  }
+  result<std::optional<upload_record>> set_upload_state(std::string_view job_id, std::int64_t number,
+                                                        upload_state to, timestamp at) override {
+    return timed(op::set_upload_state, [&] { return inner_->set_upload_state(job_id, number, to, at); });
+  }
+  result<std::vector<shot_count>> received_shot_counts(std::string_view job_id) override {
+    return timed(op::received_shot_counts, [&] { return inner_->received_shot_counts(job_id); });
   }
 
  private:
