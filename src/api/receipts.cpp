@@ -8,6 +8,7 @@
 
 #include "dropslot/api/validation.hpp"
 #include "dropslot/db/keys.hpp"
+#include "dropslot/metrics/upload_metrics.hpp"
 
 namespace dropslot::api {
 
@@ -111,6 +112,11 @@ result<std::optional<confirmation>> confirm_upload(db::database& db, const bucke
   if (reason.empty()) {
     auto moved = db.set_upload_state(job_id, number, db::upload_state::received, now);
     if (!moved) return fail(moved.error());
+    // Counted once: by the call whose write moved it (a repeat finds it final above;
+    // of two racing calls the second's write matches nothing and it reads the time
+    // the first wrote).
+    if (*moved && (*moved)->state == db::upload_state::received && (*moved)->received_at == now)
+      metrics::uploads().received.inc();
     if (*moved) out.record = std::move(**moved);
     return std::optional<confirmation>(std::move(out));
   }
@@ -124,6 +130,7 @@ result<std::optional<confirmation>> confirm_upload(db::database& db, const bucke
     return std::optional<confirmation>(std::move(out));
   }
   out.reason = std::move(reason);
+  metrics::uploads().rejected.inc();
   if (auto r = bucket.remove(thumb_key(out.record.key)); !r) return fail(r.error());
   if (auto r = bucket.remove(out.record.key); !r) return fail(r.error());
   return std::optional<confirmation>(std::move(out));

@@ -13,6 +13,7 @@
 #include "dropslot/api/error.hpp"
 #include "dropslot/api/validation.hpp"
 #include "dropslot/db/database.hpp"
+#include "dropslot/metrics/upload_metrics.hpp"
 
 namespace dropslot::api {
 
@@ -181,6 +182,7 @@ class reconciler {
       } else if (rec.state == db::upload_state::pending && now_ - rec.created_at > grace) {
         auto moved = db_.set_upload_state(job_, number, db::upload_state::expired, now_);
         if (!moved) return fail(moved.error());
+        if (*moved && (*moved)->state == db::upload_state::expired) metrics::uploads().expired.inc();
         add(finding_kind::stale_pending, rec.key, *moved ? std::string(db::to_string((*moved)->state)) : "gone");
       }
     }
