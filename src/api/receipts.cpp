@@ -95,6 +95,8 @@ result<std::optional<confirmation>> confirm_upload(db::database& db, const bucke
   if (!head) return fail(head.error());
   if (!*head) {
     out.object_found = false;
+    // Gone already: maybe another caller rejected it meanwhile; report the record as it is now.
+    if (auto again = db.get_upload(job_id, number); again && *again) out.record = std::move(**again);
     return std::optional<confirmation>(std::move(out));
   }
   std::string reason;
@@ -104,7 +106,17 @@ result<std::optional<confirmation>> confirm_upload(db::database& db, const bucke
     reason = fmt::format("the object's type is not the signed {}", out.record.content_type);
   } else {
     auto first = bucket.read_prefix(out.record.key, magic_bytes);
-    if (!first) return fail(first.error());
+    if (!first) {
+      // Another caller (the store's event beside complete) may have rejected and
+      // deleted the object between the HEAD and this GET: its answer stands.
+      auto again = db.get_upload(job_id, number);
+      if (again && *again && ((*again)->state == db::upload_state::rejected ||
+                              (*again)->state == db::upload_state::received)) {
+        out.record = std::move(**again);
+        return std::optional<confirmation>(std::move(out));
+      }
+      return fail(first.error());
+    }
     if (!magic_matches(out.record.content_type, *first))
       reason = fmt::format("the object's bytes are not a {} file", out.record.content_type);
   }
