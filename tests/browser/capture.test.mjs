@@ -350,12 +350,13 @@ test('a tab closed mid-upload and reopened: the photo arrives once (the PUT that
   await open_job(p, job);
   const listed_before = await listing(p, job);
   const before = listed_before.length;
-  // The photo's PUT lands in the bucket; the thumbnail's never does (the link is
-  // cut each time), and the tab is closed meanwhile: this page never finishes.
+  // The thumbnail's PUT (sent first, issue 25) lands in the bucket; the photo's
+  // never does (the link is cut each time), and the tab is closed meanwhile:
+  // this page never finishes.
   let closing_now;
   const closing = new Promise((resolve) => { closing_now = resolve; });
   await p.route(`${serve.s3}/**`, (route) => {
-    if (route.request().method() === 'PUT' && route.request().url().includes('/thumbs/')) {
+    if (route.request().method() === 'PUT' && !route.request().url().includes('/thumbs/')) {
       closing_now();
       return route.abort('connectionaborted');
     }
@@ -364,7 +365,6 @@ test('a tab closed mid-upload and reopened: the photo arrives once (the PUT that
   await p.setInputFiles('#add-photos', small);
   await closing;
   assert.equal(await queued_records(p), 1, 'still queued when the tab closes');
-  assert.equal((await listing(p, job)).length, before + 1, 'the photo itself is in the bucket');
   await p.close();
 
   p = watch(await context.newPage());
@@ -372,7 +372,7 @@ test('a tab closed mid-upload and reopened: the photo arrives once (the PUT that
   p.on('response', (r) => { if (r.request().method() === 'PUT') statuses.push(r.status()); });
   await open_job(p, job);
   await uploads_done(p, 1);
-  assert.deepEqual(statuses.sort(), [200, 412], 'the photo answered 412 (already there), the thumbnail 200');
+  assert.deepEqual(statuses.sort(), [200, 412], 'the thumbnail answered 412 (already there), the photo 200');
   assert.equal(await p.locator('#upload-list .upload-message:not(:empty)').count(), 0, 'no error shown');
   const photos = await listing(p, job);
   assert.equal(photos.length, before + 1, 'the photo arrived once');
