@@ -15,9 +15,12 @@
 // in `item.receipt`. A `complete` cut by the network is retried like a cut PUT
 // (the same slot answers 412, then `complete` again, which is idempotent).
 //
-// On a weak signal the thumbnail goes first (issue 25): a few KB, so the
-// bucket's copy can show in the grid (and on the staff page) while the photo
-// itself is still on its way.
+// On a weak signal the thumbnail goes first (issue 25): a few KB, started just
+// before the photo and sent beside it, so the bucket's copy can show in the
+// grid (and on the staff page) while the photo is on its way, and the photo
+// does not wait a round trip for it. When one of the two fails, the other is
+// let finish (what lands answers 412 on the next attempt), then the attempt
+// fails as a whole.
 import { request_upload_url, put_file, is_expired, upload_error, api_error, content_type_of, complete_photo } from './api.js';
 import { prepare_photo, default_settings } from './photo_prep.js';
 import { put_record, get_record, delete_record, all_records, storage_full_error } from './queue_store.js';
@@ -265,15 +268,23 @@ export class upload_queue {
     for (let expired = 0; ; expired++) {
       const grant = await request_upload_url(item.job_id, record);
       item.key = grant.key;
-      let stage = 'thumb';
+      const loaded = { thumb: 0, photo: 0 };
+      const put = (stage, target, blob) => put_file(target, blob, (n) => {
+        loaded[stage] = n;
+        this.progress_(item, loaded.thumb + loaded.photo);
+      }, undefined).catch((err) => {
+        throw Object.assign(err, { stage });
+      });
       try {
-        const sent_thumb = grant.thumb && record.thumb ? thumb_size : 0;
-        if (sent_thumb) await put_file(grant.thumb, record.thumb, (loaded) => this.progress_(item, loaded), undefined);
-        stage = 'photo';
-        const photo = await put_file(grant, record.photo, (loaded) => this.progress_(item, sent_thumb + loaded), undefined);
+        const puts = grant.thumb && record.thumb ? [put('thumb', grant.thumb, record.thumb)] : [];
+        puts.unshift(put('photo', grant, record.photo)); // started second, listed first
+        const settled = await Promise.allSettled(puts);
+        const failed = settled.find((s) => s.status === 'rejected');
+        if (failed) throw failed.reason;
+        const photo = settled[0].value;
         if (photo.already && !grant.reused) throw new upload_error('s3', 412, 'PreconditionFailed', 'The slot was already taken.');
       } catch (err) {
-        const target = stage === 'thumb' ? { ...grant.thumb, deadline_ms: grant.deadline_ms } : grant;
+        const target = err.stage === 'thumb' ? { ...grant.thumb, deadline_ms: grant.deadline_ms } : grant;
         if (expired < 3 && is_expired(err, target)) continue;
         throw err;
       }
