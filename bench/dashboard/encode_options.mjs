@@ -1,7 +1,11 @@
 // Which copy of a 12-MP photo should a phone send on a weak signal (issue 25)?
 // Bytes against quality, measured with the browser's own encoders.
 //
-//   node bench/dashboard/encode_options.mjs [--photos 4]
+//   node bench/dashboard/encode_options.mjs [--photos 4] [--mozjpeg DIR]
+//
+// With --mozjpeg, the folder of the npm package @jsquash/jpeg (MozJPEG built to
+// WebAssembly, e.g. after `npm install @jsquash/jpeg` in a scratch folder), the
+// same edge is also encoded by MozJPEG with the package's defaults, in the page.
 //
 // For each test photo (tests/browser/photos.mjs: 4000×3000, EXIF orientation 6,
 // gradient + shapes + sensor-like grain) and each option (long edge × quality ×
@@ -32,7 +36,7 @@ const require = createRequire(join(root, 'tests', 'package.json'));
 const { chromium } = require('playwright-core');
 const { photo } = await import(join(root, 'tests', 'browser', 'photos.mjs'));
 
-const { values: opt } = parseArgs({ options: { photos: { type: 'string', default: '4' } } });
+const { values: opt } = parseArgs({ options: { photos: { type: 'string', default: '4' }, mozjpeg: { type: 'string' } } });
 
 const options = [];
 for (const edge of [2560, 2048, 1920, 1600]) {
@@ -40,6 +44,9 @@ for (const edge of [2560, 2048, 1920, 1600]) {
 }
 for (const edge of [2560, 2048]) {
   for (const quality of [0.8, 0.75, 0.7]) options.push({ type: 'image/webp', edge, quality });
+}
+if (opt.mozjpeg) {
+  for (const quality of [0.85, 0.8, 0.75, 0.7]) options.push({ type: 'mozjpeg', edge: 2560, quality });
 }
 
 const median = (xs) => {
@@ -96,7 +103,14 @@ async function measure_in_page({ b64, options }) {
     canvas.getContext('2d').drawImage(bitmap, 0, 0);
     bitmap.close();
     const t0 = performance.now();
-    const blob = await canvas.convertToBlob({ type: o.type, quality: o.quality });
+    let blob;
+    if (o.type === 'mozjpeg') {
+      const { default: encode } = await import('http://bench.invalid/mozjpeg/encode.js');
+      const pixels = canvas.getContext('2d').getImageData(0, 0, w, h);
+      blob = new Blob([await encode(pixels, { quality: Math.round(o.quality * 100) })], { type: 'mozjpeg' });
+    } else {
+      blob = await canvas.convertToBlob({ type: o.type, quality: o.quality });
+    }
     const encode_ms = performance.now() - t0;
     if (blob.type !== o.type) { out.push({ ...o, unsupported: true }); continue; }
     const back = await createImageBitmap(blob, { resizeWidth: W, resizeHeight: H, resizeQuality: 'high' });
@@ -114,7 +128,17 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage();
-  await page.goto('data:text/html,<title>encode</title>');
+  // A page of its own origin, which also serves the MozJPEG package when given.
+  await page.route('http://bench.invalid/**', (route) => {
+    const path = new URL(route.request().url()).pathname;
+    if (opt.mozjpeg && path.startsWith('/mozjpeg/')) {
+      const file = join(resolve(opt.mozjpeg), path.slice('/mozjpeg/'.length));
+      const type = file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
+      return route.fulfill({ status: 200, contentType: type, body: readFileSync(file) });
+    }
+    return route.fulfill({ status: 200, contentType: 'text/html', body: '<title>encode</title>' });
+  });
+  await page.goto('http://bench.invalid/');
   const rows = new Map(options.map((o) => [`${o.type} ${o.edge} ${o.quality}`, { ...o, bytes: [], ssim: [], encode_ms: [] }]));
   for (let seed = 1; seed <= Number(opt.photos); seed++) {
     const b64 = readFileSync(await photo(seed)).toString('base64');
