@@ -236,6 +236,8 @@ test('bytes that are not the signed photo: rejected by the server and shown as r
   await row.waitFor({ timeout: 60_000 });
   assert.match(await row.locator('.upload-message').textContent(), /Rejected/);
   assert.equal(await row.locator('.retry').isVisible(), false, 'nothing to retry: the bytes are refused');
+  const queued = await p.evaluate(async () => (await import('/js/queue_store.js')).all_records().then((r) => r.length));
+  assert.equal(queued, 0, 'out of the queue: sending the same bytes again cannot help');
   const photos = await listing(p, job);
   assert.ok(!photos.some((ph) => ph.state === 'received' && ph.size === undefined), 'no received photo without bytes');
   const rejected = photos.filter((ph) => ph.state === 'rejected');
