@@ -154,16 +154,19 @@ async function measure_variant(name, bin, web, runs, n_photos, browser, picks, e
       const before = await q.locator('#photo-grid img').count();
       await grid_ready(q, before, 900_000);
       const has_preview = await q.locator('#sending-grid').count();
-      // The first moment a tile of this drawer says "received" (the server's word).
-      await q.evaluate(() => {
+      // The first moment the new photo's tile says "received" (the server's word):
+      // its local tile, or its listed tile once it has one.
+      await q.evaluate((listed) => {
         window.bench_receipt_at = 0;
         const timer = setInterval(() => {
-          if (document.querySelector('#sending-grid li[data-state="received"], #photo-grid li[data-state="received"]:last-child')) {
+          const tiles = document.querySelectorAll('#photo-grid li');
+          if (document.querySelector('#sending-grid li[data-state="received"]') ||
+              (tiles.length > listed && tiles[tiles.length - 1].dataset.state === 'received')) {
             window.bench_receipt_at = Date.now();
             clearInterval(timer);
           }
         }, 10);
-      });
+      }, before);
       const t1 = Date.now();
       await q.setInputFiles('#add-photos', picks[0]);
       if (has_preview) {
