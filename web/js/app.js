@@ -268,10 +268,10 @@ function render_shots() {
   $('shots-needed').textContent = needed.length ? `Still needed: ${needed.map((s) => s.label).join(' · ')}` : '';
   show('shots-done', shots.some((s) => s.required) && needed.length === 0);
   const chooser = $('library-shots');
-  const chosen = chooser.querySelector('input:checked')?.value ?? '';
+  const chosen = chooser.querySelector('input:checked')?.value ?? null; // nothing is chosen for the user
   chooser.replaceChildren(...[...shots, { id: '', label: 'Not sure' }].map((s) =>
     el('label', { class: 'choice' },
-      el('input', { type: 'radio', name: 'library-shot', value: s.id, checked: s.id === chosen }),
+      el('input', { type: 'radio', name: 'library-shot', value: s.id, checked: s.id === chosen, required: true }),
       ` ${s.label}`)));
 }
 
@@ -283,9 +283,8 @@ function add_from_library() {
     return;
   }
   show('library-chooser', true);
-  const first = $('library-shots').querySelector('input:checked') || $('library-shots').querySelector('input');
-  first.checked = true;
-  first.focus();
+  // Asked, not guessed: nothing is preselected, and the form needs an answer.
+  ($('library-shots').querySelector('input:checked') || $('library-shots').querySelector('input')).focus();
 }
 
 function choose_library_photos(e) {
