@@ -17,6 +17,7 @@
 // back by a throttled link, not against a clock.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -190,6 +191,15 @@ test('the shot list: a capture per shot, a tick per received shot, "still needed
   await open_job(p, job);
   await p.locator('#shots-done').waitFor();
   assert.equal(await p.locator('#shots li.shot-covered').count(), new Set([...required.map((s) => s.id), optional.id]).size);
+  // With DROPSLOT_UPDATE_DOCS_IMAGES=1: the README's picture of the shot list on a phone.
+  if (process.env.DROPSLOT_UPDATE_DOCS_IMAGES === '1') {
+    await p.waitForFunction(() => [...document.querySelectorAll('#photo-grid img')].every((i) => i.complete && i.naturalWidth > 0));
+    await p.locator('#photos-title').evaluate((h) => h.scrollIntoView());
+    const file = join(here, '..', '..', 'docs', 'images', 'dashboard-shots.png');
+    await p.screenshot({ path: `${file}.tmp.png` });
+    copyFileSync(`${file}.tmp.png`, file);
+    (await import('node:fs')).rmSync(`${file}.tmp.png`);
+  }
   await p.close();
 });
 
