@@ -75,10 +75,22 @@ async function throttle(page) {
     uploadThroughput: link.up_bps / 8,
   });
   // Bytes received, counted per finished request from now on.
-  const bytes = { received: 0, requests: 0 };
+  const bytes = { received: 0, requests: 0, complete: { requests: 0, up: 0, down: 0 } };
+  // The receipt's own cost (issue 22): POST .../complete, its request headers
+  // (it has no body) up and its whole answer down.
+  const completes = new Set();
+  cdp.on('Network.requestWillBeSent', (e) => {
+    if (e.request.method === 'POST' && /\/photos\/[^/]+\/complete$/.test(new URL(e.request.url).pathname)) completes.add(e.requestId);
+  });
+  cdp.on('Network.requestWillBeSentExtraInfo', (e) => {
+    if (!completes.has(e.requestId)) return;
+    bytes.complete.requests++;
+    bytes.complete.up += Object.entries(e.headers).reduce((n, [k, v]) => n + k.length + String(v).length + 4, 0) + 60;
+  });
   cdp.on('Network.loadingFinished', (e) => {
     bytes.received += e.encodedDataLength;
     bytes.requests++;
+    if (completes.has(e.requestId)) bytes.complete.down += e.encodedDataLength;
   });
   return { cdp, bytes };
 }
@@ -147,7 +159,7 @@ async function measure_variant(name, bin, web, runs, n_photos, browser, picks, e
       // A fresh tab (same phone, same link), on the job's drawer once listed.
       await q.close();
       q = await c.newPage();
-      await throttle(q);
+      const pick_link = await throttle(q);
       await q.goto(`${serve.api}/#/jobs/${pick_job}`);
       await q.locator('#drawer-content').waitFor();
       await q.waitForFunction(() => document.getElementById('photos-status').textContent !== '');
@@ -178,6 +190,7 @@ async function measure_variant(name, bin, web, runs, n_photos, browser, picks, e
       out.pick_s.push((Date.now() - t1) / 1000);
       const receipt_at = await q.evaluate(() => window.bench_receipt_at);
       if (receipt_at) out.receipt_s.push((receipt_at - t1) / 1000);
+      out.complete = pick_link.bytes.complete; // requests and bytes of the confirmation
       const listing = await api_json(q, `/jobs/${pick_job}/photos`);
       const newest = (listing.photos || []).at(-1);
       if (!newest) throw new Error(`no photo listed: ${JSON.stringify(listing)}`);
@@ -220,6 +233,9 @@ try {
     const receipt = v.receipt_s.length ? median(v.receipt_s).toFixed(1) : 'none';
     console.log(`| ${v.name} | ${v.name === 'before' ? opt['before-photos'] || n : n} | ${v.drawer_s.length} | ${median(v.drawer_s).toFixed(1)} | ${kb(median(v.drawer_bytes))} | ${preview} | ${receipt} | ${median(v.pick_s).toFixed(1)} | ${kb(median(v.upload_bytes))} |`);
     console.log(`  raw ${v.name}: ${JSON.stringify(v)}`);
+  }
+  for (const v of variants) {
+    if (v.complete && v.complete.requests) console.log(`confirmation ${v.name}: ${v.complete.requests} request(s) per photo, ~${v.complete.up} B up (headers, no body), ${v.complete.down} B down (headers and JSON)`);
   }
   // The link's floor for each figure: bytes over bandwidth, plus one round trip.
   for (const v of variants) {
