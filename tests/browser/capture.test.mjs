@@ -11,8 +11,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { start_serve, temp_dir } from './serve.mjs';
+import { api, launch_chromium, listing, page_problems, phone, sign_in_demo, watch } from './page_tools.mjs';
 import { copies, exif_of, photo, taken } from './photos.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,39 +24,10 @@ let serve;
 let context;
 let jobs = [];
 let work;
-const page_problems = [];
-
-// Console errors (CSP violations among them) and uncaught exceptions fail the run.
-function watch(p) {
-  p.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Uncaught/i.test(m.text())) page_problems.push(m.text());
-  });
-  p.on('pageerror', (e) => page_problems.push(String(e)));
-  return p;
-}
-
-// A phone: the viewport of the issue, and a fixed time zone and locale so times read the same everywhere.
-const phone = { viewport: { width: 390, height: 844 }, timezoneId: 'UTC', locale: 'en-GB' };
 
 async function open_job(p, id) {
   await p.goto(`${serve.api}/#/jobs/${id}`);
   await p.locator('#drawer-content').waitFor();
-}
-
-async function api(p, method, path, body) {
-  return p.evaluate(async ({ method, url, body }) => {
-    const headers = { 'X-Requested-With': 'dropslot' };
-    if (body) headers['Content-Type'] = 'application/json';
-    const res = await fetch(url, { method, headers, body: body ? JSON.stringify(body) : undefined, credentials: 'same-origin' });
-    const text = await res.text();
-    return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null };
-  }, { method, url: `/api${path}`, body });
-}
-
-async function listing(p, job_id) {
-  const { status, body } = await api(p, 'GET', `/jobs/${job_id}/photos`);
-  assert.equal(status, 200, `listing photos of ${job_id}`);
-  return body.photos;
 }
 
 // Bytes and headers of a presigned GET, fetched from Node (no CORS involved).
@@ -87,23 +58,8 @@ const queued_records = (p) => p.evaluate(async () => (await import('/js/queue_st
 before(async () => {
   work = temp_dir('dropslot-capture-');
   // The big photo first (made once per machine), while the browser starts.
-  [browser, serve] = await Promise.all([
-    chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu'],
-    }),
-    start_serve(),
-    photo(1),
-  ]);
-  context = await browser.newContext(phone);
-  const p = watch(await context.newPage());
-  await p.goto(serve.login_link);
-  await p.locator('#job-list a.job').first().waitFor();
-  const answer = await api(p, 'GET', '/jobs');
-  jobs = Array.isArray(answer.body) ? answer.body : answer.body.jobs;
-  assert.ok(jobs.length >= 3, 'the demo customer has three jobs');
-  await p.close();
+  [browser, serve] = await Promise.all([launch_chromium(), start_serve(), photo(1)]);
+  ({ context, jobs } = await sign_in_demo(browser, serve));
 });
 
 after(async () => {

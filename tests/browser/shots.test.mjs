@@ -20,8 +20,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { start_serve, temp_dir } from './serve.mjs';
+import { start_serve } from './serve.mjs';
+import { api, launch_chromium, listing, page_problems, sign_in_demo, watch } from './page_tools.mjs';
 import { photo } from './photos.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -32,38 +32,11 @@ let browser;
 let serve;
 let context;
 let jobs = [];
-const page_problems = [];
-
-function watch(p) {
-  p.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Uncaught/i.test(m.text())) page_problems.push(m.text());
-  });
-  p.on('pageerror', (e) => page_problems.push(String(e)));
-  return p;
-}
-
-const phone = { viewport: { width: 390, height: 844 }, timezoneId: 'UTC', locale: 'en-GB' };
 
 async function open_job(p, id) {
   await p.goto(`${serve.api}/#/jobs/${id}`);
   await p.locator('#drawer-content').waitFor();
   await p.locator('#photo-grid[aria-busy="false"]').waitFor({ state: 'attached' });
-}
-
-async function api(p, method, path, body) {
-  return p.evaluate(async ({ method, url, body }) => {
-    const headers = { 'X-Requested-With': 'dropslot' };
-    if (body) headers['Content-Type'] = 'application/json';
-    const res = await fetch(url, { method, headers, body: body ? JSON.stringify(body) : undefined, credentials: 'same-origin' });
-    const text = await res.text();
-    return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null };
-  }, { method, url: `/api${path}`, body });
-}
-
-async function listing(p, job_id) {
-  const { status, body } = await api(p, 'GET', `/jobs/${job_id}/photos`);
-  assert.equal(status, 200, `listing photos of ${job_id}`);
-  return body.photos;
 }
 
 async function job_of(p, job_id) {
@@ -79,23 +52,8 @@ async function pick_with(p, button, file) {
 }
 
 before(async () => {
-  [browser, serve] = await Promise.all([
-    chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu'],
-    }),
-    start_serve(),
-    photo(1),
-  ]);
-  context = await browser.newContext(phone);
-  const p = watch(await context.newPage());
-  await p.goto(serve.login_link);
-  await p.locator('#job-list a.job').first().waitFor();
-  const answer = await api(p, 'GET', '/jobs');
-  jobs = Array.isArray(answer.body) ? answer.body : answer.body.jobs;
-  assert.ok(jobs.length >= 3, 'the demo customer has three jobs');
-  await p.close();
+  [browser, serve] = await Promise.all([launch_chromium(), start_serve(), photo(1)]);
+  ({ context, jobs } = await sign_in_demo(browser, serve));
 });
 
 after(async () => {
