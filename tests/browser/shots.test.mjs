@@ -127,6 +127,8 @@ test('the shot list: a capture per shot, a tick per received shot, "still needed
     await pick_with(p, row.locator('button.shot-take'), fixtures[i]);
     await p.locator(`#shots li.shot-covered[data-shot="${s.id}"]`).waitFor({ timeout: 60_000 });
     assert.match(await row.locator('.shot-tick').textContent(), /✓/);
+    assert.equal(await p.evaluate(() => document.activeElement?.closest('#shots li')?.dataset.shot), s.id,
+      'the list re-rendered under the thumb, the focus stayed on that shot\'s button');
   }
   await needed.waitFor({ state: 'hidden' });
   await p.locator('#shots-done').waitFor();

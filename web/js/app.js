@@ -247,6 +247,8 @@ function render_shots() {
   show('shot-list', shots.length > 0);
   show('take-photo-button', shots.length === 0);
   const covered = (s) => (state.shot_counts.get(s.id) || 0) > 0;
+  // A re-render (a listing came back) keeps the focus on the shot's button.
+  const focused = document.activeElement?.closest?.('#shots li')?.dataset.shot;
   $('shots').replaceChildren(...shots.map((s) => {
     const count = state.shot_counts.get(s.id) || 0;
     const take = el('button', { type: 'button', class: 'shot-take small', 'aria-label': `Take photo: ${s.label}` }, 'Take photo');
@@ -263,6 +265,7 @@ function render_shots() {
           count ? `✓ ${count} received` : s.required ? 'Needed' : '')),
       take);
   }));
+  if (focused) $('shots').querySelector(`li[data-shot="${CSS.escape(focused)}"] button`)?.focus();
   const needed = shots.filter((s) => s.required && !covered(s));
   show('shots-needed', needed.length > 0);
   $('shots-needed').textContent = needed.length ? `Still needed: ${needed.map((s) => s.label).join(' · ')}` : '';
