@@ -147,6 +147,15 @@ test('the shot list: a capture per shot, a tick per received shot, "still needed
   for (const s of required) assert.equal(by_shot(s.id), 1, `one received photo of ${s.id}`);
   assert.ok(by_shot(optional.id) >= 1, 'the library photo went to the chosen shot');
   assert.deepEqual((await job_of(p, job)).missing_shots, [], 'the server agrees nothing is missing');
+
+  // The owner moves the first required shot's photo to "No shot": its tick goes.
+  const first = photos.find((ph) => ph.shot === required[0].id);
+  await p.locator(`#photo-grid li[data-key="${first.key}"] select.photo-shot-select`).selectOption('');
+  await p.locator(`#shots li[data-shot="${required[0].id}"]:not(.shot-covered)`).waitFor();
+  await needed.waitFor();
+  assert.equal((await listing(p, job)).find((ph) => ph.key === first.key).shot, null, 'PATCHed on the server');
+  await p.locator(`#photo-grid li[data-key="${first.key}"] select.photo-shot-select`).selectOption(required[0].id);
+  await needed.waitFor({ state: 'hidden' });
   // A reopened drawer shows the same ticks, from the server.
   await open_job(p, job);
   await p.locator('#shots-done').waitFor();

@@ -167,6 +167,11 @@ export async function request_upload_url(job_id, record) {
 export const complete_photo = (job_id, name) =>
   call('POST', `${job_path(job_id)}/photos/${encodeURIComponent(name)}/complete`);
 
+/// Changes a photo's shot and caption (`{shot?, caption?}`; null clears one).
+/// Resolves with `{photo: {key, state, received_at, shot, caption}}`.
+export const update_photo = (job_id, name, fields) =>
+  call('PATCH', `${job_path(job_id)}/photos/${encodeURIComponent(name)}`, fields);
+
 /// Deletes one photo (and its thumbnail) of a job; `name` is the key's last part
 /// (`photo-001.jpg`). An api_error 404 when it is not there or not ours.
 export const delete_photo = (job_id, name) =>

@@ -454,12 +454,31 @@ const receipt_text = {
   expired: 'Never arrived. Please take it again.',
 };
 
+// The shot a listed photo belongs to, changeable by its owner (a photo added as
+// "Not sure", or to the wrong shot): PATCH, then list again for the ticks.
+function shot_select(job_id, p, i, name) {
+  const select = el('select', { class: 'photo-shot-select', 'aria-label': `Which shot photo ${i + 1} is` },
+    el('option', { value: '' }, 'No shot'),
+    ...state.shots.map((s) => el('option', { value: s.id, selected: s.id === p.shot }, s.label)));
+  select.addEventListener('change', async () => {
+    select.disabled = true;
+    try {
+      await api.update_photo(job_id, name, { shot: select.value || null });
+    } catch (err) {
+      if (err.status !== 401) $('photos-status').textContent = `Could not move ${name}: ${err.message}`;
+    }
+    if (job_id === state.job_id) load_photos(job_id);
+  });
+  return select;
+}
+
 // One photo: its thumbnail (a tap opens the original), its shot, what the server
 // says of it, when it was taken, and Delete.
 function photo_tile(job_id, p, i, listed) {
   const name = p.key.split('/').pop();
   const receipt = receipt_text[p.state] ? el('span', { class: `photo-receipt receipt-${p.state}` }, receipt_text[p.state]) : null;
-  const shot = p.shot && shot_label(p.shot) ? el('span', { class: 'photo-shot' }, shot_label(p.shot)) : null;
+  const shot = 'shot' in p && state.shots.length ? shot_select(job_id, p, i, name)
+    : p.shot && shot_label(p.shot) ? el('span', { class: 'photo-shot' }, shot_label(p.shot)) : null;
   const remove_button = () => {
     const b = el('button', { type: 'button', class: 'photo-delete small secondary', 'aria-label': `Delete photo ${i + 1}, ${name}` }, 'Delete');
     b.addEventListener('click', () => delete_photo(job_id, name, i));
