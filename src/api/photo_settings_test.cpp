@@ -22,7 +22,7 @@ TEST(PhotoSettings, Defaults) {
   auto p = photo_settings_from_env(env_of({}));
   ASSERT_TRUE(p);
   EXPECT_EQ(p->max_edge, 2560u);
-  EXPECT_DOUBLE_EQ(p->quality, 0.85);
+  EXPECT_DOUBLE_EQ(p->quality, 0.75);
   EXPECT_EQ(p->thumb_edge, 320u);
   EXPECT_DOUBLE_EQ(p->thumb_quality, 0.7);
   // Empty counts as unset, as for every other variable.

@@ -385,7 +385,7 @@ TEST_P(capture_test, SettingsAreDefaultsWithoutAuth) {
   ASSERT_EQ(r.status, 200) << r.body;
   auto p = r.json().at("photos");
   EXPECT_EQ(p.at("max_edge").to_number<int>(), 2560);
-  EXPECT_DOUBLE_EQ(p.at("quality").to_number<double>(), 0.85);
+  EXPECT_DOUBLE_EQ(p.at("quality").to_number<double>(), 0.75);
   EXPECT_EQ(p.at("thumb_edge").to_number<int>(), 320);
   EXPECT_DOUBLE_EQ(p.at("thumb_quality").to_number<double>(), 0.7);
 }

@@ -11,8 +11,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { start_serve, temp_dir } from './serve.mjs';
+import { api, launch_chromium, listing, page_problems, phone, sign_in_demo, watch } from './page_tools.mjs';
 import { copies, exif_of, photo, taken } from './photos.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,39 +24,10 @@ let serve;
 let context;
 let jobs = [];
 let work;
-const page_problems = [];
-
-// Console errors (CSP violations among them) and uncaught exceptions fail the run.
-function watch(p) {
-  p.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Uncaught/i.test(m.text())) page_problems.push(m.text());
-  });
-  p.on('pageerror', (e) => page_problems.push(String(e)));
-  return p;
-}
-
-// A phone: the viewport of the issue, and a fixed time zone and locale so times read the same everywhere.
-const phone = { viewport: { width: 390, height: 844 }, timezoneId: 'UTC', locale: 'en-GB' };
 
 async function open_job(p, id) {
   await p.goto(`${serve.api}/#/jobs/${id}`);
   await p.locator('#drawer-content').waitFor();
-}
-
-async function api(p, method, path, body) {
-  return p.evaluate(async ({ method, url, body }) => {
-    const headers = { 'X-Requested-With': 'dropslot' };
-    if (body) headers['Content-Type'] = 'application/json';
-    const res = await fetch(url, { method, headers, body: body ? JSON.stringify(body) : undefined, credentials: 'same-origin' });
-    const text = await res.text();
-    return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null };
-  }, { method, url: `/api${path}`, body });
-}
-
-async function listing(p, job_id) {
-  const { status, body } = await api(p, 'GET', `/jobs/${job_id}/photos`);
-  assert.equal(status, 200, `listing photos of ${job_id}`);
-  return body.photos;
 }
 
 // Bytes and headers of a presigned GET, fetched from Node (no CORS involved).
@@ -87,23 +58,8 @@ const queued_records = (p) => p.evaluate(async () => (await import('/js/queue_st
 before(async () => {
   work = temp_dir('dropslot-capture-');
   // The big photo first (made once per machine), while the browser starts.
-  [browser, serve] = await Promise.all([
-    chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu'],
-    }),
-    start_serve(),
-    photo(1),
-  ]);
-  context = await browser.newContext(phone);
-  const p = watch(await context.newPage());
-  await p.goto(serve.login_link);
-  await p.locator('#job-list a.job').first().waitFor();
-  const answer = await api(p, 'GET', '/jobs');
-  jobs = Array.isArray(answer.body) ? answer.body : answer.body.jobs;
-  assert.ok(jobs.length >= 3, 'the demo customer has three jobs');
-  await p.close();
+  [browser, serve] = await Promise.all([launch_chromium(), start_serve(), photo(1)]);
+  ({ context, jobs } = await sign_in_demo(browser, serve));
 });
 
 after(async () => {
@@ -350,12 +306,13 @@ test('a tab closed mid-upload and reopened: the photo arrives once (the PUT that
   await open_job(p, job);
   const listed_before = await listing(p, job);
   const before = listed_before.length;
-  // The photo's PUT lands in the bucket; the thumbnail's never does (the link is
-  // cut each time), and the tab is closed meanwhile: this page never finishes.
+  // The thumbnail's PUT (sent first, issue 25) lands in the bucket; the photo's
+  // never does (the link is cut each time), and the tab is closed meanwhile:
+  // this page never finishes.
   let closing_now;
   const closing = new Promise((resolve) => { closing_now = resolve; });
   await p.route(`${serve.s3}/**`, (route) => {
-    if (route.request().method() === 'PUT' && route.request().url().includes('/thumbs/')) {
+    if (route.request().method() === 'PUT' && !route.request().url().includes('/thumbs/')) {
       closing_now();
       return route.abort('connectionaborted');
     }
@@ -364,7 +321,6 @@ test('a tab closed mid-upload and reopened: the photo arrives once (the PUT that
   await p.setInputFiles('#add-photos', small);
   await closing;
   assert.equal(await queued_records(p), 1, 'still queued when the tab closes');
-  assert.equal((await listing(p, job)).length, before + 1, 'the photo itself is in the bucket');
   await p.close();
 
   p = watch(await context.newPage());
@@ -372,7 +328,7 @@ test('a tab closed mid-upload and reopened: the photo arrives once (the PUT that
   p.on('response', (r) => { if (r.request().method() === 'PUT') statuses.push(r.status()); });
   await open_job(p, job);
   await uploads_done(p, 1);
-  assert.deepEqual(statuses.sort(), [200, 412], 'the photo answered 412 (already there), the thumbnail 200');
+  assert.deepEqual(statuses.sort(), [200, 412], 'the thumbnail answered 412 (already there), the photo 200');
   assert.equal(await p.locator('#upload-list .upload-message:not(:empty)').count(), 0, 'no error shown');
   const photos = await listing(p, job);
   assert.equal(photos.length, before + 1, 'the photo arrived once');

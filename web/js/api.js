@@ -109,7 +109,9 @@ export async function update_job(id, fields) {
   return answer && answer.job ? answer.job : answer;
 }
 
-/// `{photos: [{key, url, thumb_url?, size, last_modified}], expires_in}` for one job.
+/// `{photos: [{key, url, thumb_url?, size, last_modified, shot?, caption?, state?,
+/// received_at?}], expires_in}` for one job. `state` (issue 22) is 'pending' |
+/// 'received' | 'rejected' | 'expired'; a server without receipts sends none.
 export async function list_photos(id) {
   const answer = (await call('GET', `${job_path(id)}/photos`)) || {};
   return { photos: answer.photos || [], expires_in: Number(answer.expires_in) || 900 };
@@ -153,11 +155,26 @@ export async function request_upload_url(job_id, record) {
     client_id: record.client_id,
   };
   if (record.captured_at) body.captured_at = record.captured_at;
+  if (record.shot) body.shot = record.shot;
   if (record.thumb) body.thumbnail = { size: record.thumb.size, content_type: 'image/jpeg' };
   const grant = await call('POST', '/upload-url', body);
   grant.deadline_ms = grant_deadline(grant, asked_at);
   return grant;
 }
+
+/// Asks the server to confirm that a photo arrived (issue 22): it HEADs the
+/// object and checks its size, type and first bytes against what was signed.
+/// Resolves with `{state, received_at}`; an api_error 422 `content_mismatch`
+/// when the bytes are not the photo that was signed (the server has deleted
+/// them), 404 when the server has no such route (one without receipts) or the
+/// photo is not ours. Idempotent: calling it again changes nothing.
+export const complete_photo = (job_id, name) =>
+  call('POST', `${job_path(job_id)}/photos/${encodeURIComponent(name)}/complete`);
+
+/// Changes a photo's shot and caption (`{shot?, caption?}`; null clears one).
+/// Resolves with `{photo: {key, state, received_at, shot, caption}}`.
+export const update_photo = (job_id, name, fields) =>
+  call('PATCH', `${job_path(job_id)}/photos/${encodeURIComponent(name)}`, fields);
 
 /// Deletes one photo (and its thumbnail) of a job; `name` is the key's last part
 /// (`photo-001.jpg`). An api_error 404 when it is not there or not ours.

@@ -22,6 +22,11 @@ const state = {
   photos_expires_in: 900,
   relists: 0,           // re-lists in a row caused by broken thumbnails
   focus_after_list: -1, // after a delete: the tile to focus once listed again
+  shots: [],            // the open job's requested shots: [{id, label, hint?, required}]
+  shot_counts: new Map(), // shot id -> photos of it the server has received
+  listed_keys: new Set(), // keys in the open job's last listing
+  capture_shot: null,   // the shot whose "Take photo" opened the camera
+  library_shot: null,   // the shot chosen for "Add from library"
 };
 
 // ---------------------------------------------------------------- helpers
@@ -163,6 +168,9 @@ function open_drawer(id) {
   show('drawer-content', false);
   $('drawer-error').textContent = '';
   $('photo-grid').replaceChildren();
+  state.listed_keys = new Set();
+  set_shots({});
+  show('library-chooser', false);
   $('photos-status').textContent = '';
   $('job-form-status').textContent = '';
   render_uploads();
@@ -191,6 +199,7 @@ async function load_job(id) {
   render_details(job);
   $('job-notes').value = job.notes || '';
   $('job-access').value = job.access_instructions || '';
+  set_shots(job);
   show('drawer-content', true);
   load_photos(id);
   render_job_quotes(id, () => state.job_id === id);
@@ -204,6 +213,91 @@ function render_details(job) {
     ['Reference', job.id],
   ];
   $('job-details').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+}
+
+// ---------------------------------------------------------------- shot list
+
+// The job's requested shots (issue 22): each with its own "Take photo", its
+// label and hint, and a tick once the server has received a photo of it; a
+// short "still needed" line names the required shots not covered yet. A job
+// from a server without shot lists has none: the drawer keeps one "Take photo".
+function set_shots(job) {
+  state.shots = Array.isArray(job.shots) ? job.shots.filter((s) => s && typeof s.id === 'string') : [];
+  state.shot_counts = new Map(state.shots.map((s) => [s.id, Number(s.count) || 0]));
+  if (Array.isArray(job.missing_shots)) {
+    // The server's word on what is missing wins over a count it may not send.
+    for (const id of job.missing_shots) state.shot_counts.set(id, 0);
+  }
+  render_shots();
+}
+
+const shot_label = (id) => (state.shots.find((s) => s.id === id) || {}).label || '';
+
+// From a listing with receipts: the received photos of each shot.
+function count_shots(photos) {
+  if (!state.shots.length || !photos.some((p) => 'state' in p)) return;
+  const counts = new Map(state.shots.map((s) => [s.id, 0]));
+  for (const p of photos) {
+    if (p.state === 'received' && counts.has(p.shot)) counts.set(p.shot, counts.get(p.shot) + 1);
+  }
+  state.shot_counts = counts;
+  render_shots();
+}
+
+function render_shots() {
+  const shots = state.shots;
+  show('shot-list', shots.length > 0);
+  show('take-photo-button', shots.length === 0);
+  const covered = (s) => (state.shot_counts.get(s.id) || 0) > 0;
+  // A re-render (a listing came back) keeps the focus on the shot's button.
+  const focused = document.activeElement?.closest?.('#shots li')?.dataset.shot;
+  $('shots').replaceChildren(...shots.map((s) => {
+    const count = state.shot_counts.get(s.id) || 0;
+    const take = el('button', { type: 'button', class: 'shot-take small', 'aria-label': `Take photo: ${s.label}` }, 'Take photo');
+    take.addEventListener('click', () => {
+      state.capture_shot = s.id;
+      $('take-photo').click();
+    });
+    return el('li', { class: `shot${covered(s) ? ' shot-covered' : ''}`, dataset: { shot: s.id } },
+      el('span', { class: 'shot-tick', 'aria-hidden': 'true' }, covered(s) ? '✓' : ''),
+      el('div', { class: 'shot-text' },
+        el('span', { class: 'shot-label' }, s.label, s.required ? null : el('span', { class: 'muted' }, ' (optional)')),
+        s.hint ? el('span', { class: 'shot-hint muted' }, s.hint) : null,
+        el('span', { class: 'shot-count muted' },
+          count ? `✓ ${count} received` : s.required ? 'Needed' : '')),
+      take);
+  }));
+  if (focused) $('shots').querySelector(`li[data-shot="${CSS.escape(focused)}"] button`)?.focus();
+  const needed = shots.filter((s) => s.required && !covered(s));
+  show('shots-needed', needed.length > 0);
+  $('shots-needed').textContent = needed.length ? `Still needed: ${needed.map((s) => s.label).join(' · ')}` : '';
+  show('shots-done', shots.some((s) => s.required) && needed.length === 0);
+  const chooser = $('library-shots');
+  const chosen = chooser.querySelector('input:checked')?.value ?? null; // nothing is chosen for the user
+  chooser.replaceChildren(...[...shots, { id: '', label: 'Not sure' }].map((s) =>
+    el('label', { class: 'choice' },
+      el('input', { type: 'radio', name: 'library-shot', value: s.id, checked: s.id === chosen, required: true }),
+      ` ${s.label}`)));
+}
+
+// "Add from library" asks which shot the photos are for (when there is a list).
+function add_from_library() {
+  if (!state.shots.length) {
+    state.library_shot = null;
+    $('add-photos').click();
+    return;
+  }
+  show('library-chooser', true);
+  // Asked, not guessed: nothing is preselected, and the form needs an answer.
+  ($('library-shots').querySelector('input:checked') || $('library-shots').querySelector('input')).focus();
+}
+
+function choose_library_photos(e) {
+  e.preventDefault();
+  const value = $('library-shots').querySelector('input:checked')?.value || '';
+  state.library_shot = value || null;
+  show('library-chooser', false);
+  $('add-photos').click(); // still inside the click's user activation
 }
 
 function close_drawer({ restore_focus = true } = {}) {
@@ -342,17 +436,62 @@ function forget_thumbnails(keep) {
 function render_photos(job_id, photos, focus_index = -1) {
   $('photos-status').textContent = photos.length ? `${photos.length} photo${photos.length === 1 ? '' : 's'}` : 'No photos yet.';
   const listed = new Set();
+  state.listed_keys = new Set(photos.map((p) => p.key));
   $('photo-grid').replaceChildren(...photos.map((p, i) => photo_tile(job_id, p, i, listed)));
   forget_thumbnails(listed);
+  count_shots(photos);
+  render_sending(); // the listed ones leave the "sending" tiles
   if (focus_index >= 0) {
     const links = $('photo-grid').querySelectorAll('a');
     (links[Math.min(focus_index, links.length - 1)] || $('add-photos-button')).focus();
   }
 }
 
-// One photo: its thumbnail (a tap opens the original), when it was taken, and Delete.
+// What the server says of a listed photo (issue 22); none from a server
+// without receipts. Only `received` is shown as received.
+const receipt_text = {
+  received: 'Received',
+  pending: 'Not confirmed yet',
+  rejected: 'Rejected: the file was not a readable photo. Please take it again.',
+  expired: 'Never arrived. Please take it again.',
+};
+
+// The shot a listed photo belongs to, changeable by its owner (a photo added as
+// "Not sure", or to the wrong shot): PATCH, then list again for the ticks.
+function shot_select(job_id, p, i, name) {
+  const select = el('select', { class: 'photo-shot-select', 'aria-label': `Which shot photo ${i + 1} is` },
+    el('option', { value: '' }, 'No shot'),
+    ...state.shots.map((s) => el('option', { value: s.id, selected: s.id === p.shot }, s.label)));
+  select.addEventListener('change', async () => {
+    select.disabled = true;
+    try {
+      await api.update_photo(job_id, name, { shot: select.value || null });
+    } catch (err) {
+      if (err.status !== 401) $('photos-status').textContent = `Could not move ${name}: ${err.message}`;
+    }
+    if (job_id === state.job_id) load_photos(job_id);
+  });
+  return select;
+}
+
+// One photo: its thumbnail (a tap opens the original), its shot, what the server
+// says of it, when it was taken, and Delete.
 function photo_tile(job_id, p, i, listed) {
   const name = p.key.split('/').pop();
+  const receipt = receipt_text[p.state] ? el('span', { class: `photo-receipt receipt-${p.state}` }, receipt_text[p.state]) : null;
+  const shot = 'shot' in p && state.shots.length ? shot_select(job_id, p, i, name)
+    : p.shot && shot_label(p.shot) ? el('span', { class: 'photo-shot' }, shot_label(p.shot)) : null;
+  const remove_button = () => {
+    const b = el('button', { type: 'button', class: 'photo-delete small secondary', 'aria-label': `Delete photo ${i + 1}, ${name}` }, 'Delete');
+    b.addEventListener('click', () => delete_photo(job_id, name, i));
+    return b;
+  };
+  if (p.state === 'rejected' || p.state === 'expired') {
+    // Nothing to show: the object is gone (rejected) or never came (expired).
+    return el('li', { class: `photo photo-${p.state}`, dataset: { key: p.key, state: p.state } },
+      el('div', { class: 'photo-missing' }, name),
+      el('div', { class: 'photo-meta' }, receipt, shot, remove_button()));
+  }
   const img = el('img', { alt: `Photo ${i + 1}, ${name}`, decoding: 'async' });
   const time = el('time', { class: 'photo-time' });
   const show_time = (captured_at) => {
@@ -377,11 +516,9 @@ function photo_tile(job_id, p, i, listed) {
     img.addEventListener('error', on_thumbnail_error, { once: true });
     img.src = p.url;
   }
-  const remove = el('button', { type: 'button', class: 'photo-delete small secondary', 'aria-label': `Delete photo ${i + 1}, ${name}` }, 'Delete');
-  remove.addEventListener('click', () => delete_photo(job_id, name, i));
-  return el('li', { class: 'photo' },
+  return el('li', { class: `photo${p.state ? ` photo-${p.state}` : ''}`, dataset: { key: p.key, state: p.state || '' } },
     el('a', { href: p.url, target: '_blank', rel: 'noopener noreferrer', title: `${name}, ${format_bytes(p.size || 0)}` }, img),
-    el('div', { class: 'photo-meta' }, time, remove));
+    el('div', { class: 'photo-meta' }, receipt, shot, time, remove_button()));
 }
 
 async function delete_photo(job_id, name, index) {
@@ -441,6 +578,7 @@ function upload_message(err, item) {
   if (err.name === 'api_error') {
     if (err.status === 413) return 'Photos up to 25 MB';
     if (err.status === 415) return 'Only photos';
+    if (err.status === 422) return 'Rejected: the file that arrived was not a readable photo. Please take it again.';
     if (err.status === 404) return 'This job is not available.';
     if (err.status === 429) return 'Too many uploads right now. Retry in a moment.';
     if (err.status === 0) return `Cannot reach the server. Check your connection.${again}`;
@@ -452,21 +590,94 @@ function upload_message(err, item) {
 
 // The user can fix a refused file only by picking another, so no Retry for those.
 const retryable = (item) => Boolean(item.record) && item.error.name !== 'storage_full_error' &&
-  (item.error.name !== 'api_error' || ![400, 403, 404, 409, 413, 415].includes(item.error.status));
+  (item.error.name !== 'api_error' || ![400, 403, 404, 409, 413, 415, 422].includes(item.error.status));
+
+// The local previews of photos on their way (issue 25): the picked file itself,
+// shown in the grid at once while it is shrunk and sent, by item id.
+const previews = new Map();
 
 function add_files(input) {
   const files = [...input.files];
   input.value = ''; // picking the same file again must fire `change` again
   if (!files.length || !state.job_id) return;
-  queue.add(state.job_id, files);
+  const wanted = input.id === 'take-photo' ? state.capture_shot : state.library_shot;
+  const shot = state.shots.some((s) => s.id === wanted) ? wanted : null;
+  const items = queue.add(state.job_id, files, shot);
+  items.forEach((item, i) => previews.set(item.id, URL.createObjectURL(files[i])));
   render_uploads(); // a new batch may have dropped the finished rows of the last one
 }
 
 function render_uploads() {
   const items = queue.items().filter((i) => i.job_id === state.job_id);
   $('upload-list').replaceChildren();
+  $('sending-grid').replaceChildren();
   items.forEach(render_upload);
   render_overall();
+  render_sending();
+}
+
+// A preview for an item: the picked file, or after a reload the queued
+// thumbnail (or shrunk photo) from IndexedDB.
+function preview_of(item) {
+  if (!previews.has(item.id) && item.record) previews.set(item.id, URL.createObjectURL(item.record.thumb || item.record.photo));
+  return previews.get(item.id) || '';
+}
+
+// The tiles of photos on their way, after the listed ones; a tile goes once the
+// listing has its photo. Previews of items the queue forgot are freed.
+function render_sending() {
+  const known = new Set(queue.items().map((i) => i.id));
+  for (const [id, url] of previews) {
+    if (known.has(id)) continue;
+    previews.delete(id);
+    URL.revokeObjectURL(url);
+    $('sending-grid').querySelector(`[data-upload="${id}"]`)?.remove();
+  }
+  for (const item of queue.items()) render_sending_tile(item);
+}
+
+function render_sending_tile(item) {
+  if (item.job_id !== state.job_id) return;
+  let tile = $('sending-grid').querySelector(`[data-upload="${item.id}"]`);
+  const settled = item.state === 'done' || (item.state === 'error' && !item.record);
+  if (settled && (state.listed_keys.has(item.key) || (item.state === 'done' && !item.key))) {
+    // Listed: the bucket's copy stands in its place now.
+    tile?.remove();
+    const url = previews.get(item.id);
+    if (url) URL.revokeObjectURL(url);
+    previews.delete(item.id);
+    return;
+  }
+  if (!tile) {
+    const img = el('img', { alt: `${item.name}, being sent`, decoding: 'async' });
+    const src = preview_of(item);
+    const frame = el('div', { class: 'photo-frame' }, img);
+    // A file the browser cannot show (HEIC in Chromium) keeps its name instead.
+    img.addEventListener('error', () => frame.replaceChildren(el('div', { class: 'photo-missing' }, item.name)), { once: true });
+    if (src) img.src = src;
+    tile = el('li', { class: 'photo photo-sending', dataset: { upload: item.id } },
+      frame,
+      el('div', { class: 'photo-meta' },
+        el('span', { class: 'photo-receipt' }),
+        item.shot && shot_label(item.shot) ? el('span', { class: 'photo-shot' }, shot_label(item.shot)) : null));
+    $('sending-grid').append(tile);
+  }
+  const pct = item.total ? Math.round((100 * item.loaded) / item.total) : 0;
+  let text = `Sending… ${pct}%`;
+  let kind = 'sending';
+  if (item.state === 'error') {
+    const refused = !retryable(item) && item.error.name === 'api_error';
+    text = refused ? upload_message(item.error, item) : 'Not sent yet';
+    kind = item.error.status === 422 ? 'rejected' : 'error';
+  } else if (item.state === 'preparing') text = 'Sending…';
+  else if (item.state === 'queued') text = navigator.onLine ? 'Sending…' : 'Waiting for connection';
+  else if (item.state === 'done') {
+    text = receipt_text[item.receipt] || 'Sent';
+    kind = item.receipt || 'sent';
+  }
+  tile.dataset.state = kind;
+  tile.className = `photo photo-sending sending-${kind}`;
+  tile.querySelector('.photo-receipt').textContent = text;
 }
 
 function render_upload(item) {
@@ -488,12 +699,18 @@ function render_upload(item) {
   row.dataset.state = item.state;
   row.className = `upload upload-${item.state}`;
   row.querySelector('progress').value = item.state === 'done' ? 100 : pct;
+  // "Received" only on the server's word (its answer to `complete`), never on
+  // the PUT's own result; "Sent" when the server keeps no receipts.
+  const done_text = item.receipt === 'received' ? 'Received' : item.receipt === 'pending' ? 'Sent, not confirmed yet' : 'Sent';
   row.querySelector('.upload-state').textContent =
-    { preparing: 'Preparing', queued: navigator.onLine ? 'Waiting' : 'Waiting for connection', uploading: `${pct}%`, done: 'Done', error: 'Failed' }[item.state];
+    { preparing: 'Preparing', queued: navigator.onLine ? 'Waiting' : 'Waiting for connection', uploading: `${pct}%`, done: done_text, error: 'Failed' }[item.state];
   row.querySelector('.upload-message').textContent = item.state === 'error' ? upload_message(item.error, item) : '';
   row.querySelector('.retry').hidden = !(item.state === 'error' && retryable(item));
   render_overall();
+  render_sending_tile(item);
   if (previous !== item.state) announce(item);
+  // Rejected by the server's check: the listing now says so of that photo.
+  if (previous !== item.state && item.state === 'error' && item.error.status === 422) load_photos(item.job_id);
 }
 
 function render_overall() {
@@ -585,8 +802,16 @@ async function start() {
   document.addEventListener('keydown', on_drawer_key);
   $('job-form').addEventListener('submit', save_job);
   $('quote-form').addEventListener('submit', send_quote);
-  $('take-photo-button').addEventListener('click', () => $('take-photo').click());
-  $('add-photos-button').addEventListener('click', () => $('add-photos').click());
+  $('take-photo-button').addEventListener('click', () => {
+    state.capture_shot = null;
+    $('take-photo').click();
+  });
+  $('add-photos-button').addEventListener('click', add_from_library);
+  $('library-chooser').addEventListener('submit', choose_library_photos);
+  $('library-cancel').addEventListener('click', () => {
+    show('library-chooser', false);
+    $('add-photos-button').focus();
+  });
   $('take-photo').addEventListener('change', (e) => add_files(e.target));
   $('add-photos').addEventListener('change', (e) => add_files(e.target));
   window.addEventListener('hashchange', route);

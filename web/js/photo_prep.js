@@ -14,7 +14,7 @@
 import { read_capture_time, rfc3339 } from './exif.js';
 
 /// The defaults when GET /settings cannot be read (the server's own defaults).
-export const default_settings = { max_edge: 2560, quality: 0.85, thumb_edge: 320, thumb_quality: 0.7 };
+export const default_settings = { max_edge: 2560, quality: 0.75, thumb_edge: 320, thumb_quality: 0.7 };
 
 /// `{width, height}` as the browser shows the image (orientation applied), or
 /// null when it cannot decode it. An <img> reads the header without decoding all

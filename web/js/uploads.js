@@ -9,7 +9,19 @@
 // with the photo's client id, which returns the same slot and key with fresh
 // URLs; the PUTs carry `if-none-match: *`, so a 412 on that slot means an
 // earlier attempt already stored it, and that counts as done.
-import { request_upload_url, put_file, is_expired, upload_error, api_error, content_type_of } from './api.js';
+//
+// What counts as arrived is the server's word, not the PUT's (issue 22): once
+// both objects are in, the queue asks `complete` and keeps the answer's state
+// in `item.receipt`. A `complete` cut by the network is retried like a cut PUT
+// (the same slot answers 412, then `complete` again, which is idempotent).
+//
+// On a weak signal the thumbnail goes first (issue 25): a few KB, started just
+// before the photo and sent beside it, so the bucket's copy can show in the
+// grid (and on the staff page) while the photo is on its way, and the photo
+// does not wait a round trip for it. When one of the two fails, the other is
+// let finish (what lands answers 412 on the next attempt), then the attempt
+// fails as a whole.
+import { request_upload_url, put_file, is_expired, upload_error, api_error, content_type_of, complete_photo } from './api.js';
 import { prepare_photo, default_settings } from './photo_prep.js';
 import { put_record, get_record, delete_record, all_records, storage_full_error } from './queue_store.js';
 
@@ -22,7 +34,9 @@ export const backoff_delay = (attempt, random = Math.random) =>
   Math.min(backoff.cap_ms, backoff.base_ms * 2 ** Math.max(0, attempt - 1)) * (0.5 + random() / 2);
 
 // Refusals that a new attempt cannot change: the user must pick another file.
-const permanent_statuses = new Set([400, 403, 404, 409, 413, 415]);
+// 422: the server checked the stored bytes, found they were not the photo that
+// was signed, and deleted them (content_mismatch).
+const permanent_statuses = new Set([400, 403, 404, 409, 413, 415, 422]);
 
 export function new_client_id() {
   if (crypto.randomUUID) return crypto.randomUUID().replace(/-/g, '');
@@ -33,9 +47,11 @@ export function new_client_id() {
 /// 'uploading' | 'done' | 'error'; `loaded`/`total` are bytes (photo plus
 /// thumbnail); `error` is the last failure (api_error, upload_error or
 /// storage_full_error); `retry_at` the time of the next automatic attempt (0:
-/// none planned); `key` is the object key once known.
-function make_item(job_id, name, client_id) {
-  return { id: client_id, client_id, job_id, name, state: 'preparing', loaded: 0, total: 0, error: null, key: '', attempts: 0, retry_at: 0, record: null, persisted: false };
+/// none planned); `key` is the object key once known; `shot` the job's shot id
+/// it was taken for (null: none); `receipt` the server's state once done
+/// ('received', 'pending', or '' from a server without receipts).
+function make_item(job_id, name, client_id, shot = null) {
+  return { id: client_id, client_id, job_id, name, shot, state: 'preparing', loaded: 0, total: 0, error: null, key: '', receipt: '', attempts: 0, retry_at: 0, record: null, persisted: false };
 }
 
 /// A queue shared by the whole page (uploads keep going when the drawer closes).
@@ -65,13 +81,14 @@ export class upload_queue {
     });
   }
 
-  /// Queues picked files for a job. Each is prepared (one at a time: decoding a
-  /// 12-megapixel photo takes memory), written to IndexedDB, then sent. A new
-  /// batch forgets the finished items of the previous one.
-  add(job_id, files) {
+  /// Queues picked files for a job (for one of its shots, when `shot` is given).
+  /// Each is prepared (one at a time: decoding a 12-megapixel photo takes
+  /// memory), written to IndexedDB, then sent. A new batch forgets the finished
+  /// items of the previous one. Returns the new items, in the files' order.
+  add(job_id, files, shot = null) {
     this.forget_finished_();
     const added = Array.from(files, (f) => {
-      const item = make_item(job_id, f.name, new_client_id());
+      const item = make_item(job_id, f.name, new_client_id(), shot);
       item.total = f.size;
       return [item, f];
     });
@@ -98,7 +115,7 @@ export class upload_queue {
     const fresh = records.filter((r) => is_mine(r.job_id) && !this.items_.some((i) => i.client_id === r.client_id));
     if (fresh.length) this.forget_finished_();
     for (const record of fresh) {
-      const item = make_item(record.job_id, record.name, record.client_id);
+      const item = make_item(record.job_id, record.name, record.client_id, record.shot || null);
       Object.assign(item, { record, state: 'queued', total: record.bytes, persisted: true });
       this.items_.push(item);
       this.on_change_(item);
@@ -189,6 +206,7 @@ export class upload_queue {
       client_id: item.client_id,
       job_id: item.job_id,
       name: file.name,
+      shot: item.shot,
       photo: prepared.photo,
       content_type: prepared.content_type,
       thumb: prepared.thumb,
@@ -250,25 +268,47 @@ export class upload_queue {
     for (let expired = 0; ; expired++) {
       const grant = await request_upload_url(item.job_id, record);
       item.key = grant.key;
-      let stage = 'photo';
+      const loaded = { thumb: 0, photo: 0 };
+      const put = (stage, target, blob) => put_file(target, blob, (n) => {
+        loaded[stage] = n;
+        this.progress_(item, loaded.thumb + loaded.photo);
+      }, undefined).catch((err) => {
+        throw Object.assign(err, { stage });
+      });
       try {
-        const photo = await put_file(grant, record.photo, (loaded) => this.progress_(item, loaded), undefined);
+        const puts = grant.thumb && record.thumb ? [put('thumb', grant.thumb, record.thumb)] : [];
+        puts.unshift(put('photo', grant, record.photo)); // started second, listed first
+        const settled = await Promise.allSettled(puts);
+        const failed = settled.find((s) => s.status === 'rejected');
+        if (failed) throw failed.reason;
+        const photo = settled[0].value;
         if (photo.already && !grant.reused) throw new upload_error('s3', 412, 'PreconditionFailed', 'The slot was already taken.');
-        if (grant.thumb && record.thumb) {
-          stage = 'thumb';
-          await put_file(grant.thumb, record.thumb, (loaded) => this.progress_(item, record.photo.size + loaded), undefined);
-        }
       } catch (err) {
-        const target = stage === 'thumb' ? { ...grant.thumb, deadline_ms: grant.deadline_ms } : grant;
+        const target = err.stage === 'thumb' ? { ...grant.thumb, deadline_ms: grant.deadline_ms } : grant;
         if (expired < 3 && is_expired(err, target)) continue;
         throw err;
       }
       item.loaded = record.photo.size + thumb_size;
       break;
     }
+    item.receipt = await this.confirm_(item);
     await delete_record(item.client_id).catch(() => {});
     this.finished_(item);
     return 'done';
+  }
+
+  // Asks the server whether the photo really arrived. Its answer is the receipt;
+  // a server without receipts (404 on the route) leaves it ''. A 422 (not the
+  // signed photo: the server deleted it) and a cut connection throw, for
+  // failed_() to show or retry.
+  async confirm_(item) {
+    try {
+      const answer = await complete_photo(item.job_id, item.key.split('/').pop());
+      return (answer && answer.state) || '';
+    } catch (err) {
+      if (err instanceof api_error && (err.status === 404 || err.status === 405)) return '';
+      throw err;
+    }
   }
 
   progress_(item, loaded) {
