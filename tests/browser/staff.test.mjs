@@ -162,6 +162,12 @@ test('staff onboard a customer, see their photos, download, answer, share and re
   await staff.locator('#job-view').waitFor();
   await staff.waitForFunction(() => [...document.querySelectorAll('#gallery img')].filter((i) => i.complete && i.naturalWidth > 0).length === 2);
   await expect_accessible(staff, 'the job view');
+  // Grouped by the job's shot list (issue 22): every shot of the default list has its
+  // heading, in the list's order, and the two photos are shown once each.
+  const headings = await staff.locator('#gallery section.shot-group h3').allTextContents();
+  assert.deepEqual(headings.slice(0, 4).map((h) => h.replace(/ · .*$/, '')),
+    ['Everything, from a distance', 'Close-ups of large or heavy items', 'The way in: stairs, doors, parking', 'Anything else']);
+  assert.equal(await staff.locator('#gallery button.thumb').count(), 2);
   await staff.locator('#gallery button.thumb').first().click();
   await staff.locator('#viewer[open]').waitFor();
   await staff.keyboard.press('ArrowRight');

@@ -129,15 +129,39 @@ async function open_job(id) {
   $('job-title-h').textContent = detail.job.title;
   $('job-customer-line').textContent = detail.customer ? `${detail.customer.name} · ${detail.customer.email} · ${detail.job.status}` : detail.job.status;
   $('job-notes').textContent = detail.notes ? `Notes: ${detail.notes}` : '';
-  photos = listing.photos;
-  // WIRE(issue 22): grouped by shot once photos carry `shot`; a plain grid until then.
-  $('gallery').replaceChildren(...photos.map((p, i) => el('li', {},
-    el('button', { type: 'button', className: 'thumb', dataset: { index: String(i) }, 'aria-label': `Photo ${i + 1}: ${p.key.split('/').pop()}` },
-      el('img', { src: p.thumb_url || p.url, alt: '', loading: 'lazy' })),
-    el('span', { className: 'muted' }, when(p.last_modified)))));
+  render_gallery(detail.job.shots || [], listing.photos);
   $('download-all').disabled = photos.length === 0;
   render_quotes(detail.quotes);
   $('shares').replaceChildren();
+}
+
+// The gallery grouped by the job's shot list (issue 22), in the list's order, each
+// shot with its label and how many photos it has (an empty required shot says so);
+// photos of no shot (or of a shot since taken off the list) come last. `photos` is
+// kept in the order shown, so the viewer's arrows follow the groups.
+function render_gallery(shots, listed) {
+  const known = new Set(shots.map((s) => s.id));
+  const groups = shots.map((s) => ({ shot: s, items: listed.filter((p) => p.shot === s.id) }));
+  const loose = listed.filter((p) => !p.shot || !known.has(p.shot));
+  if (loose.length) groups.push({ shot: { id: '', label: shots.length ? 'Not assigned to a shot' : 'Photos' }, items: loose });
+  photos = groups.flatMap((g) => g.items);
+  let index = 0;
+  $('gallery').replaceChildren(...groups.map((g) => {
+    const head = el('h3', { id: `shot-${g.shot.id || 'none'}` }, g.shot.label,
+      el('span', { className: 'muted' }, ` · ${g.items.length} photo${g.items.length === 1 ? '' : 's'}`));
+    if (!g.items.length)
+      return el('section', { className: 'shot-group' }, head,
+        el('p', { className: g.shot.required ? 'shot-missing' : 'muted' }, g.shot.required ? 'Required, no photo yet' : 'No photo'));
+    return el('section', { className: 'shot-group', dataset: { shot: g.shot.id } }, head,
+      el('ul', { className: 'gallery', 'aria-labelledby': head.id }, ...g.items.map((p) => {
+        const i = index++;
+        return el('li', {},
+          el('button', { type: 'button', className: 'thumb', dataset: { index: String(i) }, 'aria-label': `Photo ${i + 1}: ${p.key.split('/').pop()}` },
+            el('img', { src: p.thumb_url || p.url, alt: '', loading: 'lazy' })),
+          p.caption ? el('span', { className: 'caption' }, p.caption) : '',
+          el('span', { className: 'muted' }, when(p.received_at || p.last_modified)));
+      })));
+  }));
 }
 
 function render_quotes(quotes) {
