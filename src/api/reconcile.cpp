@@ -57,8 +57,8 @@ std::string_view job_of(std::string_view key) {
 class reconciler {
  public:
   reconciler(const app_config& config, db::database& db, const bucket_access& bucket, sys_seconds now, bool fix,
-             const std::function<void(const finding&)>& report)
-      : config_(config), db_(db), bucket_(bucket), now_(now), fix_(fix), report_(report) {}
+             const std::function<void(const finding&)>& report, const std::function<bool()>& out_of_time)
+      : config_(config), db_(db), bucket_(bucket), now_(now), fix_(fix), report_(report), out_of_time_(out_of_time) {}
 
   result<reconcile_summary> run() {
     // Pass 1: the bucket, a page at a time. A job's keys are contiguous in
@@ -66,6 +66,7 @@ class reconciler {
     // before its thumbs/ ("p" < "t"), so one job's records and seen keys suffice.
     std::string token, next;
     do {
+      if (stop()) return summary_;
       auto page = bucket_.list_page("jobs/", token, next);
       if (!page) return fail(page.error());
       for (const auto& o : *page)
@@ -78,6 +79,7 @@ class reconciler {
     if (!jobs) return fail(jobs.error());
     for (const auto& j : *jobs) {
       if (jobs_seen_.count(j.id)) continue;
+      if (stop()) return summary_;
       if (auto r = start_job(j.id); !r) return fail(r.error());
       if (auto r = finish_job(); !r) return fail(r.error());
     }
@@ -85,6 +87,14 @@ class reconciler {
   }
 
  private:
+  // Asked between pages and jobs, never inside one: a stopped run leaves no job
+  // half-judged (the job open when it stops is simply not finished).
+  bool stop() {
+    if (!out_of_time_ || !out_of_time_()) return false;
+    summary_.complete = false;
+    return true;
+  }
+
   void add(finding_kind kind, std::string key, std::string action) {
     ++summary_.findings;
     report_(finding{kind, std::move(key), std::move(action)});
@@ -199,6 +209,7 @@ class reconciler {
   sys_seconds now_;
   bool fix_;
   const std::function<void(const finding&)>& report_;
+  const std::function<bool()>& out_of_time_;
   reconcile_summary summary_;
   std::string job_;
   std::map<std::int64_t, db::upload_record> records_;
@@ -210,14 +221,15 @@ class reconciler {
 }  // namespace
 
 result<reconcile_summary> reconcile(const app_config& config, app_services services, bool fix,
-                                    const std::function<void(const finding&)>& report) {
+                                    const std::function<void(const finding&)>& report,
+                                    const std::function<bool()>& out_of_time) {
   // `services.clock` says when the findings are judged (what is 24 h old); the
   // bucket's requests are dated by the wall clock, since S3 checks their time.
   const auto judged_at = time_point_cast<seconds>(services.clock ? services.clock() : system_clock::now());
   services.clock = nullptr;
   auto parts = make_parts(config, std::move(services));
   if (!parts) return fail(parts.error());
-  reconciler r(config, *parts->database, *parts->bucket, judged_at, fix, report);
+  reconciler r(config, *parts->database, *parts->bucket, judged_at, fix, report, out_of_time);
   return r.run();
 }
 

@@ -46,6 +46,9 @@ struct reconcile_summary {
   std::int64_t objects = 0;  ///< objects looked at
   std::int64_t records = 0;  ///< upload records looked at
   std::int64_t findings = 0;
+  /// False when `out_of_time` stopped the walk early (the scheduled run under
+  /// Lambda): what was reported stands, and the next run starts over.
+  bool complete = true;
 };
 
 /// Runs one reconciliation of `config`'s bucket against the database in `services`
@@ -54,7 +57,10 @@ struct reconcile_summary {
 /// wall clock, as S3 checks their time. Each finding goes to
 /// `report` as it is found. Errors: the first failure of S3 or the database (what
 /// was reported until then stands; a second run picks up where it failed).
+/// `out_of_time`, when given, is asked before each bucket page and each job of the
+/// second pass: true stops the walk there, with `complete` false in the summary.
 result<reconcile_summary> reconcile(const app_config& config, app_services services, bool fix,
-                                    const std::function<void(const finding&)>& report);
+                                    const std::function<void(const finding&)>& report,
+                                    const std::function<bool()>& out_of_time = {});
 
 }  // namespace dropslot::api
