@@ -1,9 +1,14 @@
 // `dropslot lambda`: the custom runtime behind API Gateway (the packaged
 // `bootstrap` runs it). Wiring only: configuration from the environment, the API
-// service built once per sandbox, then the Runtime API loop (src/lambda).
+// service built once per sandbox, then the Runtime API loop (src/lambda). The same
+// loop takes the bucket's events (receipts) and the daily schedule (reconcile).
 #include <openssl/crypto.h>
 
+#include <boost/json.hpp>
+
+#include <chrono>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -11,12 +16,14 @@
 #include "dropslot/api/app.hpp"
 #include "dropslot/api/app_services.hpp"
 #include "dropslot/api/receipt_intake.hpp"
+#include "dropslot/api/reconcile.hpp"
 #include "dropslot/db/database.hpp"
 #include "dropslot/lambda/api_gateway_adapter.hpp"
 #include "dropslot/lambda/beast_http_transport.hpp"
 #include "dropslot/lambda/http_runtime_api.hpp"
 #include "dropslot/lambda/log.hpp"
 #include "dropslot/lambda/runtime_loop.hpp"
+#include "dropslot/lambda/scheduled_event.hpp"
 #include "dropslot/s3/aws_json.hpp"
 #include "dropslot/s3/credentials.hpp"
 
@@ -60,6 +67,59 @@ class secret_reader {
  private:
   std::unique_ptr<s3::aws_json_client> client_;
 };
+
+// Seconds of the invocation kept back when the schedule runs reconcile: no new
+// bucket page or job is started with less left, so the run stops cleanly and
+// reports before Lambda's timeout cuts it off. One page can take a while (1,000
+// keys, each possibly a confirmation or a thumbnail to make), hence a full minute
+// by default (the template gives the reconcile function 15 minutes).
+constexpr std::int64_t default_reserve_seconds = 60;
+
+// The schedule's invocation (deploy/template.yaml, ReconcileRule): the same
+// reconcile as `dropslot admin reconcile --fix`, on the sandbox's database and
+// bucket, bounded by the invocation's deadline. Findings go to the log one line
+// each, then one summary line, which is also the response.
+lambda::invocation_outcome run_scheduled_reconcile(const api::app_config& config,
+                                                   const std::shared_ptr<db::database>& database,
+                                                   std::int64_t reserve_seconds, const lambda::invocation& inv) {
+  using namespace std::chrono;
+  const auto started = steady_clock::now();
+  auto out_of_time = [&]() {
+    if (!inv.deadline_ms) return false;
+    auto now_ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    return *inv.deadline_ms - now_ms < reserve_seconds * 1000;
+  };
+  std::map<std::string, std::int64_t> by_kind;
+  api::app_services services;
+  services.database = database;
+  auto summary = api::reconcile(
+      config, std::move(services), /*fix=*/true,
+      [&](const api::finding& f) {
+        ++by_kind[std::string(api::to_string(f.kind))];
+        lambda::log_line("info", inv.request_id, "reconcile finding",
+                         {{"kind", api::to_string(f.kind)}, {"key", f.key}, {"action", f.action}});
+      },
+      out_of_time);
+  const auto elapsed_ms = duration_cast<milliseconds>(steady_clock::now() - started).count();
+  if (!summary) {
+    lambda::log_line("error", inv.request_id, "reconcile failed",
+                     {{"detail", lambda::redact_url_passwords(summary.error().message())}, {"ms", elapsed_ms}});
+    return {std::nullopt, {"Reconcile.Failed", "reconcile failed; the next run starts over (see the log)"}};
+  }
+  boost::json::object kinds;
+  for (const auto& [kind, n] : by_kind) kinds[kind] = n;
+  boost::json::object doc{{"reconcile", summary->complete ? "complete" : "partial"},
+                          {"fix", true},
+                          {"objects", summary->objects},
+                          {"records", summary->records},
+                          {"findings", summary->findings},
+                          {"by_kind", kinds},
+                          {"ms", elapsed_ms}};
+  lambda::log_line(summary->complete ? "info" : "warn", inv.request_id, "reconcile summary",
+                   {{"reconcile", doc["reconcile"]}, {"objects", summary->objects}, {"records", summary->records},
+                    {"findings", summary->findings}, {"by_kind", kinds}, {"ms", elapsed_ms}});
+  return {boost::json::serialize(doc), {}};
+}
 
 int run_lambda() {
   const char* endpoint = std::getenv("AWS_LAMBDA_RUNTIME_API");
@@ -121,6 +181,16 @@ int run_lambda() {
   if (!database) return lambda::report_init_error(runtime, {"Runtime.InitError", lambda::redact_url_passwords("database: " + database.error().message())});
   api::app_services services;
   services.database = std::move(*database);
+  const std::shared_ptr<db::database> shared_database = services.database;  // the schedule's reconcile
+  std::int64_t reserve_seconds = default_reserve_seconds;
+  if (auto r = process_env("DROPSLOT_RECONCILE_RESERVE_SECONDS"); r && !r->empty()) {
+    char* end = nullptr;
+    long long v = std::strtoll(r->c_str(), &end, 10);
+    if (*end || v < 0)
+      return lambda::report_init_error(runtime,
+                                       {"Runtime.InitError", "DROPSLOT_RECONCILE_RESERVE_SECONDS: not a number of seconds"});
+    reserve_seconds = v;
+  }
   // Bucket events (S3 ObjectCreated through EventBridge, deploy/template.yaml) run
   // the upload receipt's confirmation on the same database (issue 22).
   auto intake = api::make_receipt_intake(*config, services);
@@ -143,7 +213,12 @@ int run_lambda() {
     return true;
   };
   lambda::api_gateway_adapter adapter(std::move(service).value(), std::move(origin), std::move(bucket_events));
-  return lambda::run_loop(runtime, adapter);
+  const api::app_config& cfg = *config;
+  return lambda::run_loop(runtime, [&](const lambda::invocation& inv) {
+    if (lambda::is_scheduled_event(inv.event))
+      return run_scheduled_reconcile(cfg, shared_database, reserve_seconds, inv);
+    return adapter(inv);
+  });
 }
 
 const registrar reg{"lambda", [](CLI::App& app, int& exit_code) {
