@@ -247,10 +247,10 @@ class Template : public ::testing::Test {
     }
     return {};
   }
-  // action -> resources, over the function role's one inline policy.
-  std::map<std::string, std::set<std::string>> role_grants() const {
+  // action -> resources, over a role's one inline policy (the API function's by default).
+  std::map<std::string, std::set<std::string>> role_grants(std::string_view role = "FunctionRole") const {
     std::map<std::string, std::set<std::string>> grants;
-    const auto& policies = props("FunctionRole").at("Policies").as_array();
+    const auto& policies = props(role).at("Policies").as_array();
     EXPECT_EQ(policies.size(), 1u);
     for (const auto& s : policies[0].at("PolicyDocument").at("Statement").as_array()) {
       const auto& st = s.as_object();
@@ -649,8 +649,12 @@ TEST_F(Template, RestApiRoutesAreProxyIntegrationsIntoTheAlias) {
     EXPECT_NE(std::string_view(p.at("SourceArn").at("Fn::Sub").as_string()).find("${RestApi}/" + stage + "/*/*"),
               std::string_view::npos);
   }
-  // The third: EventBridge's, for the upload receipts (BucketObjectCreatedGoesToTheLiveAlias).
+  // The third: EventBridge's, for the upload receipts (BucketObjectCreatedGoesToTheLiveAlias);
+  // the fourth, the schedule's, on the reconcile function (ReconcileRunsDaily...), not the API.
+  EXPECT_EQ(of_type("AWS::Lambda::Permission").size(), 4u);
+  use({{"ReconcileSchedule", ""}});
   EXPECT_EQ(of_type("AWS::Lambda::Permission").size(), 3u);
+  use({});
   EXPECT_EQ(props("LiveAlias").at("Name"), "live");
   EXPECT_EQ(props("SmokeAlias").at("Name"), "smoke");
   EXPECT_EQ(props("LiveAlias").at("FunctionVersion"), (json::value{{"Fn::GetAtt", {"FunctionFirstVersion", "Version"}}}));
@@ -1004,6 +1008,89 @@ TEST_F(Template, LoginRateLimitBelowWafsMinimumIsRefused) {
   EXPECT_EQ(refused, (std::set<std::string>{"1", "2", "3", "4", "5", "6", "7", "8", "9"}));
   EXPECT_EQ(contains[1], (json::value{{"Ref", "LoginRateLimit"}}));
   EXPECT_EQ(raw_->at("Parameters").at("LoginRateLimit").at("MinValue"), 0);
+}
+
+// ------------------------------------------------------------ scheduled reconcile
+
+TEST_F(Template, ReconcileRunsDailyByDefaultInItsOwnFunctionAndNotAtAllWhenTheScheduleIsEmpty) {
+  const auto& rule = props("ReconcileRule");
+  EXPECT_EQ(rule.at("ScheduleExpression"), (json::value{{"Ref", "ReconcileSchedule"}}));
+  EXPECT_EQ(doc_->at("Parameters").at("ReconcileSchedule").at("Default"), "rate(1 day)");
+  EXPECT_FALSE(rule.contains("EventPattern")) << "a schedule, not a reaction to the bucket's events";
+  const auto& targets = rule.at("Targets").as_array();
+  ASSERT_EQ(targets.size(), 1u);
+  EXPECT_EQ(targets[0].at("Arn"), (json::value{{"Fn::GetAtt", {"ReconcileFunction", "Arn"}}}));
+  const auto& perm = props("ReconcileInvokePermission");
+  EXPECT_EQ(perm.at("Principal"), "events.amazonaws.com");
+  EXPECT_EQ(perm.at("FunctionName"), (json::value{{"Ref", "ReconcileFunction"}}));
+  EXPECT_EQ(perm.at("SourceArn"), (json::value{{"Fn::GetAtt", {"ReconcileRule", "Arn"}}}));
+  // Its own function: the same zip and runtime, a timeout sized for a bucket walk,
+  // one run at a time; the API keeps its 10 s.
+  const auto& fn = props("ReconcileFunction");
+  EXPECT_EQ(fn.at("Role"), (json::value{{"Fn::GetAtt", {"ReconcileRole", "Arn"}}}));
+  EXPECT_EQ(fn.at("Code"), props("Function").at("Code"));
+  EXPECT_EQ(fn.at("Runtime"), "provided.al2023");
+  EXPECT_EQ(fn.at("Timeout"), 900);
+  EXPECT_EQ(fn.at("ReservedConcurrentExecutions"), 1);
+  EXPECT_EQ(props("Function").at("Timeout"), 10);
+  const auto& vars = fn.at("Environment").at("Variables").as_object();
+  EXPECT_EQ(vars.at("DROPSLOT_RECONCILE_RESERVE_SECONDS"), "60");
+  EXPECT_FALSE(vars.contains("DROPSLOT_ORIGIN_SECRET_ARN")) << "it serves no API request";
+  // Nothing but the schedule invokes it: the bucket's events go to the API alias.
+  for (const auto& name : of_type("AWS::Events::Rule")) {
+    if (name == "ReconcileRule") continue;
+    EXPECT_EQ(json::serialize(props(name).at("Targets")).find("ReconcileFunction"), std::string::npos) << name;
+  }
+  // Empty: no rule, no function, no role.
+  use({{"ReconcileSchedule", ""}});
+  for (const char* r : {"ReconcileRule", "ReconcileInvokePermission", "ReconcileFunction", "ReconcileRole",
+                        "ReconcileLogGroup"})
+    EXPECT_FALSE(has(r)) << r;
+  use({{"ReconcileSchedule", "cron(0 3 * * ? *)"}});
+  EXPECT_EQ(props("ReconcileRule").at("ScheduleExpression"), (json::value{{"Ref", "ReconcileSchedule"}}));
+}
+
+TEST_F(Template, ReconcileRoleIsLeastPrivilegeOnDynamoDb) {
+  const std::string objects = R"({"Fn::Sub":"${UploadsBucket.Arn}/jobs/*"})";
+  const std::string table = R"({"Fn::GetAtt":["Table","Arn"]})";
+  const std::string index = R"({"Fn::Sub":"${Table.Arn}/index/*"})";
+  std::map<std::string, std::set<std::string>> expected = {
+      {"s3:PutObject", {objects}},  // thumbnails it makes
+      {"s3:GetObject", {objects}},
+      {"s3:DeleteObject", {objects}},  // --fix
+      {"s3:ListBucket", {R"({"Fn::GetAtt":["UploadsBucket","Arn"]})"}},
+      {"logs:CreateLogStream", {R"({"Fn::GetAtt":["ReconcileLogGroup","Arn"]})"}},
+      {"logs:PutLogEvents", {R"({"Fn::GetAtt":["ReconcileLogGroup","Arn"]})"}},
+  };
+  // What reconcile calls: Scan (every job), Query, GetItem, UpdateItem; no Put/Delete.
+  for (const char* a : {"dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem",
+                        "dynamodb:DescribeTable"})
+    expected[a] = {table, index};
+  EXPECT_EQ(role_grants("ReconcileRole"), expected);
+  for (const auto& s : props("ReconcileRole").at("Policies").at(0).at("PolicyDocument").at("Statement").as_array()) {
+    if (s.at("Action") == "s3:ListBucket")
+      EXPECT_EQ(s.at("Condition").at("StringLike").at("s3:prefix"), (json::array{"jobs/*"}));
+    else
+      EXPECT_FALSE(s.as_object().contains("Condition"));
+  }
+  EXPECT_FALSE(props("ReconcileRole").contains("ManagedPolicyArns"));
+  const auto& trust = props("ReconcileRole").at("AssumeRolePolicyDocument").at("Statement").as_array();
+  ASSERT_EQ(trust.size(), 1u);
+  EXPECT_EQ(trust[0].at("Principal"), (json::value{{"Service", "lambda.amazonaws.com"}}));
+  // The API's role still has no Scan.
+  EXPECT_FALSE(role_grants().contains("dynamodb:Scan"));
+}
+
+TEST_F(Template, ReconcileRoleOnPostgresInAVpcReadsTheDatabaseSecretOnly) {
+  use(postgres_in_vpc());
+  auto grants = role_grants("ReconcileRole");
+  for (const auto& [action, _] : grants) EXPECT_FALSE(action.starts_with("dynamodb:")) << action;
+  EXPECT_EQ(grants.at("secretsmanager:GetSecretValue"), (std::set<std::string>{R"({"Ref":"DatabaseSecretArn"})"}));
+  EXPECT_EQ(grants.at("ec2:CreateNetworkInterface"), std::set<std::string>{"\"*\""});
+  EXPECT_EQ(props("ReconcileFunction").at("VpcConfig"), props("Function").at("VpcConfig"));
+  const auto& vars = props("ReconcileFunction").at("Environment").at("Variables").as_object();
+  EXPECT_FALSE(vars.contains("DROPSLOT_DATABASE_URL"));
+  EXPECT_EQ(vars.at("DROPSLOT_DATABASE_SECRET_ARN"), (json::value{{"Ref", "DatabaseSecretArn"}}));
 }
 
 }  // namespace
