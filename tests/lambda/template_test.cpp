@@ -1024,14 +1024,15 @@ TEST_F(Template, ReconcileRunsDailyByDefaultInItsOwnFunctionAndNotAtAllWhenTheSc
   EXPECT_EQ(perm.at("Principal"), "events.amazonaws.com");
   EXPECT_EQ(perm.at("FunctionName"), (json::value{{"Ref", "ReconcileFunction"}}));
   EXPECT_EQ(perm.at("SourceArn"), (json::value{{"Fn::GetAtt", {"ReconcileRule", "Arn"}}}));
-  // Its own function: the same zip and runtime, a timeout sized for a bucket walk,
-  // one run at a time; the API keeps its 10 s.
+  // Its own function: the same zip and runtime, a timeout sized for a bucket walk
+  // (no reserved concurrency, which a new account's limit of 10 refuses); the API keeps its 10 s.
   const auto& fn = props("ReconcileFunction");
   EXPECT_EQ(fn.at("Role"), (json::value{{"Fn::GetAtt", {"ReconcileRole", "Arn"}}}));
   EXPECT_EQ(fn.at("Code"), props("Function").at("Code"));
   EXPECT_EQ(fn.at("Runtime"), "provided.al2023");
   EXPECT_EQ(fn.at("Timeout"), 900);
-  EXPECT_EQ(fn.at("ReservedConcurrentExecutions"), 1);
+  EXPECT_FALSE(fn.contains("ReservedConcurrentExecutions"));
+  EXPECT_EQ(targets[0].at("RetryPolicy").at("MaximumRetryAttempts"), 0);
   EXPECT_EQ(props("Function").at("Timeout"), 10);
   const auto& vars = fn.at("Environment").at("Variables").as_object();
   EXPECT_EQ(vars.at("DROPSLOT_RECONCILE_RESERVE_SECONDS"), "60");
