@@ -4,7 +4,8 @@
 // (DROPSLOT_BUCKET, AWS_ENDPOINT_URL_S3, the credentials chain); for a `serve` data
 // folder with an embedded store, its own key and --s3-endpoint (the address `serve
 // --s3-listen` printed, default http://127.0.0.1:9000). One tab-separated line per
-// finding: kind, key, action; then a summary line on stderr.
+// finding: kind, key, action; then a summary line on stderr. Under AWS the stack's
+// schedule makes the same api::reconcile call with --fix (src/cli/lambda.cpp).
 #include <cstdio>
 #include <filesystem>
 #include <string>
