@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launch_chromium } from './page_tools.mjs';
 import { start_serve, temp_dir } from './serve.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -80,11 +80,7 @@ before(async () => {
   clock_file = join(temp_dir('dropslot-clock-'), 'offset');
   writeFileSync(clock_file, '-3600\n');
   serve = await start_serve(['--test-clock-file', clock_file]);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu'],
-  });
+  browser = await launch_chromium();
 });
 
 after(async () => {

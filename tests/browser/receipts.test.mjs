@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launch_chromium } from './page_tools.mjs';
 import { start_serve } from './serve.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -22,11 +22,7 @@ let serve;
 
 before(async () => {
   [browser, serve] = await Promise.all([
-    chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu'],
-    }),
+    launch_chromium(),
     start_serve(['--no-access-log']),
   ]);
 });

@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launch_chromium } from './page_tools.mjs';
 import { start_serve, temp_dir } from './serve.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -91,11 +91,7 @@ async function api_get(p, path) {
 }
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu'],
-  });
+  browser = await launch_chromium();
   serve = await start_serve();
 });
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launch_chromium } from '../browser/page_tools.mjs';
 import { start_serve } from '../browser/serve.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -16,11 +16,7 @@ let browser;
 let serve;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu'],
-  });
+  browser = await launch_chromium();
   serve = await start_serve();
 });
 
