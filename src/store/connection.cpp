@@ -182,10 +182,12 @@ asio::awaitable<void> serve_connection(beast::tcp_stream& stream, http::connecti
     bool keep_alive = head.keep_alive();
     const bool continue_expected = expects_continue(req);
 
+    // The operation's name costs a second route lookup: asked for only when it is counted.
+    const bool measure = metrics::enabled();
     std::string_view operation;
-    dispatch d = store->engine().begin(req, &operation);
+    dispatch d = store->engine().begin(req, measure ? &operation : nullptr);
     std::optional<measured_request> measured;
-    if (metrics::enabled()) measured.emplace(operation, started);
+    if (measure) measured.emplace(operation, started);
     s3_response res;
     bool body_read = parser.is_done();
     if (d.consumer) {
