@@ -8,7 +8,6 @@
 #include "dropslot/sigv4/signer.hpp"
 #include "dropslot/store/s3_error.hpp"
 #include "dropslot/util/codec.hpp"
-#include "s3_xml.hpp"
 
 namespace dropslot::store {
 
@@ -265,9 +264,9 @@ std::optional<s3_response> check_bucket_policy(const store_engine& e, const requ
     r.signature_age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.now - *signed_at).count();
   auto denied = it->second->denied_by(r);
   if (!denied) return std::nullopt;
-  auto resp = xml_response(403, error_xml("AccessDenied", "Access Denied", ctx.resource(), ctx.request_id, {}));
+  auto resp = e.error_response(ctx, error{make_error_code(s3_errc::access_denied), {}});
   resp.close = ctx.head.method == "PUT" || ctx.head.method == "POST";  // the body is not read
-  return e.finish_response(ctx, std::move(resp));
+  return resp;
 }
 
 }  // namespace dropslot::store
