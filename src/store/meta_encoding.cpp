@@ -23,12 +23,6 @@ std::string latin1_to_utf8(std::string_view bytes) {
   return out;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = util::ascii_lower(c);
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 // One RFC 2047 encoded-word, "=?charset?Q|B?text?=", as UTF-8; nullopt when `word` is
 // not one, or is in a charset other than UTF-8, ISO-8859-1 or US-ASCII.
 std::optional<std::string> decode_word(std::string_view word) {
@@ -50,8 +44,8 @@ std::optional<std::string> decode_word(std::string_view word) {
       if (text[i] == '_') {
         bytes += ' ';
       } else if (text[i] == '=') {
-        const int hi = i + 1 < text.size() ? hex_digit(text[i + 1]) : -1;
-        const int lo = i + 2 < text.size() ? hex_digit(text[i + 2]) : -1;
+        const int hi = i + 1 < text.size() ? util::hex_digit_value(text[i + 1]) : -1;
+        const int lo = i + 2 < text.size() ? util::hex_digit_value(text[i + 2]) : -1;
         if (hi < 0 || lo < 0) return std::nullopt;
         bytes += static_cast<char>(hi * 16 + lo);
         i += 2;
