@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch_chromium } from './page_tools.mjs';
+import { api, launch_chromium } from './page_tools.mjs';
 import { start_serve, temp_dir } from './serve.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -81,13 +81,6 @@ async function expect_bucket_bytes(entries, listing) {
     const bytes = Buffer.from(await (await fetch(p.url)).arrayBuffer());
     assert.equal(entries[p.key.split('/').pop()], sha256(bytes), `${p.key} in the ZIP`);
   }
-}
-
-async function api_get(p, path) {
-  return p.evaluate(async (url) => {
-    const res = await fetch(url, { credentials: 'same-origin' });
-    return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? await res.json() : null };
-  }, `/api${path}`);
 }
 
 before(async () => {
@@ -177,7 +170,7 @@ test('staff onboard a customer, see their photos, download, answer, share and re
   // Download all: the ZIP's entries are the bucket's bytes. Streamed by the staff
   // page's service worker (the save starts before any photo is fetched: the download
   // comes from the worker's /staff/zip/ URL, not from a finished Blob)...
-  const listing = (await api_get(staff, `/staff/jobs/${job_id}/photos`)).body.photos;
+  const listing = (await api(staff, 'GET', `/staff/jobs/${job_id}/photos`)).body.photos;
   const streamed = await download_zip(staff);
   assert.match(streamed.url, /\/staff\/zip\/[0-9a-f]{32}\/[^/]+\.zip$/, 'the ZIP comes from the service worker');
   // Its length was announced before the first byte (the browser shows progress).
@@ -204,7 +197,7 @@ test('staff onboard a customer, see their photos, download, answer, share and re
   await form.locator('textarea[name=message]').fill('One truck, half a day.');
   await form.locator('button[type=submit]').click();
   await form.locator('.reply-status', { hasText: 'Answered' }).waitFor();
-  const quotes = (await api_get(customer, '/quotes')).body.quotes;
+  const quotes = (await api(customer, 'GET', '/quotes')).body.quotes;
   assert.equal(quotes[0].reply.price_high_cents, 32000);
   // ...and in the customer's job drawer.
   await customer.locator(`#job-list a[data-id="${job_id}"]`).click();
