@@ -4,9 +4,6 @@
 // revoked link stops giving out URLs at once and its last URLs die within 15 minutes.
 #include <boost/json/serialize.hpp>
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -14,6 +11,7 @@
 #include "dropslot/api/json_io.hpp"
 #include "dropslot/api/validation.hpp"
 #include "dropslot/db/keys.hpp"
+#include "dropslot/util/stdout_line.hpp"
 
 namespace dropslot::api {
 
@@ -47,15 +45,7 @@ void log_share_view(const call& c, const db::share_link& s) {
   o["remote"] = c.req.remote_address;
   auto line = boost::json::serialize(o);
   line.push_back('\n');
-  const char* p = line.data();
-  std::size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(STDOUT_FILENO, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
+  util::write_stdout_line(line);
 }
 
 }  // namespace

@@ -115,32 +115,29 @@ void run(benchmark::State& state, const http::request& req) {
   state.counters["jobs"] = static_cast<double>(f.jobs);
 }
 
-void BM_staff_board_first_page(benchmark::State& state) {
+// A GET of `path` (and `query`) with `token` as its bearer.
+http::request get(std::string path, std::string query, const std::string& token) {
   http::request req;
   req.method = "GET";
-  req.path = "/api/staff/jobs";
-  req.headers.add("Authorization", "Bearer " + shared().staff_token);
-  run(state, req);
+  req.path = std::move(path);
+  req.query = std::move(query);
+  req.headers.add("Authorization", "Bearer " + token);
+  return req;
+}
+
+void BM_staff_board_first_page(benchmark::State& state) {
+  run(state, get("/api/staff/jobs", "", shared().staff_token));
 }
 BENCHMARK(BM_staff_board_first_page)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void BM_staff_board_search(benchmark::State& state) {
-  http::request req;
-  req.method = "GET";
-  req.path = "/api/staff/jobs";
-  req.query = "q=customer%207";
-  req.headers.add("Authorization", "Bearer " + shared().staff_token);
-  run(state, req);
+  run(state, get("/api/staff/jobs", "q=customer%207", shared().staff_token));
 }
 BENCHMARK(BM_staff_board_search)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // The floor: a customer's one-job read through the same service and database.
 void BM_customer_get_job(benchmark::State& state) {
-  http::request req;
-  req.method = "GET";
-  req.path = "/api/jobs/" + shared().job;
-  req.headers.add("Authorization", "Bearer " + shared().customer_token);
-  run(state, req);
+  run(state, get("/api/jobs/" + shared().job, "", shared().customer_token));
 }
 BENCHMARK(BM_customer_get_job)->UseRealTime()->Unit(benchmark::kMillisecond);
 

@@ -2,9 +2,6 @@
 // here is auth_need::staff: dispatch has checked the staff session (and the CSRF
 // rule) before a handler runs, and c.staff is set. Each state change writes one
 // staff_action line (log_staff_action) with the staff id.
-#include <unistd.h>
-
-#include <cerrno>
 #include <charconv>
 
 #include <boost/json/serialize.hpp>
@@ -13,6 +10,7 @@
 #include "dropslot/api/json_io.hpp"
 #include "dropslot/api/validation.hpp"
 #include "dropslot/db/keys.hpp"
+#include "dropslot/util/stdout_line.hpp"
 #include "dropslot/util/codec.hpp"
 
 namespace dropslot::api {
@@ -67,16 +65,7 @@ void api_service::log_staff_action(const call& c, std::string_view action, std::
   o["request_id"] = c.req.request_id;
   auto line = boost::json::serialize(o);
   line.push_back('\n');
-  // One write(2), as the access log: whole lines among concurrent requests.
-  const char* p = line.data();
-  std::size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(STDOUT_FILENO, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
+  util::write_stdout_line(line);
 }
 
 http::response api_service::staff_board(call& c) {

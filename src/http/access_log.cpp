@@ -1,14 +1,12 @@
 #include "dropslot/http/access_log.hpp"
 
-#include <unistd.h>
-
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <dropslot/util/codec.hpp>
 #include <dropslot/util/redact.hpp>
+#include <dropslot/util/stdout_line.hpp>
 
-#include <cerrno>
 #include <cstdio>
 #include <array>
 #include <random>
@@ -18,22 +16,8 @@ namespace dropslot::http {
 
 namespace {
 
-void write_stdout(std::string_view line) {
-  // One write(2) per line: lines from concurrent requests stay whole without a lock
-  // (atomic up to PIPE_BUF on pipes; regular files opened O_APPEND behave alike).
-  const char* p = line.data();
-  std::size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(STDOUT_FILENO, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // a log that cannot be written must not take the server down
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-}
-
 std::function<void(std::string_view)>& sink() {
-  static std::function<void(std::string_view)> s = write_stdout;
+  static std::function<void(std::string_view)> s = util::write_stdout_line;
   return s;
 }
 

@@ -23,6 +23,7 @@
 #include "dynamodb_table.hpp"
 #include "runtime_emulator.hpp"
 #include "serve_fixture.hpp"
+#include "shell_helpers.hpp"
 
 namespace dropslot::test {
 namespace {
@@ -217,24 +218,6 @@ response_doc parse_response(const runtime_emulator::outcome& out) {
   return r;
 }
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-std::string must_run(const std::string& command) {
-  auto [rc, out] = run_shell(command);
-  EXPECT_EQ(rc, 0) << command << "\n" << out;
-  return trim(out);
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 class dynamo_lambda : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -257,7 +240,7 @@ class dynamo_lambda : public ::testing::Test {
         std::this_thread::sleep_for(25ms);
     }
     ASSERT_FALSE(s3_.empty()) << store_->output();
-    auto creds = json::parse(read_file(dir_.path() + "/store/credentials")).as_object();
+    auto creds = json::parse(slurp(dir_.path() + "/store/credentials")).as_object();
     key_id_ = creds.at("access_key_id").as_string();
     secret_ = creds.at("secret_access_key").as_string();
     must_run("env -u AWS_CA_BUNDLE -u AWS_PROFILE -u AWS_ENDPOINT_URL_DYNAMODB AWS_ACCESS_KEY_ID=" + key_id_ +
@@ -384,7 +367,6 @@ TEST_F(dynamo_lambda, login_upload_list_and_another_customers_job_is_404) {
   EXPECT_EQ(steal.status, 404) << json::serialize(steal.doc);
   EXPECT_EQ(function_->wait_for(0ms), std::nullopt) << function_->output();
 }
-
 
 // Upload receipts (issue 22) through `dropslot lambda`: bucket events (S3's
 // notification Records and EventBridge's shape) delivered before the object

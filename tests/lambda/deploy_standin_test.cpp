@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "child_process.hpp"
+#include "shell_helpers.hpp"
 
 namespace dropslot::test {
 namespace {
@@ -27,13 +28,6 @@ using namespace std::chrono_literals;
 const std::string deploy_sh = DROPSLOT_SOURCE_DIR "/deploy/deploy.sh";
 const std::string dropslot_bin = DROPSLOT_BINARY_DIR "/src/cli/dropslot";
 constexpr std::string_view origin_secret = "origin-SECRET-7f3a9c1e5b";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 class DeployStandIn : public ::testing::Test {
  protected:

@@ -19,6 +19,7 @@
 
 #include "child_process.hpp"
 #include "runtime_emulator.hpp"
+#include "shell_helpers.hpp"
 
 namespace dropslot::test {
 namespace {
@@ -27,15 +28,8 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string fixture(const std::string& name) {
-  return read_file(fs::path(DROPSLOT_SHARED_DIR) / "testdata/apigw" / name);
+  return slurp(fs::path(DROPSLOT_SHARED_DIR) / "testdata/apigw" / name);
 }
 
 // The variables Lambda sets for a provided.al2023 function (the subset the
@@ -195,17 +189,6 @@ TEST(EchoFunctionInit, InitErrorIsReportedAndTheProcessExits) {
 
 const std::string dropslot_bin = DROPSLOT_BINARY_DIR "/src/cli/dropslot";
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-std::string must_run(const std::string& command) {
-  auto [rc, out] = run_shell(command);
-  EXPECT_EQ(rc, 0) << command << "\n" << out;
-  return trim(out);
-}
-
 // How the function is started: the binary from the build, or `bootstrap` from
 // the zip deploy/package makes, unpacked into an empty folder.
 enum class launch { built_binary, unpacked_zip };
@@ -249,7 +232,7 @@ class ApiFunction : public ::testing::TestWithParam<launch> {
         std::this_thread::sleep_for(25ms);
     }
     ASSERT_FALSE(endpoint_.empty()) << store_->output();
-    auto creds = json::parse(read_file(dir_.path() + "/store/credentials")).as_object();
+    auto creds = json::parse(slurp(dir_.path() + "/store/credentials")).as_object();
     key_id_ = creds.at("access_key_id").as_string();
     secret_ = creds.at("secret_access_key").as_string();
     must_run("env -u AWS_CA_BUNDLE -u AWS_PROFILE AWS_ACCESS_KEY_ID=" + key_id_ + " AWS_SECRET_ACCESS_KEY=" + secret_ +

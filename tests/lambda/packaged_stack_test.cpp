@@ -32,6 +32,7 @@
 #include "dropslot/sigv4/signer.hpp"
 #include "dynalite_server.hpp"
 #include "runtime_emulator.hpp"
+#include "shell_helpers.hpp"
 
 namespace dropslot::test {
 namespace {
@@ -44,24 +45,6 @@ const std::string dropslot_bin = DROPSLOT_BINARY_DIR "/src/cli/dropslot";
 const std::string origin_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod-origin-AbCdEf";
 const std::string database_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod-database-GhIjKl";
 const std::string origin_value = "T3JpZ2luVmFsdWVHZW5lcmF0ZWRCeVNlY3JldHNNYW5hZ2VyNDg";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-std::string must_run(const std::string& command) {
-  auto [rc, out] = run_shell(command);
-  EXPECT_EQ(rc, 0) << command << "\n" << out;
-  return trim(out);
-}
 
 // Stands in for AWS Secrets Manager (it is AWS itself, which the tests cannot
 // reach): GetSecretValue over the JSON protocol 1.1. It checks each request's

@@ -25,6 +25,7 @@
 #include "child_process.hpp"
 #include "dynalite_server.hpp"
 #include "runtime_emulator.hpp"
+#include "shell_helpers.hpp"
 
 namespace dropslot::test {
 namespace {
@@ -40,24 +41,6 @@ const std::string scheduled_event = R"({"version": "0", "id": "53dc4d37-cffa-4f7
   "detail-type": "Scheduled Event", "source": "aws.events", "account": "123456789012",
   "time": "2026-12-08T03:00:00Z", "region": "us-east-1",
   "resources": ["arn:aws:events:us-east-1:123456789012:rule/stack-ReconcileRule-1"], "detail": {}})";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-std::string must_run(const std::string& command) {
-  auto [rc, out] = run_shell(command);
-  EXPECT_EQ(rc, 0) << command << "\n" << out;
-  return trim(out);
-}
 
 // Moves an object file's Last-Modified back by `by` (the store keeps it in the
 // file's JSON footer: json, u32 length, "DSO1"; src/store/posix_file.cpp).
