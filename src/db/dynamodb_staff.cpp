@@ -438,6 +438,7 @@ class dynamodb_staff final : public staff_database {
     j.photo_count = number(item, "photo_count");
     j.created_at = from_unix(number(item, "created_at"));
     j.updated_at = from_unix(number(item, "updated_at"));
+    j.shots = opt_text(item, "shots");
     return j;
   }
 

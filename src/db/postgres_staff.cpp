@@ -14,7 +14,7 @@ namespace {
 
 #define DROPSLOT_STAFF_JOB_COLUMNS                                                                 \
   "j.id, j.customer_id, j.title, j.address, j.status, j.scheduled_date, j.notes, "                 \
-  "j.access_instructions, j.next_photo_number - 1, j.created_at, j.updated_at"
+  "j.access_instructions, j.next_photo_number - 1, j.created_at, j.updated_at, j.shots"
 #define DROPSLOT_REPLY_COLUMNS \
   "r.quote_id, r.staff_id, r.price_low_cents, r.price_high_cents, r.currency, r.message, r.replied_at"
 
@@ -117,6 +117,7 @@ job read_job(const pg_result& r, int i) {
   j.photo_count = r.int64(i, 8);
   j.created_at = from_unix(r.int64(i, 9));
   j.updated_at = from_unix(r.int64(i, 10));
+  j.shots = r.opt_text(i, 11);
   return j;
 }
 
@@ -237,11 +238,11 @@ class postgres_staff final : public staff_database {
     for (int i = 0; i < r->rows(); ++i) {
       board_row row;
       row.j = read_job(*r, i);
-      row.owner = customer{r->int64(i, 11), r->text(i, 12), r->text(i, 13), from_unix(r->int64(i, 14))};
-      if (!r->is_null(i, 15)) row.last_upload_at = from_unix(r->int64(i, 15));
-      row.quote_waiting = r->int64(i, 16) > 0;
-      row.activity_at = from_unix(r->int64(i, 17));
-      row.last_key = r->opt_text(i, 18);
+      row.owner = customer{r->int64(i, 12), r->text(i, 13), r->text(i, 14), from_unix(r->int64(i, 15))};
+      if (!r->is_null(i, 16)) row.last_upload_at = from_unix(r->int64(i, 16));
+      row.quote_waiting = r->int64(i, 17) > 0;
+      row.activity_at = from_unix(r->int64(i, 18));
+      row.last_key = r->opt_text(i, 19);
       page.rows.push_back(std::move(row));
     }
     if (page.rows.size() > limit) {

@@ -15,7 +15,7 @@ namespace {
 // The job columns, qualified for the board's join.
 #define DROPSLOT_STAFF_JOB_COLUMNS                                                                 \
   "j.id, j.customer_id, j.title, j.address, j.status, j.scheduled_date, j.notes, "                 \
-  "j.access_instructions, j.next_photo_number - 1, j.created_at, j.updated_at"
+  "j.access_instructions, j.next_photo_number - 1, j.created_at, j.updated_at, j.shots"
 
 job read_job(const sqlite_stmt& s) {
   job j;
@@ -30,6 +30,7 @@ job read_job(const sqlite_stmt& s) {
   j.photo_count = s.int64(8);
   j.created_at = from_unix(s.int64(9));
   j.updated_at = from_unix(s.int64(10));
+  j.shots = s.opt_text(11);
   return j;
 }
 
@@ -48,7 +49,7 @@ quote_reply read_reply(const sqlite_stmt& s) {
   "quote_id, staff_id, price_low_cents, price_high_cents, currency, message, replied_at"
 #define DROPSLOT_STAFF_JOB_BARE_COLUMNS                                                           \
   "id, customer_id, title, address, status, scheduled_date, notes, access_instructions, "       \
-  "next_photo_number - 1, created_at, updated_at"
+  "next_photo_number - 1, created_at, updated_at, shots"
 
 class sqlite_staff final : public staff_database {
  public:
@@ -224,11 +225,11 @@ class sqlite_staff final : public staff_database {
           [&](const sqlite_stmt& s) {
             board_row row;
             row.j = read_job(s);
-            row.owner = customer{s.int64(11), s.text(12), s.text(13), from_unix(s.int64(14))};
-            if (!s.is_null(15)) row.last_upload_at = from_unix(s.int64(15));
-            row.quote_waiting = s.int64(16) > 0;
-            row.activity_at = from_unix(s.int64(17));
-            row.last_key = s.opt_text(18);
+            row.owner = customer{s.int64(12), s.text(13), s.text(14), from_unix(s.int64(15))};
+            if (!s.is_null(16)) row.last_upload_at = from_unix(s.int64(16));
+            row.quote_waiting = s.int64(17) > 0;
+            row.activity_at = from_unix(s.int64(18));
+            row.last_key = s.opt_text(19);
             page.rows.push_back(std::move(row));
           },
           std::int64_t{q.needs_quote ? 1 : 0}, after_at, after_id, text, static_cast<std::int64_t>(limit + 1));

@@ -434,6 +434,10 @@ TEST_P(staff_test, BoardMissingShotsFollowReceivedPhotosAndTheJobsOwnList) {
   auto set = staff_call(staff, "PATCH", "/staff/jobs/" + job, R"({"shots":[{"id":"roof","label":"The roof","required":true}]})");
   ASSERT_EQ(set.status, 200) << set.body;
   EXPECT_EQ(missing(), json::parse(R"(["roof"])"));
+  // The staff job page reads the job's own list from its one lookup.
+  auto page = staff_call(staff, "GET", "/staff/jobs/" + job);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.json().at("job").at("missing_shots"), json::parse(R"(["roof"])"));
   EXPECT_EQ(staff_call(staff, "PATCH", "/staff/jobs/" + job, R"({"shots":[{"id":"Roof","label":""}]})").status, 400);
 
   const std::string jpeg = sample_jpeg();
