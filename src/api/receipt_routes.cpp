@@ -83,20 +83,12 @@ std::optional<http::response> api_service::add_shots(boost::json::object& out, c
 }
 
 result<boost::json::array> api_service::missing_shots_json(const db::job& j) {
-  // The staff board's rows carry no shot list: the job's own comes with one read by
-  // primary key (the owner is the row's), the counts with one indexed read.
-  std::optional<std::string> own = j.shots;
-  if (!own) {
-    auto full = db_->get_job(j.id, j.customer);
-    if (!full) return fail(full.error());
-    if (*full) own = (*full)->shots;
-  }
-  db::job with_list = j;
-  with_list.shots = own;
+  // The staff board's rows carry the job's own shot list (staff find_job's columns);
+  // the counts come with one indexed read.
   auto counts = db_->received_shot_counts(j.id);
   if (!counts) return fail(counts.error());
   boost::json::array out;
-  for (auto& m : db::missing_shots(db::shots_of(with_list, config_.default_shots), *counts))
+  for (auto& m : db::missing_shots(db::shots_of(j, config_.default_shots), *counts))
     out.push_back(boost::json::string(m));
   return out;
 }
