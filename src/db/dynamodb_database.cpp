@@ -15,6 +15,25 @@
 // (dynalite, the local DynamoDB of the tests, has no TransactWriteItems). The item
 // layout and the reasons for it are in docs/architecture.md (db).
 namespace dropslot::db::detail {
+
+// Declared in dynamodb_staff.hpp: the staff side reads JOB items with it too.
+job read_job(const json::object& item) {
+  job j;
+  j.id = text(item, "id");
+  j.customer = number(item, "customer");
+  j.title = text(item, "title");
+  j.address = text(item, "address");
+  j.status = text(item, "status");
+  j.scheduled_date = opt_text(item, "scheduled_date");
+  j.notes = text(item, "notes");
+  j.access_instructions = text(item, "access_instructions");
+  j.photo_count = number(item, "photo_count");
+  j.created_at = from_unix(number(item, "created_at"));
+  j.updated_at = from_unix(number(item, "updated_at"));
+  j.shots = opt_text(item, "shots");
+  return j;
+}
+
 namespace {
 
 constexpr std::string_view profile_sk = "PROFILE";
@@ -32,22 +51,6 @@ customer read_customer(const json::object& item) {
   return customer{number(item, "id"), text(item, "name"), text(item, "email"), from_unix(number(item, "created_at"))};
 }
 
-job read_job(const json::object& item) {
-  job j;
-  j.id = text(item, "id");
-  j.customer = number(item, "customer");
-  j.title = text(item, "title");
-  j.address = text(item, "address");
-  j.status = text(item, "status");
-  j.scheduled_date = opt_text(item, "scheduled_date");
-  j.notes = text(item, "notes");
-  j.access_instructions = text(item, "access_instructions");
-  j.photo_count = number(item, "photo_count");
-  j.created_at = from_unix(number(item, "created_at"));
-  j.updated_at = from_unix(number(item, "updated_at"));
-  j.shots = opt_text(item, "shots");
-  return j;
-}
 
 // An upload record item (pk JOB#<id>, sk UPLOAD#<number>). Items written before the
 // receipts have no `state`: pending, as the SQL migration's default.

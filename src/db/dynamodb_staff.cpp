@@ -243,7 +243,7 @@ class dynamodb_staff final : public staff_database {
       json::array keys;
       for (std::size_t k = from; k < std::min(entries.size(), from + 100); ++k)
         keys.push_back(item_key(text(entries[k], "pk"), "JOB"));
-      auto got = batch_get(std::move(keys), [&](const json::object& i) { jobs[text(i, "id")] = read_job_item(i); });
+      auto got = batch_get(std::move(keys), [&](const json::object& i) { jobs[text(i, "id")] = read_job(i); });
       if (!got) return fail(got.error());
     }
     for (const auto& e : entries) {
@@ -269,7 +269,7 @@ class dynamodb_staff final : public staff_database {
     auto r = get(item_key(job_pk(job_id), "JOB"));
     if (!r) return fail(r.error());
     if (!*r) return std::optional<job>{};
-    return std::optional<job>(read_job_item(**r));
+    return std::optional<job>(read_job(**r));
   }
 
   result<std::optional<job>> update_job_by_staff(std::string_view job_id, const std::optional<std::string>& title,
@@ -300,7 +300,7 @@ class dynamodb_staff final : public staff_database {
       if (is_conditional_failure(r.error())) return std::optional<job>{};
       return fail(r.error());
     }
-    job j = read_job_item(r->at("Attributes").as_object());
+    job j = read_job(r->at("Attributes").as_object());
     if (title) {
       auto owner = db_.get_customer(j.customer);
       if (owner && *owner) (void)set_search(j, **owner);
@@ -425,23 +425,6 @@ class dynamodb_staff final : public staff_database {
   }
 
  private:
-  static job read_job_item(const json::object& item) {
-    job j;
-    j.id = text(item, "id");
-    j.customer = number(item, "customer");
-    j.title = text(item, "title");
-    j.address = text(item, "address");
-    j.status = text(item, "status");
-    j.scheduled_date = opt_text(item, "scheduled_date");
-    j.notes = text(item, "notes");
-    j.access_instructions = text(item, "access_instructions");
-    j.photo_count = number(item, "photo_count");
-    j.created_at = from_unix(number(item, "created_at"));
-    j.updated_at = from_unix(number(item, "updated_at"));
-    j.shots = opt_text(item, "shots");
-    return j;
-  }
-
   result<void> set_search(const job& j, const customer& owner) {
     json::object body{{"Key", item_key(job_pk(j.id), board_sk)},
                       {"UpdateExpression", "SET search = :s"},

@@ -21,6 +21,9 @@
 
 namespace dropslot::db::detail {
 
+/// A job item (JOB#<id> / JOB), as a job (dynamodb_database.cpp).
+job read_job(const json::object& item);
+
 /// Runs on `table`; reads jobs, customers and quotes through `db` (the backend that
 /// owns it). Both must outlive it.
 std::unique_ptr<staff_database> make_dynamodb_staff(dynamodb_table& table, database& db);

@@ -8,6 +8,25 @@
 #include "dropslot/util/worker_pool.hpp"
 
 namespace dropslot::db::detail {
+
+// Declared in postgres_staff.hpp: the staff side reads its jobs rows with it too.
+job read_job(const pg_result& r, int i) {
+  job j;
+  j.id = r.text(i, 0);
+  j.customer = r.int64(i, 1);
+  j.title = r.text(i, 2);
+  j.address = r.text(i, 3);
+  j.status = r.text(i, 4);
+  j.scheduled_date = r.opt_text(i, 5);
+  j.notes = r.text(i, 6);
+  j.access_instructions = r.text(i, 7);
+  j.photo_count = r.int64(i, 8);
+  j.created_at = from_unix(r.int64(i, 9));
+  j.updated_at = from_unix(r.int64(i, 10));
+  j.shots = r.opt_text(i, 11);
+  return j;
+}
+
 namespace {
 
 #define DROPSLOT_JOB_COLUMNS                                                                     \
@@ -154,22 +173,6 @@ constexpr pg_statement migration_record{
     "INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1::int, $2, $3::bigint)"};
 }  // namespace sql
 
-job read_job(const pg_result& r, int i) {
-  job j;
-  j.id = r.text(i, 0);
-  j.customer = r.int64(i, 1);
-  j.title = r.text(i, 2);
-  j.address = r.text(i, 3);
-  j.status = r.text(i, 4);
-  j.scheduled_date = r.opt_text(i, 5);
-  j.notes = r.text(i, 6);
-  j.access_instructions = r.text(i, 7);
-  j.photo_count = r.int64(i, 8);
-  j.created_at = from_unix(r.int64(i, 9));
-  j.updated_at = from_unix(r.int64(i, 10));
-  j.shots = r.opt_text(i, 11);
-  return j;
-}
 
 upload_record read_upload(const pg_result& r, int i) {
   upload_record u;

@@ -104,23 +104,6 @@ constexpr pg_statement share_revoke{
     "UPDATE shares SET revoked_at = $2::bigint WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2::bigint"};
 }  // namespace sql
 
-job read_job(const pg_result& r, int i) {
-  job j;
-  j.id = r.text(i, 0);
-  j.customer = r.int64(i, 1);
-  j.title = r.text(i, 2);
-  j.address = r.text(i, 3);
-  j.status = r.text(i, 4);
-  j.scheduled_date = r.opt_text(i, 5);
-  j.notes = r.text(i, 6);
-  j.access_instructions = r.text(i, 7);
-  j.photo_count = r.int64(i, 8);
-  j.created_at = from_unix(r.int64(i, 9));
-  j.updated_at = from_unix(r.int64(i, 10));
-  j.shots = r.opt_text(i, 11);
-  return j;
-}
-
 staff_member read_staff(const pg_result& r, int i) {
   return staff_member{r.int64(i, 0), r.text(i, 1), r.text(i, 2), from_unix(r.int64(i, 3))};
 }

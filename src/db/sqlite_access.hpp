@@ -21,6 +21,10 @@ class sqlite_access {
   virtual result<void> writing(const std::function<result<void>(sqlite_connection&)>& body) = 0;
 };
 
+/// A jobs row in sqlite_database.cpp's column order (DROPSLOT_JOB_COLUMNS: id ...
+/// updated_at, shots), as a job.
+job read_job(const sqlite_stmt& s);
+
 /// The company's side on SQLite, on `access`'s connections (which must outlive it).
 std::unique_ptr<staff_database> make_sqlite_staff(sqlite_access& access);
 

@@ -14,16 +14,8 @@
 #include "dropslot/util/worker_pool.hpp"
 
 namespace dropslot::db::detail {
-namespace {
 
-#define DROPSLOT_JOB_COLUMNS                                                                     \
-  "id, customer_id, title, address, status, scheduled_date, notes, access_instructions, "      \
-  "next_photo_number - 1, created_at, updated_at, shots"
-
-#define DROPSLOT_UPLOAD_COLUMNS                                                                    \
-  "job_id, photo_number, key, customer_id, content_type, size, checksum_sha256, shot, caption, "  \
-  "state, received_at, created_at"
-
+// Declared in sqlite_access.hpp: the staff side reads its jobs rows with it too.
 job read_job(const sqlite_stmt& s) {
   job j;
   j.id = s.text(0);
@@ -40,6 +32,17 @@ job read_job(const sqlite_stmt& s) {
   j.shots = s.opt_text(11);
   return j;
 }
+
+namespace {
+
+#define DROPSLOT_JOB_COLUMNS                                                                     \
+  "id, customer_id, title, address, status, scheduled_date, notes, access_instructions, "      \
+  "next_photo_number - 1, created_at, updated_at, shots"
+
+#define DROPSLOT_UPLOAD_COLUMNS                                                                    \
+  "job_id, photo_number, key, customer_id, content_type, size, checksum_sha256, shot, caption, "  \
+  "state, received_at, created_at"
+
 
 upload_record read_upload(const sqlite_stmt& s) {
   upload_record u;

@@ -17,23 +17,6 @@ namespace {
   "j.id, j.customer_id, j.title, j.address, j.status, j.scheduled_date, j.notes, "                 \
   "j.access_instructions, j.next_photo_number - 1, j.created_at, j.updated_at, j.shots"
 
-job read_job(const sqlite_stmt& s) {
-  job j;
-  j.id = s.text(0);
-  j.customer = s.int64(1);
-  j.title = s.text(2);
-  j.address = s.text(3);
-  j.status = s.text(4);
-  j.scheduled_date = s.opt_text(5);
-  j.notes = s.text(6);
-  j.access_instructions = s.text(7);
-  j.photo_count = s.int64(8);
-  j.created_at = from_unix(s.int64(9));
-  j.updated_at = from_unix(s.int64(10));
-  j.shots = s.opt_text(11);
-  return j;
-}
-
 staff_member read_staff(const sqlite_stmt& s) {
   return staff_member{s.int64(0), s.text(1), s.text(2), from_unix(s.int64(3))};
 }
